@@ -1,0 +1,94 @@
+# Zelfscan Ondernemers. `make run` and `make test` do the whole set-up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/zelfscan.tar.gz
+
+RASA_PORT ?= 5005
+ACTIONS_PORT ?= 5055
+# Development default only; set your own in production.
+RASA_AUTH_TOKEN ?= dev-token-change-me
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONWARNINGS := ignore
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+
+# The Dutch spaCy pipeline: nl_core_news_sm when installed, else the project's own.
+SPACY_MODEL ?= $(shell test -x $(PY) && $(PY) -c "import importlib.util as u; print('nl_core_news_sm' if u.find_spec('nl_core_news_sm') else 'nl_zelfscan_sm')" 2>/dev/null || echo nl_zelfscan_sm)
+export SPACY_MODEL
+
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard zelfscan_nlu/*.py)
+
+.PHONY: help install run test pytest validate story-test nlu-report train clean FORCE
+
+help:
+	@echo "make run         set up (first time), train when needed, start all services"
+	@echo "make test        set up (first time), train when needed, run every test"
+	@echo "make nlu-report  intent macro-F1 on a held-out split of the NLU data"
+
+# --- set-up ---------------------------------------------------------------------
+
+$(PY):
+	@PYBIN=$$(command -v python3.10 >/dev/null 2>&1 && python3.10 -c 'import sys' 2>/dev/null && echo python3.10); \
+	if [ -z "$$PYBIN" ] && command -v pyenv >/dev/null 2>&1; then \
+	  PYBIN=$$(ls -d "$$(pyenv root)"/versions/3.10.*/bin/python 2>/dev/null | sort -V | tail -n 1); fi; \
+	if [ -z "$$PYBIN" ]; then echo "Python 3.10 is needed (Rasa 3.6 does not run on 3.11). Install python3.10 or pyenv's 3.10." >&2; exit 1; fi; \
+	echo "Creating $(VENV) with $$PYBIN"; "$$PYBIN" -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip<25" "wheel<0.46"
+
+$(VENV)/.installed: requirements.txt requirements.lock | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -c requirements.lock
+	@touch $@
+
+$(VENV)/.spacy-model: scripts/build_spacy_model.py $(VENV)/.installed
+	$(PY) scripts/build_spacy_model.py build/spacy
+	@touch $@
+
+install: $(VENV)/.installed $(VENV)/.spacy-model
+
+build/spacy-model-name: FORCE
+	@mkdir -p build; echo "$(SPACY_MODEL)" | cmp -s - $@ || echo "$(SPACY_MODEL)" > $@
+
+# Train only when data, config, domain or the spaCy model changed.
+$(MODEL): $(TRAINING_INPUTS) build/spacy-model-name | install
+	@echo "Training with spaCy model $(SPACY_MODEL)"
+	@start=$$(date +%s); \
+	$(RASA) train --fixed-model-name zelfscan --out models --quiet; \
+	echo "Training took $$(( $$(date +%s) - start )) s"
+
+train: $(MODEL)
+
+# --- run --------------------------------------------------------------------------
+
+run: install $(MODEL)
+	@mkdir -p var
+	@echo "Starting services (Ctrl-C stops all of them):"
+	@echo "  Rasa server     http://localhost:$(RASA_PORT)  (REST: /webhooks/rest/webhook, socket.io; API token: RASA_AUTH_TOKEN=$(RASA_AUTH_TOKEN))"
+	@echo "  Action server   http://localhost:$(ACTIONS_PORT)  (health: /health)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & \
+	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "*" & \
+	wait
+
+# --- tests ------------------------------------------------------------------------
+
+test: install $(MODEL)
+	$(MAKE) --no-print-directory pytest validate story-test
+
+pytest: install
+	$(PY) -m pytest -q tests || [ $$? -eq 5 ]
+
+validate: install
+	$(RASA) data validate --fail-on-warnings --quiet
+
+story-test: $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out build/results
+
+nlu-report: install
+	$(PY) scripts/nlu_report.py
+
+clean:
+	rm -rf build models results

@@ -1,0 +1,288 @@
+"""The scan catalogue: loading, skip logic and answer interpretation.
+
+Everything about a question (text, type, choices, range, explanation, when it
+applies) comes from ``catalogue.yml``; this module only reads it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+import yaml
+
+from actions import parsing
+from actions.parsing import UNKNOWN
+
+CATALOGUE_PATH = Path(__file__).with_name("catalogue.yml")
+NUMBER_TYPES = {"amount", "years", "hours", "age", "count", "months"}
+TYPES = NUMBER_TYPES | {"bool", "choice", "multi_choice"}
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: str
+    synonyms: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    type: str
+    question: str
+    why: str
+    example: str
+    help: Optional[str] = None
+    choices: Tuple[Choice, ...] = ()
+    min: Optional[float] = None
+    max: Optional[float] = None
+    period: Optional[str] = None
+    yes_words: Tuple[str, ...] = ()
+    count_words: Tuple[str, ...] = ()
+    max_count: Optional[int] = None
+    percent_bands: Tuple[Mapping[str, Any], ...] = ()
+    applies_when: Tuple[Mapping[str, Any], ...] = ()
+    topic_words: Tuple[str, ...] = ()
+    optional: bool = False
+
+    def text(self, gemeente_name: str = "") -> str:
+        return self.question.replace("{gemeente}", gemeente_name).strip()
+
+    def choice_values(self) -> List[str]:
+        return [c.value for c in self.choices]
+
+    def applies(self, answers: Mapping[str, Any]) -> bool:
+        """True when every condition holds. Unknown or missing earlier answers count
+        as "applies", so nobody misses a question because of an earlier "weet ik niet"."""
+        for cond in self.applies_when:
+            value = answers.get(cond["slot"])
+            if value is None or value == UNKNOWN:
+                continue
+            if "not_equals" in cond and _same(value, cond["not_equals"]):
+                return False
+            if "equals" in cond and not _same(value, cond["equals"]):
+                return False
+            if "not_in" in cond and any(_same(value, v) for v in cond["not_in"]):
+                return False
+            if "in" in cond and not any(_same(value, v) for v in cond["in"]):
+                return False
+        return True
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
+        return float(a) == float(b)
+    return a == b
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    questions: Tuple[Question, ...]
+    by_id: Dict[str, Question] = field(default_factory=dict)
+
+    def ids(self) -> List[str]:
+        return [q.id for q in self.questions]
+
+    def __getitem__(self, qid: str) -> Question:
+        return self.by_id[qid]
+
+    def applicable_ids(self, answers: Mapping[str, Any]) -> List[str]:
+        return [q.id for q in self.questions if q.applies(answers)]
+
+    def next_question(self, answers: Mapping[str, Any]) -> Optional[Question]:
+        for q in self.questions:
+            if q.applies(answers) and answers.get(q.id) is None:
+                return q
+        return None
+
+
+def _question_from_dict(raw: Mapping[str, Any]) -> Question:
+    choices = tuple(
+        Choice(value=c["value"], label=c["label"], synonyms=tuple(c.get("synonyms", ())) + (c["label"],))
+        for c in raw.get("choices", ())
+    )
+    return Question(
+        id=raw["id"],
+        type=raw["type"],
+        question=" ".join(raw["question"].split()),
+        why=raw["why"],
+        example=raw["example"],
+        help=raw.get("help"),
+        choices=choices,
+        min=raw.get("min"),
+        max=raw.get("max"),
+        period=raw.get("period"),
+        yes_words=tuple(raw.get("yes_words", ())),
+        count_words=tuple(raw.get("count_words", ())),
+        max_count=raw.get("max_count"),
+        percent_bands=tuple(raw.get("percent_bands", ())),
+        applies_when=tuple(raw.get("applies_when", ())),
+        topic_words=tuple(raw.get("topic_words", ())),
+        optional=bool(raw.get("optional", False)),
+    )
+
+
+def validate_catalogue(data: Mapping[str, Any]) -> List[str]:
+    """Problems in a catalogue file, each naming the question and field."""
+    problems: List[str] = []
+    seen = set()
+    for i, raw in enumerate(data.get("questions") or []):
+        qid = raw.get("id", f"#{i}")
+        if qid in seen:
+            problems.append(f"{qid}: id appears twice")
+        seen.add(qid)
+        for key in ("type", "question", "why", "example"):
+            if not raw.get(key):
+                problems.append(f"{qid}: '{key}' is missing")
+        qtype = raw.get("type")
+        if qtype and qtype not in TYPES:
+            problems.append(f"{qid}: unknown type '{qtype}'")
+        if qtype in ("choice", "multi_choice") and not raw.get("choices"):
+            problems.append(f"{qid}: a {qtype} question needs 'choices'")
+        for cond in raw.get("applies_when", ()):
+            if cond.get("slot") not in seen:
+                problems.append(f"{qid}: applies_when refers to '{cond.get('slot')}', which is not an earlier question")
+    if not seen:
+        problems.append("the catalogue has no questions")
+    return problems
+
+
+def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    problems = validate_catalogue(data)
+    if problems:
+        raise ValueError(f"Invalid scan catalogue {path}:\n- " + "\n- ".join(problems))
+    questions = tuple(_question_from_dict(q) for q in data["questions"])
+    return Catalogue(questions=questions, by_id={q.id: q for q in questions})
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    return load_catalogue()
+
+
+# ------------------------------------------------------------------ interpreting
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """The result of reading one answer: ``ok`` with a value, or not understood."""
+
+    ok: bool
+    value: Any = None
+    reason: str = ""  # 'not_understood' | 'out_of_range' | 'ambiguous'
+
+
+def understood(value: Any) -> Interpretation:
+    return Interpretation(True, value)
+
+
+def not_understood(reason: str = "not_understood") -> Interpretation:
+    return Interpretation(False, None, reason)
+
+
+def interpret(question: Question, text: str, today: Optional[date] = None) -> Interpretation:
+    """Read the user's text as an answer to ``question``."""
+    text = (text or "").strip()
+    if not text:
+        return not_understood()
+    if parsing.is_dont_know(text):
+        return understood(UNKNOWN)
+    kind = question.type
+    if kind in ("choice", "multi_choice"):
+        return _interpret_choice(question, text)
+    if kind == "bool":
+        value = parsing.parse_bool(text, question.yes_words)
+        return understood(value) if value is not None else not_understood()
+    number: Optional[float]
+    if kind == "amount":
+        number = parsing.parse_amount(text, question.period)
+    elif kind == "years":
+        number = parsing.parse_years(text, today)
+    elif kind == "hours":
+        number = parsing.parse_hours(text)
+    elif kind == "age":
+        number = parsing.parse_age(text, today)
+    elif kind == "count":
+        number = parsing.parse_count(text, question.count_words)
+    elif kind == "months":
+        number = parsing.parse_months(text)
+    else:  # pragma: no cover - validate_catalogue rejects unknown types
+        raise ValueError(kind)
+    if number is None:
+        return not_understood()
+    return check_range(question, number)
+
+
+def check_range(question: Question, number: float) -> Interpretation:
+    if question.min is not None and number < question.min:
+        return not_understood("out_of_range")
+    if question.max is not None and number > question.max:
+        return not_understood("out_of_range")
+    if question.type in ("age", "count"):
+        number = int(number)
+    elif float(number).is_integer():
+        number = int(number)
+    if question.max_count is not None:
+        number = min(number, question.max_count)
+    return understood(number)
+
+
+def _interpret_choice(question: Question, text: str) -> Interpretation:
+    values = question.choice_values()
+    index = parsing.choice_by_number(text, len(values))
+    if index is not None:
+        value = values[index]
+        return understood([value] if question.type == "multi_choice" else value)
+    if question.percent_bands:
+        change = parsing.parse_percent_change(text)
+        if change is not None:
+            for band in question.percent_bands:
+                if change >= band["min"]:
+                    return understood(band["value"])
+    matches = parsing.match_choices(text, [(c.value, c.synonyms) for c in question.choices])
+    if not matches:
+        return not_understood()
+    if question.type == "multi_choice":
+        return understood([value for value in values if value in dict(matches)])
+    best = max(score for _, score in matches)
+    top = [value for value, score in matches if score == best]
+    if len(top) > 1:
+        return not_understood("ambiguous")
+    return understood(top[0])
+
+
+def coerce_button_value(question: Question, raw: Any) -> Interpretation:
+    """A value that came from a button payload (``/inform{"answer": ...}``)."""
+    if raw == UNKNOWN:
+        return understood(UNKNOWN)
+    if question.type in ("choice", "multi_choice"):
+        if raw in question.choice_values():
+            return understood([raw] if question.type == "multi_choice" else raw)
+        return not_understood()
+    return interpret(question, str(raw))
+
+
+def describe_value(question: Question, value: Any) -> str:
+    """Dutch rendering of a stored answer, for confirmations ('Ik heb genoteerd: ...')."""
+    if value == UNKNOWN:
+        return "weet ik niet"
+    if question.type == "bool":
+        return "ja" if value else "nee"
+    labels = {c.value: c.label.lower() for c in question.choices}
+    if question.type == "choice":
+        return labels.get(value, str(value))
+    if question.type == "multi_choice":
+        return ", ".join(labels.get(v, str(v)) for v in value)
+    if question.type == "amount":
+        return "€ " + f"{value:,.0f}".replace(",", ".")
+    units = {"years": "jaar", "hours": "uur per week", "age": "jaar", "months": "maanden"}
+    shown = str(value).replace(".", ",")
+    return f"{shown} {units[question.type]}" if question.type in units else shown
+
+
+def answers_from_slots(slots: Mapping[str, Any], ids: Sequence[str]) -> Dict[str, Any]:
+    return {qid: slots.get(qid) for qid in ids}

@@ -1,0 +1,103 @@
+"""Conversation actions around the scan: greeting, intro, distress, human contact, stop."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import AllSlotsReset, EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import texts
+from actions.gemeente import gemeente
+from actions.scan_form import FORM_NAME, scan_answers
+
+DISTRESS_SLOT = "distress_reported"
+
+
+class ActionGreet(Action):
+    def name(self) -> Text:
+        return "action_greet"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(
+            text=texts.greeting(gemeente()),
+            buttons=[
+                {"title": "Ja, start de scan", "payload": "/start_scan"},
+                {"title": "Wat is de Bbz?", "payload": "/ask_bbz"},
+                {"title": "Ik wil iemand spreken", "payload": "/request_human"},
+            ],
+        )
+        return []
+
+
+class ActionScanIntro(Action):
+    """Two sentences before the first question; a short line when resuming."""
+
+    def name(self) -> Text:
+        return "action_scan_intro"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        started = any(v is not None for v in scan_answers(tracker).values())
+        dispatcher.utter_message(text=texts.SCAN_RESUME if started else texts.SCAN_INTRO)
+        return []
+
+
+class ActionDistress(Action):
+    """Always first: a warm answer with 113 and the offer of a human."""
+
+    def name(self) -> Text:
+        return "action_distress"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text=texts.distress(gemeente()))
+        if tracker.active_loop.get("name") == FORM_NAME or tracker.get_slot("requested_slot"):
+            dispatcher.utter_message(text=texts.DISTRESS_RESUME)
+        return [SlotSet(DISTRESS_SLOT, True)]
+
+
+class ActionOfferHuman(Action):
+    """Contact details of the ondernemersloket; inside the scan, the offer to finish it first."""
+
+    def name(self) -> Text:
+        return "action_offer_human"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text=texts.human_contact(gemeente()))
+        if tracker.active_loop.get("name") == FORM_NAME:
+            dispatcher.utter_message(text=texts.HUMAN_CONTINUE_SCAN)
+        return []
+
+
+class ActionStopScan(Action):
+    """After the user confirmed: stop and keep nothing of the scan."""
+
+    def name(self) -> Text:
+        return "action_stop_scan"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text=texts.SCAN_STOPPED)
+        return [AllSlotsReset()]
+
+
+class ActionDeleteMyData(Action):
+    """Forget every answer of this conversation."""
+
+    def name(self) -> Text:
+        return "action_delete_my_data"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text=texts.DATA_DELETED)
+        return [AllSlotsReset()]
+
+
+
+class ActionCoreFallback(Action):
+    """When no rule or story fits: say what the bot can do and forget the turn."""
+
+    def name(self) -> Text:
+        return "action_core_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text=texts.CORE_FALLBACK)
+        return [UserUtteranceReverted()]

@@ -1,0 +1,533 @@
+"""Dutch answer parsing: user text -> typed values.
+
+Pure functions, no I/O. Every parser returns ``None`` when it cannot understand the
+text; range checks (age 300, 200 hours a week) are the caller's job, so a parser
+returns what the user said and validation decides whether it is plausible.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from typing import Iterable, List, Optional, Sequence, Tuple
+
+UNKNOWN = "onbekend"
+
+# --------------------------------------------------------------------------- text
+
+
+def normalize(text: str) -> str:
+    """Lowercase, strip accents, turn punctuation (except digits' . , and %) into spaces."""
+    text = unicodedata.normalize("NFKD", text or "")
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.replace("\u2019", "'").replace("\u20ac", " euro ")
+    text = re.sub(r"[^\w\s.,%'\-+]", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def words(text: str) -> List[str]:
+    return re.findall(r"[a-z]+", normalize(text))
+
+
+def contains_phrase(norm_text: str, phrase: str) -> bool:
+    """Whole-word phrase match on normalised text ("bij" does not match "bijstand")."""
+    phrase = normalize(phrase)
+    if not phrase:
+        return False
+    return re.search(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])", norm_text) is not None
+
+
+_DONT_KNOW = [
+    "weet ik niet", "weet ik nie", "weet niet", "geen idee", "geen flauw idee", "geen benul",
+    "onbekend", "weet het niet", "weet ik het niet", "ik weet het niet", "kan ik niet zeggen",
+    "zeg ik liever niet", "liever niet zeggen", "wil ik niet zeggen", "zeg ik niet",
+    "geen antwoord", "sla over", "overslaan", "skip", "ik weet het niet precies",
+    "geen zicht op", "moet ik opzoeken", "weet ik eigenlijk niet", "dat weet ik niet",
+]
+
+
+def is_dont_know(text: str) -> bool:
+    norm = normalize(text)
+    return any(contains_phrase(norm, p) for p in _DONT_KNOW) or norm in {"?", "??", "idk", "wn"}
+
+
+# ------------------------------------------------------------------ Dutch numerals
+
+_UNITS = {
+    "nul": 0, "een": 1, "eén": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5,
+    "zes": 6, "zeven": 7, "acht": 8, "negen": 9,
+}
+_TEENS = {
+    "tien": 10, "elf": 11, "twaalf": 12, "dertien": 13, "veertien": 14, "vijftien": 15,
+    "zestien": 16, "zeventien": 17, "achttien": 18, "negentien": 19,
+}
+_TENS = {
+    "twintig": 20, "dertig": 30, "veertig": 40, "vijftig": 50, "zestig": 60,
+    "zeventig": 70, "tachtig": 80, "negentig": 90,
+}
+_MULTIPLIERS = [("miljoen", 1_000_000), ("duizend", 1000), ("honderd", 100)]
+
+
+def _below_hundred(word: str) -> Optional[int]:
+    if word == "":
+        return None
+    for table in (_UNITS, _TEENS, _TENS):
+        if word in table:
+            return table[word]
+    for tens_word, tens in _TENS.items():
+        if word.endswith(tens_word):
+            head = word[: -len(tens_word)]
+            for joiner in ("en", "ën"):
+                if head.endswith(joiner) and head[: -len(joiner)] in _UNITS:
+                    return _UNITS[head[: -len(joiner)]] + tens
+    return None
+
+
+def dutch_number_word(word: str) -> Optional[int]:
+    """Parse one Dutch numeral written as a word: 'twaalfduizend' -> 12000.
+
+    Handles compounds such as 'vijfentwintigduizend', 'tweehonderdvijftig',
+    'vijftienhonderd' and 'drieduizendvijfhonderd'.
+    """
+    word = word.strip().lower().replace("ë", "e").replace("-", "")
+    if not word:
+        return None
+    for mult_word, mult in _MULTIPLIERS:
+        if mult_word in word:
+            head, _, tail = word.partition(mult_word)
+            head_value = 1 if head in ("", "een") else dutch_number_word(head)
+            if head_value is None or head_value >= mult * (1000 if mult < 1_000_000 else 1):
+                return None
+            tail_value = 0 if tail == "" else dutch_number_word(tail)
+            if tail_value is None or (tail and tail_value >= mult):
+                return None
+            return head_value * mult + tail_value
+    return _below_hundred(word)
+
+
+# --------------------------------------------------------------- numbers in text
+
+_NUMBER_RE = re.compile(
+    r"(?<![\w])(?P<sign>[-\u2212])?\s*(?P<num>\d{1,3}(?:\.\d{3})+(?:,\d{1,2})?|\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:[.,]\d+)?)"
+    r"(?:,-|,—)?"
+)
+
+
+def _to_float(num: str) -> float:
+    """'12.500' -> 12500, '12,5' -> 12.5, '1.234,56' -> 1234.56, '12,500' -> 12500."""
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d{1,2})?", num):
+        return float(num.replace(".", "").replace(",", "."))
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d{1,2})?", num):
+        return float(num.replace(",", ""))
+    return float(num.replace(",", "."))
+
+
+_SCALE_WORDS = {
+    "k": 1000, "duizend": 1000, "mille": 1000, "milles": 1000, "ruggen": 1000, "rug": 1000,
+    "ton": 100_000, "miljoen": 1_000_000, "mln": 1_000_000, "m": 1_000_000,
+}
+_FRACTION_WORDS = {"anderhalf": 1.5, "anderhalve": 1.5, "half": 0.5, "halve": 0.5, "een half": 0.5}
+
+
+def _tokens(norm: str) -> List[str]:
+    return re.findall(r"\d+(?:[.,]\d+)*|[a-z]+", norm)
+
+
+def numbers_in_text(text: str) -> List[Tuple[float, int, int]]:
+    """All numbers in text with their span, digits and Dutch words, scaled by k/duizend/ton.
+
+    Returns a list of (value, start, end) in order of appearance.
+    """
+    norm = normalize(text)
+    found: List[Tuple[float, int, int]] = []
+    for m in _NUMBER_RE.finditer(norm):
+        value = _to_float(m.group("num"))
+        if m.group("sign") and not re.search(r"\d\s*$", norm[: m.start()]):
+            value = -value
+        end = m.end()
+        rest = norm[end:]
+        scale = re.match(r"\s*(k|duizend|mille|milles|ton|miljoen|mln|m)(?![a-z])", rest)
+        if scale:
+            value *= _SCALE_WORDS[scale.group(1)]
+            end += scale.end()
+        found.append((value, m.start(), end))
+    # Number words, joined across spaces: "twaalf duizend", "anderhalve ton", "2 mille".
+    for m in re.finditer(r"[a-z]+(?:\s+[a-z]+)*", norm):
+        for value, start, end in _word_numbers(m.group(0), m.start()):
+            if not any(s <= start < e for _, s, e in found):
+                found.append((value, start, end))
+    found.sort(key=lambda item: item[1])
+    return found
+
+
+def _word_numbers(chunk: str, offset: int) -> Iterable[Tuple[float, int, int]]:
+    spans = [(m.group(0), m.start() + offset, m.end() + offset) for m in re.finditer(r"[a-z]+", chunk)]
+    i = 0
+    while i < len(spans):
+        word, start, end = spans[i]
+        value: Optional[float] = None
+        j = i
+        if word in _FRACTION_WORDS and word != "een half":
+            value = _FRACTION_WORDS[word]
+        elif word == "een" and i + 1 < len(spans) and spans[i + 1][0] in ("half", "halve"):
+            value, j = 0.5, i + 1
+        elif word in ("een", "één") and i + 1 < len(spans) and spans[i + 1][0] in ("ton", "miljoen", "mille"):
+            value = 1
+        elif word not in ("een",):
+            parsed = dutch_number_word(word)
+            if parsed is not None:
+                value = float(parsed)
+                # join following numeral words: "twaalf duizend", "honderd vijftig"
+                while j + 1 < len(spans):
+                    combined = dutch_number_word("".join(s[0] for s in spans[i : j + 2]))
+                    if combined is None:
+                        break
+                    value, j = float(combined), j + 1
+        if value is None:
+            i += 1
+            continue
+        if j + 1 < len(spans) and spans[j + 1][0] in _SCALE_WORDS and spans[j + 1][0] != "m":
+            value *= _SCALE_WORDS[spans[j + 1][0]]
+            j += 1
+        yield value, start, spans[j][2]
+        i = j + 1
+
+
+def first_number(text: str) -> Optional[float]:
+    nums = numbers_in_text(text)
+    return nums[0][0] if nums else None
+
+
+# ------------------------------------------------------------------------ amounts
+
+_ZERO_AMOUNT = [
+    "niks", "niets", "nul", "geen", "geen cent", "geen euro", "helemaal niks", "helemaal niets",
+    "geen schulden", "geen schuld", "geen inkomen", "bijna niks", "vrijwel niks", "leg geld toe",
+    "leg ik op toe", "toe op", "minus", "verlies",
+]
+
+
+def parse_amount(text: str, period: Optional[str] = None) -> Optional[float]:
+    """Euro amount from Dutch text.
+
+    '30k' -> 30000, '€ 12.500,-' -> 12500, 'twaalfduizend' -> 12000,
+    'anderhalve ton' -> 150000, 'ongeveer 2 mille' -> 2000, 'niks' -> 0.
+    'tussen 10 en 20 duizend' gives the middle (15000). With period='month',
+    an amount 'per jaar' is divided by 12 (and a 'per week' amount multiplied by 52/12).
+    Negative amounts are returned negative so validation can reject them.
+    """
+    norm = normalize(text)
+    nums = numbers_in_text(norm)
+    if not nums:
+        if any(contains_phrase(norm, z) for z in _ZERO_AMOUNT):
+            return 0.0
+        return None
+    value = nums[0][0]
+    between = re.search(r"tussen\s+(.+?)\s+en\s+(.+)$", norm)
+    if between and len(nums) >= 2:
+        low, high = nums[0][0], nums[1][0]
+        if high >= 1000 and low < 1000 and low * 1000 <= high * 10:
+            low *= _scale_of(high)
+        value = (low + high) / 2
+    elif len(nums) >= 2 and re.search(r"\d\s*(?:-|tot|a|à)\s*\d", norm):
+        value = (nums[0][0] + nums[1][0]) / 2
+    if period == "month":
+        if re.search(r"per jaar|p\.?j|per jr|jaarlijks|in een jaar|op jaarbasis|per jaar", norm):
+            value = value / 12
+        elif re.search(r"per week|p\.?w|wekelijks", norm):
+            value = value * 52 / 12
+    return round(value, 2)
+
+
+def _scale_of(value: float) -> float:
+    for scale in (1_000_000, 100_000, 1000):
+        if value >= scale:
+            return 1000 if scale == 100_000 else scale
+    return 1
+
+
+# -------------------------------------------------------------------------- years
+
+_MONTHS = {
+    "januari": 1, "jan": 1, "februari": 2, "feb": 2, "maart": 3, "mrt": 3, "april": 4, "apr": 4,
+    "mei": 5, "juni": 6, "jun": 6, "juli": 7, "jul": 7, "augustus": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "oktober": 10, "okt": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}
+_NOT_STARTED = [
+    "nog niet gestart", "nog niet begonnen", "nog niet", "wil starten", "ga starten", "wil beginnen",
+    "ga beginnen", "nog geen bedrijf", "wil een bedrijf", "plan om te starten", "moet nog beginnen",
+    "moet nog starten", "start binnenkort", "nog niet ingeschreven", "ben van plan",
+]
+_JUST_STARTED = [
+    "net begonnen", "net gestart", "pas begonnen", "pas gestart", "net ingeschreven",
+    "sinds kort", "kort geleden", "deze maand", "vorige maand begonnen", "net bezig", "pas net",
+]
+JUST_STARTED_YEARS = 0.1
+
+
+def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
+    """How long someone has been self-employed, in years.
+
+    'sinds 2019' (relative to today), 'anderhalf jaar' -> 1.5, 'net begonnen' -> 0.1,
+    'nog niet gestart' -> 0, '6 maanden' -> 0.5, 'sinds maart 2024'.
+    """
+    today = today or date.today()
+    norm = normalize(text)
+    if any(contains_phrase(norm, p) for p in _JUST_STARTED):
+        return JUST_STARTED_YEARS
+    if any(contains_phrase(norm, p) for p in _NOT_STARTED):
+        return 0.0
+    month = next((n for w, n in _MONTHS.items() if contains_phrase(norm, w)), None)
+    year_match = re.search(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)", norm)
+    if year_match:
+        year = int(year_match.group(1))
+        if year > today.year:
+            return None
+        if month:
+            months = (today.year - year) * 12 + today.month - month
+            return round(max(months, 0) / 12, 2)
+        if year == today.year:
+            return 0.5 if today.month > 6 else round(today.month / 24, 2)
+        return float(today.year - year)
+    if re.search(r"vorig jaar|vorige jaar|afgelopen jaar", norm) and "sinds" in norm:
+        if month:
+            months = 12 + today.month - month
+            return round(max(months, 0) / 12, 2)
+        return 1.0
+    if month and "sinds" in norm:
+        months = today.month - month if today.month >= month else today.month + 12 - month
+        return round(months / 12, 2)
+    nums = numbers_in_text(norm)
+    if nums:
+        value = nums[0][0]
+        if re.search(r"maand", norm):
+            return round(value / 12, 2)
+        if re.search(r"week|weken", norm):
+            return round(value / 52, 2)
+        return value
+    if re.search(r"paar maanden|enkele maanden|aantal maanden", norm):
+        return 0.25
+    if re.search(r"(een )?jaar(tje)?\b", norm) and not re.search(r"jaren", norm):
+        return 1.0
+    if re.search(r"paar jaar|enkele jaren|aantal jaren", norm):
+        return 3.0
+    if re.search(r"heel lang|jaren en jaren|altijd al|mijn hele leven|tientallen jaren", norm):
+        return None
+    return None
+
+
+# -------------------------------------------------------------------------- hours
+
+def parse_hours(text: str) -> Optional[float]:
+    """Hours per week: 'fulltime' -> 40, 'drie dagen per week' -> 24, '1.225 uur per jaar' -> 23.6."""
+    norm = normalize(text)
+    nums = numbers_in_text(norm)
+    if re.search(r"dag en nacht|24/7|altijd aan het werk|non stop|nonstop", norm) and not nums:
+        return 70.0
+    days = re.search(r"dag(en)?\b|dagdelen", norm)
+    if nums:
+        value = nums[0][0]
+        if re.search(r"per jaar|per jr|jaarlijks|op jaarbasis", norm):
+            return round(value / 52, 1)
+        if re.search(r"per maand|p\.?m\b|in de maand", norm):
+            return round(value * 12 / 52, 1)
+        if days and not re.search(r"\buur\b|\buren\b", norm):
+            if "dagdelen" in norm:
+                return value * 4
+            if re.search(r"halve dag", norm):
+                return value * 4
+            return value * 8
+        return value
+    if re.search(r"full ?time|voltijd|fulltimer|hele week|volledige werkweek|volle week", norm):
+        return 40.0
+    if re.search(r"part ?time|deeltijd", norm):
+        return 20.0
+    if re.search(r"halve dagen", norm):
+        return 20.0
+    if re.search(r"avonden|weekend|bijbaan|naast mijn baan|paar uur|enkele uren", norm):
+        return 10.0
+    if re.search(r"geen uur|niet meer|helemaal niet|\bniks\b|\bniets\b", norm):
+        return 0.0
+    return None
+
+
+# ---------------------------------------------------------------------------- age
+
+def parse_age(text: str, today: Optional[date] = None) -> Optional[int]:
+    """Age in years: '62' -> 62, 'geboren in 1968' -> today.year - 1968, 'bijna 60' -> 59."""
+    today = today or date.today()
+    norm = normalize(text)
+    born = re.search(r"(?<!\d)(19\d\d|20[0-2]\d)(?!\d)", norm)
+    if born:
+        year = int(born.group(1))
+        if year > today.year:
+            return None
+        return today.year - year
+    birth_date = re.search(r"(\d{1,2})[-/ ](\d{1,2})[-/ ](\d{2})(?!\d)", norm)
+    if birth_date:
+        year = 1900 + int(birth_date.group(3))
+        return today.year - year
+    nums = numbers_in_text(norm)
+    if not nums:
+        return None
+    value = nums[0][0]
+    if value != int(value):
+        return None
+    age = int(value)
+    if re.search(r"\bbijna\b|\bbijnaa\b", norm):
+        age -= 1
+    return age
+
+
+# ------------------------------------------------------------------------ yes/no
+
+_YES = [
+    "ja", "jaa", "jaaa", "jawel", "jazeker", "ja hoor", "zeker", "klopt", "inderdaad", "yes", "jep",
+    "jup", "ja zeker", "helaas wel", "helaas ja", "wel", "correct", "dat klopt", "uiteraard",
+    "natuurlijk", "absoluut", "tuurlijk", "ja natuurlijk", "ok", "oke", "yep", "ja ja",
+]
+_NO = [
+    "nee", "neen", "nope", "nee hoor", "neej", "nah", "niet", "geen", "nooit", "gelukkig niet",
+    "helemaal niet", "nog niet", "niet dat ik weet", "zeker niet", "klopt niet", "no", "nein",
+    "niks", "niets",
+]
+
+
+def parse_bool(text: str, yes_words: Sequence[str] = ()) -> Optional[bool]:
+    """Yes/no with Dutch variants. ``yes_words`` are topic words that imply yes
+    ("deurwaarder" for the acute-measures question) unless negated."""
+    norm = normalize(text)
+    first = (re.findall(r"[a-z]+", norm) or [""])[0]
+    if first in ("ja", "jawel", "jazeker", "jep", "yes", "jup", "klopt", "zeker", "jaa", "yep"):
+        return True
+    if first in ("nee", "neen", "nope", "nah", "neej", "no", "nein"):
+        return False
+    negated = any(contains_phrase(norm, p) for p in _NO)
+    affirmed = any(contains_phrase(norm, p) for p in _YES)
+    topical = any(contains_phrase(norm, w) for w in yes_words)
+    if topical and not negated:
+        return True
+    if negated and not affirmed:
+        return False
+    if affirmed and not negated:
+        return True
+    if negated and affirmed:
+        # "nee, wel een betalingsregeling": the first decisive word wins
+        positions = []
+        for phrase, val in [(p, True) for p in _YES] + [(p, False) for p in _NO]:
+            m = re.search(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])", norm)
+            if m:
+                positions.append((m.start(), val))
+        return sorted(positions)[0][1]
+    return None
+
+
+# -------------------------------------------------------------------- counting
+
+def parse_count(text: str, count_words: Sequence[str] = ()) -> Optional[int]:
+    """A number of people or creditors: 'geen' -> 0, 'twee mensen' -> 2,
+    'de huur en de energie' -> 2 (counts the named creditors)."""
+    norm = normalize(text)
+    nums = numbers_in_text(norm)
+    if nums:
+        value = nums[0][0]
+        return int(value) if value == int(value) else None
+    if re.search(r"\b(alleen ik|ik alleen|niemand|geen|geen een|geeneen|niks|niets|nul|nee)\b", norm):
+        named = [w for w in count_words if contains_phrase(norm, w)]
+        if not named:
+            return 0
+    named = {w for w in count_words if contains_phrase(norm, w)}
+    # "energie" and "gas"/"stroom" are one creditor
+    if named & {"gas", "stroom", "energieleverancier"} and "energie" in named:
+        named -= {"gas", "stroom", "energieleverancier"}
+    if named:
+        plural = re.search(r"leveranciers|meerdere|verschillende|allemaal|overal", norm)
+        return max(len(named), 2 if plural else 1)
+    if re.search(r"meerdere|verschillende|een paar|veel|overal|allemaal|heel wat", norm):
+        return 2
+    if re.search(r"\b(een|eentje|één)\b", norm):
+        return 1
+    return None
+
+
+# ---------------------------------------------------------------------- months
+
+def parse_months(text: str) -> Optional[float]:
+    """A buffer in months: 'geen' -> 0, '2 maanden' -> 2, 'een half jaar' -> 6, '3 weken' -> 0.75."""
+    norm = normalize(text)
+    nums = numbers_in_text(norm)
+    if nums:
+        value = nums[0][0]
+        if re.search(r"\bjaar|\bjaren|\bjr\b", norm) and not re.search(r"maand", norm):
+            return value * 12
+        if re.search(r"week|weken", norm):
+            return round(value / 4.33, 2)
+        if re.search(r"\bdag|\bdagen", norm):
+            return round(value / 30, 2)
+        return value
+    if re.search(r"half jaar|halfjaar", norm):
+        return 6.0
+    if re.search(r"\bjaar\b|jaartje", norm):
+        return 12.0
+    if re.search(r"paar weken|enkele weken|paar dagen|maandje|een maand", norm):
+        return 0.5 if "week" in norm or "dag" in norm else 1.0
+    if re.search(r"paar maanden|enkele maanden", norm):
+        return 2.0
+    if re.search(r"\b(geen|niks|niets|nul|helemaal niet|geen buffer|geen spaargeld|0)\b", norm):
+        return 0.0
+    if re.search(r"heel lang|jaren|lang genoeg", norm):
+        return 24.0
+    return None
+
+
+# ---------------------------------------------------------------------- percent
+
+def parse_percent_change(text: str) -> Optional[float]:
+    """A signed percentage change: '20% minder' -> -20, '10 procent meer' -> 10, 'gehalveerd' is not here."""
+    norm = normalize(text)
+    m = re.search(r"([-+\u2212]?\d+(?:[.,]\d+)?)\s*(%|procent|pct)", norm)
+    if not m:
+        return None
+    value = float(m.group(1).replace(",", ".").replace("\u2212", "-"))
+    if value > 0 and re.search(r"minder|lager|gedaald|gezakt|daling|omlaag|achteruit|kwijt|verloren|afgenomen|min\b", norm):
+        value = -value
+    return value
+
+
+# ---------------------------------------------------------------------- choices
+
+def _negated_before(norm: str, start: int) -> bool:
+    before = norm[:start].split()[-2:]
+    return any(w in ("niet", "geen", "nooit") for w in before)
+
+
+def match_choices(text: str, choices: Sequence[Tuple[str, Sequence[str]]]) -> List[Tuple[str, int]]:
+    """Return [(value, score)] for every choice whose synonym occurs in text.
+
+    The score is the length of the longest matching synonym, so "licht gedaald" beats
+    "gedaald". A synonym preceded by "niet"/"geen" does not count, unless the synonym
+    itself starts with a negation ("vaak niet").
+    """
+    norm = normalize(text)
+    result: List[Tuple[str, int]] = []
+    for value, synonyms in choices:
+        best = 0
+        for syn in synonyms:
+            syn_norm = normalize(syn)
+            for m in re.finditer(r"(?<![a-z0-9])" + re.escape(syn_norm) + r"(?![a-z0-9])", norm):
+                if not syn_norm.startswith(("niet", "geen", "nooit", "nee")) and _negated_before(norm, m.start()):
+                    continue
+                best = max(best, len(syn_norm))
+        if best:
+            result.append((value, best))
+    return result
+
+
+def choice_by_number(text: str, n_choices: int) -> Optional[int]:
+    """'2' or 'optie 2' as the answer on channels without buttons -> index 1."""
+    norm = normalize(text)
+    m = re.fullmatch(r"(?:optie|nummer|keuze|antwoord)?\s*(\d)\.?", norm)
+    if m and 1 <= int(m.group(1)) <= n_choices:
+        return int(m.group(1)) - 1
+    return None

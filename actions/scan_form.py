@@ -1,0 +1,264 @@
+"""The scan form: asking the catalogue's questions and reading the answers.
+
+``ValidateScanForm`` reads every answer itself (all scan slots use custom mappings),
+so free text, button clicks, "weet ik niet", corrections and unparseable answers all
+go through one place. The ask actions are generated from the catalogue, one per
+question, because Rasa looks for ``action_ask_<slot>``.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from abc import ABC, abstractmethod
+from datetime import date
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import texts
+from actions.catalogue import (
+    Interpretation,
+    Question,
+    catalogue,
+    coerce_button_value,
+    describe_value,
+    interpret,
+)
+from actions.gemeente import gemeente
+from actions.parsing import UNKNOWN, contains_phrase, normalize
+
+logger = logging.getLogger(__name__)
+
+FORM_NAME = "scan_form"
+RETRY_SLOT = "scan_retry"
+BUTTON_ENTITY = "answer"
+
+# Intents that never count as an answer: the form steps aside and a rule answers.
+INTERRUPT_INTENTS = {
+    "stop_scan", "request_human", "distress", "explain_question", "delete_my_data",
+    "ask_privacy", "bot_challenge",
+}
+# Intents that count as an answer only when the text contains a usable answer
+# ("ik ben 62" may look like an IOAZ question); otherwise a rule answers them.
+SOFT_INTERRUPT_INTENTS = {"out_of_scope", "ask_bbz", "ask_ioaz", "ask_help_options"}
+
+_CORRECTION_MARKERS = [
+    "ik bedoel", "ik bedoelde", "bedoel ik", "sorry", "correctie", "verkeerd", "moet zijn", "eigenlijk",
+    "klopt niet", "foutje", "vergist", "aanpassen", "veranderen", "wijzigen", "verbeteren", "toch",
+    "ik zei", "niet goed ingevuld", "fout",
+]
+_BACK_PHRASES = [
+    "vorige vraag", "terug naar de vorige", "ga terug", "een vraag terug", "vorig antwoord",
+    "vorige antwoord",
+]
+_BUSINESS_WORDS = ["bedrijf", "zaak", "onderneming", "winkel", "praktijk", "eenmanszaak", "bv"]
+
+
+def scan_answers(tracker: Tracker) -> Dict[str, Any]:
+    return {qid: tracker.get_slot(qid) for qid in catalogue().ids()}
+
+
+def _today() -> date:
+    return date.today()
+
+
+def question_message(q: Question, answers: Dict[str, Any]) -> Dict[str, Any]:
+    """Text and buttons for asking ``q``, with progress ("Vraag 3 van 21")."""
+    applicable = catalogue().applicable_ids(answers)
+    index = applicable.index(q.id) + 1 if q.id in applicable else 1
+    text = f"{texts.progress(index, len(applicable))}. {q.text(gemeente().name)}"
+    buttons = []
+    if q.type == "bool":
+        buttons = [_button("Ja", "ja"), _button("Nee", "nee")]
+    elif q.type in ("choice", "multi_choice"):
+        buttons = [_button(c.label, c.value) for c in q.choices]
+    buttons.append(_button("Weet ik niet", UNKNOWN))
+    buttons.append({"title": "Waarom deze vraag?", "payload": "/explain_question"})
+    return {"text": text, "buttons": buttons}
+
+
+def _button(title: str, value: str) -> Dict[str, str]:
+    return {"title": title, "payload": f'/inform{{"{BUTTON_ENTITY}":"{value}"}}'}
+
+
+class ValidateScanForm(FormValidationAction):
+    def name(self) -> Text:
+        return f"validate_{FORM_NAME}"
+
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Text]:
+        return catalogue().applicable_ids(scan_answers(tracker))
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        events: List[EventType] = []
+        if requested in catalogue().by_id:
+            read = self.read_answer(catalogue()[requested], tracker, dispatcher)
+            if read is None:
+                return []  # not an answer: the form is rejected and a rule answers
+            events = read
+        tracker.add_slots(events)
+        next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
+        return events + ([next_slot] if next_slot else [])
+
+    async def next_requested_slot(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Optional[EventType]:
+        nxt = catalogue().next_question(scan_answers(tracker))
+        return SlotSet("requested_slot", nxt.id if nxt else None)
+
+    def read_answer(
+        self, question: Question, tracker: Tracker, dispatcher: CollectingDispatcher
+    ) -> Optional[List[EventType]]:
+        """Events for the user's latest message as an answer to ``question``,
+        or None when the message is not an answer at all."""
+        message = tracker.latest_message or {}
+        text = message.get("text") or ""
+        intent = (message.get("intent") or {}).get("name")
+        button_value = next(
+            (e.get("value") for e in message.get("entities", []) if e.get("entity") == BUTTON_ENTITY), None
+        )
+        if button_value is not None:
+            return self._accept_or_retry(question, coerce_button_value(question, button_value), tracker, dispatcher)
+        if intent in INTERRUPT_INTENTS and not self._is_business_stop(question, intent, text):
+            return None
+        if intent == "dont_know":
+            return self._accept(question, UNKNOWN)
+
+        norm = normalize(text)
+        if any(contains_phrase(norm, p) for p in _BACK_PHRASES):
+            return self._go_back(question, tracker, dispatcher)
+        correction = self._correction(question, text, tracker, dispatcher)
+        if correction is not None:
+            return correction
+
+        result = interpret(question, text, _today())
+        if not result.ok and intent in SOFT_INTERRUPT_INTENTS:
+            return None
+        return self._accept_or_retry(question, result, tracker, dispatcher)
+
+    @staticmethod
+    def _is_business_stop(question: Question, intent: Optional[str], text: str) -> bool:
+        """'Ik wil stoppen met mijn bedrijf' answers the outlook question; it does not stop the scan."""
+        if intent != "stop_scan" or question.id not in ("outlook", "help_wanted"):
+            return False
+        norm = normalize(text)
+        return any(contains_phrase(norm, w) for w in _BUSINESS_WORDS)
+
+    @staticmethod
+    def _accept(question: Question, value: Any) -> List[EventType]:
+        return [SlotSet(question.id, value), SlotSet(RETRY_SLOT, None)]
+
+    def _accept_or_retry(
+        self, question: Question, result: Interpretation, tracker: Tracker, dispatcher: CollectingDispatcher
+    ) -> List[EventType]:
+        if result.ok:
+            return self._accept(question, result.value)
+        if tracker.get_slot(RETRY_SLOT) == question.id:
+            # Asked twice already: note "weet ik niet" so nobody gets stuck.
+            dispatcher.utter_message(text=texts.NOTED_UNKNOWN)
+            return self._accept(question, UNKNOWN)
+        dispatcher.utter_message(text=texts.not_understood(question.example, result.reason == "out_of_range"))
+        return [SlotSet(question.id, None), SlotSet(RETRY_SLOT, question.id)]
+
+    def _go_back(self, question: Question, tracker: Tracker, dispatcher: CollectingDispatcher) -> List[EventType]:
+        answers = scan_answers(tracker)
+        answered = [qid for qid in catalogue().ids() if answers.get(qid) is not None and qid != question.id]
+        if not answered:
+            return self._accept_or_retry(question, interpret(question, ""), tracker, dispatcher)
+        dispatcher.utter_message(text=texts.BACK_ONE)
+        return [SlotSet(answered[-1], None), SlotSet(RETRY_SLOT, None)]
+
+    def _correction(
+        self, question: Question, text: str, tracker: Tracker, dispatcher: CollectingDispatcher
+    ) -> Optional[List[EventType]]:
+        """'Sorry, ik werk geen 40 maar 30 uur' while another question is asked:
+        change that earlier answer and ask the current question again."""
+        norm = normalize(text)
+        if not any(contains_phrase(norm, m) for m in _CORRECTION_MARKERS):
+            return None
+        answers = scan_answers(tracker)
+        for other in catalogue().questions:
+            if other.id == question.id or answers.get(other.id) is None:
+                continue
+            if not any(contains_phrase(norm, w) for w in other.topic_words):
+                continue
+            value_text = _after_last_contrast(text)
+            result = interpret(other, value_text, _today())
+            if not result.ok:
+                result = interpret(other, text, _today())
+            if result.ok and result.value != UNKNOWN:
+                dispatcher.utter_message(text=texts.corrected(_topic_label(other), describe_value(other, result.value)))
+                return [SlotSet(other.id, result.value)]
+        return None
+
+
+def _after_last_contrast(text: str) -> str:
+    """'niet 40 maar 30 uur' -> '30 uur': the corrected value follows 'maar'."""
+    parts = re.split(r"\bmaar\b|\bwel\b|\bmoet zijn\b|\bbedoel(?:de)?\b", text, flags=re.IGNORECASE)
+    return parts[-1] if len(parts) > 1 else text
+
+
+def _topic_label(q: Question) -> str:
+    return q.text(gemeente().name).rstrip("?")
+
+
+class AskQuestionAction(Action, ABC):
+    """Asks the next applicable question. Rasa picks ``action_ask_<slot>`` by the
+    domain's slot order; when that question does not apply (skip logic), the next
+    applicable one is asked and ``requested_slot`` is corrected.
+    One concrete subclass per catalogue question is generated below."""
+
+    slot_id: str = ""
+
+    @abstractmethod
+    def name(self) -> Text:
+        ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        answers = scan_answers(tracker)
+        question = catalogue()[self.slot_id]
+        if not question.applies(answers) or answers.get(question.id) is not None:
+            nxt = catalogue().next_question(answers)
+            if nxt is None:
+                return [SlotSet("requested_slot", None)]
+            question = nxt
+        dispatcher.utter_message(**question_message(question, answers))
+        return [SlotSet("requested_slot", question.id)] if question.id != self.slot_id else []
+
+
+def _make_ask_actions() -> Dict[str, type]:
+    made = {}
+    for qid in catalogue().ids():
+        cls_name = "ActionAsk" + "".join(part.title() for part in qid.split("_"))
+        made[qid] = type(
+            cls_name,
+            (AskQuestionAction,),
+            {"slot_id": qid, "__module__": __name__, "name": lambda self, _qid=qid: f"action_ask_{_qid}"},
+        )
+    return made
+
+
+ASK_ACTIONS = _make_ask_actions()
+globals().update({cls.__name__: cls for cls in ASK_ACTIONS.values()})
+
+
+class ActionExplainQuestion(Action):
+    """'Waarom vraagt u dat?': explain the current question; the form then asks it again."""
+
+    def name(self) -> Text:
+        return "action_explain_question"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        if requested in catalogue().by_id:
+            q = catalogue()[requested]
+            dispatcher.utter_message(text=texts.explanation(q.why, q.help))
+        else:
+            dispatcher.utter_message(text=texts.EXPLAIN_GENERAL)
+        return []
+

@@ -1,0 +1,184 @@
+"""Dutch answer parsing: table tests over many phrasings, property tests for amounts and years."""
+from datetime import date
+
+import pytest
+from hypothesis import given, strategies as st
+
+from actions import parsing as p
+
+TODAY = date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("30k", 30000), ("30 k", 30000), ("€ 12.500,-", 12500), ("12.500", 12500), ("12500", 12500),
+        ("€12.500", 12500), ("12.500 euro", 12500), ("twaalfduizend", 12000), ("twaalf duizend", 12000),
+        ("anderhalve ton", 150000), ("ongeveer 2 mille", 2000), ("2 ton", 200000), ("een ton", 100000),
+        ("vijfentwintigduizend euro", 25000), ("1,2 miljoen", 1200000), ("€1.234,56", 1234.56),
+        ("12,5k", 12500), ("drieduizendvijfhonderd", 3500), ("vijftienhonderd", 1500),
+        ("tussen 10 en 20 duizend", 15000), ("10.000 - 15.000", 12500), ("niks", 0), ("geen schulden", 0),
+        ("ik hou bijna niks over, misschien 300", 300), ("zo'n 1500 euro per maand", 1500),
+        ("rond de 800", 800), ("ruim 40.000 euro aan schulden", 40000), ("tweehonderdvijftig euro", 250),
+        ("-500", -500), ("12,500", 12500),
+    ],
+)
+def test_amounts(text, expected):
+    assert p.parse_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("18.000 per jaar", 1500), ("24k per jaar", 2000), ("1500 per maand", 1500), ("300 per week", 1300)],
+)
+def test_monthly_amounts_convert_periods(text, expected):
+    assert p.parse_amount(text, period="month") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["weet ik veel wat je bedoelt", "blauw", ""])
+def test_amount_not_understood(text):
+    assert p.parse_amount(text) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("sinds 2019", 7), ("Sinds 2019.", 7), ("al sinds 2001", 25), ("2015", 11), ("anderhalf jaar", 1.5),
+        ("net begonnen", 0.1), ("pas gestart", 0.1), ("nog niet gestart", 0), ("ik wil starten", 0),
+        ("al 12 jaar", 12), ("drie jaar", 3), ("6 maanden", 0.5), ("een half jaar", 0.5), ("een jaar", 1),
+        ("sinds maart 2024", 2.67), ("sinds januari vorig jaar", 1.83), ("sinds 2026", 0.5),
+        ("10 jaar", 10), ("ruim 20 jaar", 20),
+    ],
+)
+def test_years(text, expected):
+    assert p.parse_years(text, TODAY) == pytest.approx(expected, abs=0.01)
+
+
+def test_years_in_the_future_is_not_an_answer():
+    assert p.parse_years("sinds 2030", TODAY) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("fulltime", 40), ("full time", 40), ("voltijd", 40), ("parttime", 20), ("drie dagen per week", 24),
+        ("4 dagen", 32), ("ongeveer 40 uur", 40), ("parttime zo'n 20 uur", 20), ("meer dan 50 uur", 50),
+        ("1.225 uur per jaar", 23.6), ("80 uur per maand", 18.5), ("32", 32), ("dag en nacht", 70),
+    ],
+)
+def test_hours(text, expected):
+    assert p.parse_hours(text) == pytest.approx(expected, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("62", 62), ("ik ben 45", 45), ("45 jaar", 45), ("geboren in 1968", 58), ("bijna 60", 59),
+     ("vijfenvijftig", 55), ("ik ben zesenzestig jaar oud", 66), ("300", 300)],
+)
+def test_age(text, expected):
+    assert p.parse_age(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("ja", True), ("Ja hoor", True), ("jazeker", True), ("klopt", True), ("helaas wel", True),
+        ("nee", False), ("neen", False), ("nee hoor", False), ("gelukkig niet", False), ("niet dat ik weet", False),
+        ("er ligt beslag op mijn rekening", True), ("de deurwaarder is geweest", True),
+        ("nee, er is geen beslag", False), ("geen deurwaarder gelukkig", False),
+    ],
+)
+def test_yes_no(text, expected):
+    assert p.parse_bool(text, yes_words=["beslag", "deurwaarder"]) is expected
+
+
+def test_yes_no_not_understood():
+    assert p.parse_bool("de lucht is blauw") is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("geen", 0), ("alleen ik", 0), ("twee mensen", 2), ("3 medewerkers", 3), ("de huur en de energie", 2),
+     ("alleen de zorgverzekering", 1), ("bij twee leveranciers", 2), ("bij meerdere leveranciers", 2),
+     ("bij een leverancier", 1)],
+)
+def test_counts(text, expected):
+    assert p.parse_count(text, ["huur", "energie", "zorgverzekering", "leverancier"]) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("geen", 0), ("geen buffer", 0), ("2 maanden", 2), ("een half jaar", 6), ("3 weken", 0.69),
+     ("een jaar", 12), ("2 jaar", 24), ("paar maanden", 2)],
+)
+def test_months(text, expected):
+    assert p.parse_months(text) == pytest.approx(expected, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "text", ["weet ik niet", "Geen idee", "geen flauw idee", "ik weet het niet", "zeg ik liever niet", "onbekend"]
+)
+def test_dont_know(text):
+    assert p.is_dont_know(text)
+
+
+@pytest.mark.parametrize("text", ["nee", "30k", "ik weet het zeker: 20 uur"])
+def test_not_dont_know(text):
+    assert not p.is_dont_know(text)
+
+
+@pytest.mark.parametrize(
+    "word, expected",
+    [("twaalfduizend", 12000), ("eenentwintig", 21), ("negenennegentig", 99), ("honderd", 100),
+     ("tweeduizendvijfhonderdzesendertig", 2536), ("miljoen", 1_000_000), ("tafel", None), ("", None)],
+)
+def test_number_words(word, expected):
+    assert p.dutch_number_word(word) == expected
+
+
+# ---- property tests -------------------------------------------------------------
+
+
+def dutch_thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+@given(st.integers(min_value=0, max_value=10_000_000))
+def test_amount_roundtrip_dutch_formatting(n):
+    assert p.parse_amount(dutch_thousands(n)) == n
+    assert p.parse_amount(f"€ {dutch_thousands(n)},-") == n
+    assert p.parse_amount(f"ongeveer {n} euro") == n
+
+
+@given(st.integers(min_value=1, max_value=999))
+def test_amount_k_suffix(n):
+    assert p.parse_amount(f"{n}k") == n * 1000
+    assert p.parse_amount(f"{n} duizend") == n * 1000
+
+
+@given(st.integers(min_value=0, max_value=99), st.integers(min_value=0, max_value=99), st.integers(min_value=0, max_value=9))
+def test_amount_decimal_comma(euros, cents, thousands):
+    value = thousands * 1000 + euros
+    text = f"{dutch_thousands(value)},{cents:02d}"
+    assert p.parse_amount(text) == pytest.approx(value + cents / 100)
+
+
+@given(st.integers(min_value=1950, max_value=2025))
+def test_years_since_is_relative_to_today(year):
+    assert p.parse_years(f"sinds {year}", TODAY) == TODAY.year - year
+
+
+@given(st.integers(min_value=1, max_value=60))
+def test_years_plain_count(n):
+    assert p.parse_years(f"{n} jaar", TODAY) == n
+    assert p.parse_years(f"al {n} jaar ondernemer", TODAY) == n
+
+
+@given(st.text(max_size=40))
+def test_parsers_never_crash(text):
+    for fn in (p.parse_amount, p.parse_hours, p.parse_months, p.is_dont_know):
+        fn(text)
+    p.parse_years(text, TODAY)
+    p.parse_age(text, TODAY)
+    p.parse_bool(text)
+    p.parse_count(text)
