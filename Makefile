@@ -22,7 +22,7 @@ export SPACY_MODEL
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard zelfscan_nlu/*.py)
 
-.PHONY: help install run test pytest validate story-test nlu-report train clean FORCE
+.PHONY: help install run test pytest validate story-test nlu-report scan-length train clean FORCE
 
 help:
 	@echo "make run         set up (first time), train when needed, start all services"
@@ -92,3 +92,6 @@ nlu-report: install
 
 clean:
 	rm -rf build models results
+
+scan-length: install
+	$(PY) scripts/scan_length.py

@@ -515,7 +515,9 @@ def match_choices(text: str, choices: Sequence[Tuple[str, Sequence[str]]]) -> Li
         best = 0
         for syn in synonyms:
             syn_norm = normalize(syn)
-            for m in re.finditer(r"(?<![a-z0-9])" + re.escape(syn_norm) + r"(?![a-z0-9])", norm):
+            # single words of 5+ letters also match longer forms: "klant" -> "klanten"
+            tail = r"[a-z]*" if len(syn_norm) >= 5 and " " not in syn_norm else ""
+            for m in re.finditer(r"(?<![a-z0-9])" + re.escape(syn_norm) + tail + r"(?![a-z0-9])", norm):
                 if not syn_norm.startswith(("niet", "geen", "nooit", "nee")) and _negated_before(norm, m.start()):
                     continue
                 best = max(best, len(syn_norm))

@@ -1,0 +1,103 @@
+"""The catalogue is the one source of truth: it must match the contract, the domain
+and its own examples."""
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actions.catalogue import catalogue, interpret, validate_catalogue
+from actions.parsing import UNKNOWN
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text())
+
+# From ../shared/docs/contract.md: the question ids and their values.
+CONTRACT_CHOICES = {
+    "business_form": ["eenmanszaak", "vof", "maatschap", "bv", "anders"],
+    "household": ["alleenstaand", "samenwonend"],
+    "benefit": ["bijstand", "ww", "geen", "anders"],
+    "revenue_trend": ["gestegen", "gelijk", "licht_gedaald", "gedaald", "sterk_gedaald"],
+    "fixed_costs_paid": ["altijd", "meestal", "vaak_niet", "nee"],
+    "tax_arrears": ["nee", "regeling_loopt", "achterstand", "regeling_loopt_niet"],
+    "administration": ["bij", "achter", "ver_achter", "geen"],
+    "opens_mail": ["ja", "soms_niet", "nee"],
+    "financing_asked": ["niet_gevraagd", "afgewezen", "lopend", "toegekend"],
+    "main_cause": ["klant_weg", "kosten", "ziekte", "scheiding", "mantelzorg", "groei", "seizoen", "anders"],
+    "outlook": ["ja", "misschien", "nee", "stoppen"],
+    "help_wanted": ["coach", "administratie", "financiering", "schulden", "stoppen", "praten"],
+}
+CONTRACT_TYPES = {
+    "acute_measures": "bool", "lives_in_municipality": "bool", "late_returns": "bool",
+    "years_in_business": "years", "hours_per_week": "hours", "age": "age", "household_other_income": "amount",
+    "monthly_income": "amount", "payment_arrears": "count", "total_debt": "amount", "buffer_months": "months",
+    "employees": "count",
+}
+CONTRACT_INTENTS = """greet goodbye affirm deny thank start_scan ask_bbz ask_ioaz ask_help_options request_human
+ask_privacy delete_my_data stop_scan dont_know explain_question bot_challenge distress inform out_of_scope""".split()
+CONTRACT_SLOTS = """consent_contact contact_name contact_phone contact_email contact_preference
+risk_score risk_level urgent risk_drivers indications referrals""".split()
+
+
+def test_catalogue_has_exactly_the_contract_questions():
+    assert sorted(catalogue().ids()) == sorted(list(CONTRACT_CHOICES) + list(CONTRACT_TYPES))
+
+
+@pytest.mark.parametrize("qid, values", CONTRACT_CHOICES.items())
+def test_choice_values_are_the_contract_values(qid, values):
+    assert catalogue()[qid].choice_values() == values
+
+
+@pytest.mark.parametrize("qid, qtype", CONTRACT_TYPES.items())
+def test_question_types(qid, qtype):
+    assert catalogue()[qid].type == qtype
+
+
+def test_domain_form_slots_and_ask_actions_follow_the_catalogue():
+    assert DOMAIN["forms"]["scan_form"]["required_slots"] == catalogue().ids()
+    for qid in catalogue().ids():
+        assert qid in DOMAIN["slots"]
+        assert f"action_ask_{qid}" in DOMAIN["actions"]
+    # no question text in the domain: it lives in the catalogue only
+    responses = " ".join(str(r) for r in DOMAIN["responses"].values())
+    for q in catalogue().questions:
+        assert q.question not in responses
+
+
+def test_domain_has_contract_intents_and_slots():
+    assert set(CONTRACT_INTENTS) <= set(DOMAIN["intents"])
+    assert set(CONTRACT_SLOTS) <= set(DOMAIN["slots"])
+
+
+def quoted_examples(example: str):
+    return re.findall(r"'([^']+)'", example)
+
+
+@pytest.mark.parametrize("q", catalogue().questions, ids=lambda q: q.id)
+def test_every_example_in_the_catalogue_is_understood(q):
+    examples = quoted_examples(q.example)
+    if q.type in ("choice", "multi_choice"):
+        examples += [c.label for c in q.choices]
+    assert examples or q.type == "bool"
+    for text in examples:
+        result = interpret(q, text)
+        assert result.ok, f"{q.id}: example {text!r} is not understood"
+
+
+@pytest.mark.parametrize("q", catalogue().questions, ids=lambda q: q.id)
+def test_every_question_accepts_dont_know(q):
+    assert interpret(q, "weet ik niet").value == UNKNOWN
+
+
+@pytest.mark.parametrize("q", catalogue().questions, ids=lambda q: q.id)
+def test_question_texts_are_short_b1_sentences(q):
+    for text in (q.question, q.why, q.help or ""):
+        for sentence in re.split(r"(?<=[.?!])\s+", text):
+            assert len(sentence.split()) <= 22, f"{q.id}: long sentence: {sentence}"
+    assert q.question.count("?") >= 1
+
+
+def test_validation_names_the_wrong_field():
+    problems = validate_catalogue({"questions": [{"id": "age", "type": "leeftijd", "question": "x", "why": "y"}]})
+    assert "age: 'example' is missing" in problems
+    assert "age: unknown type 'leeftijd'" in problems

@@ -1,0 +1,254 @@
+"""The scan form's validation and ask actions, run as the action server runs them."""
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.catalogue import catalogue
+from actions.parsing import UNKNOWN
+from actions.scan_form import ASK_ACTIONS, ActionExplainQuestion, ValidateScanForm
+from tests.helpers import make_tracker, slot_events
+
+DOMAIN = {"forms": {"scan_form": {"required_slots": catalogue().ids()}}}
+
+
+def answers_before(qid, **overrides):
+    """Plausible answers to every question before ``qid``."""
+    base = {
+        "acute_measures": False, "business_form": "eenmanszaak", "years_in_business": 7, "hours_per_week": 40,
+        "employees": 0, "revenue_trend": "gedaald", "fixed_costs_paid": "meestal", "monthly_income": 900,
+        "household": "samenwonend", "household_other_income": 1200, "benefit": "geen", "tax_arrears": "nee",
+        "late_returns": False, "payment_arrears": 1, "total_debt": 12000, "buffer_months": 1,
+        "administration": "bij", "opens_mail": "ja", "financing_asked": "niet_gevraagd", "main_cause": ["kosten"],
+        "outlook": "misschien", "age": 50, "lives_in_municipality": True, "help_wanted": ["coach"],
+    }
+    ids = catalogue().ids()
+    answers = {k: v for k, v in base.items() if ids.index(k) < ids.index(qid)}
+    answers.update(overrides)
+    return answers
+
+
+async def validate(text, requested, intent="inform", answers=None, **kw):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(answers if answers is not None else answers_before(requested), text, intent, requested, **kw)
+    events = await ValidateScanForm().run(dispatcher, tracker, DOMAIN)
+    return events, dispatcher.messages
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "requested, text, expected",
+    [
+        ("acute_measures", "de deurwaarder is vorige week geweest", True),
+        ("business_form", "ik heb een bv", "bv"),
+        ("years_in_business", "sinds 2019", 7),
+        ("hours_per_week", "drie dagen per week", 24),
+        ("revenue_trend", "de omzet is gehalveerd", "sterk_gedaald"),
+        ("revenue_trend", "ongeveer 20% minder", "gedaald"),
+        ("fixed_costs_paid", "lukt vaak niet", "vaak_niet"),
+        ("monthly_income", "zo'n 800 euro", 800),
+        ("household", "ik woon samen met mijn vriendin", "samenwonend"),
+        ("tax_arrears", "er loopt een betalingsregeling", "regeling_loopt"),
+        ("payment_arrears", "de huur en de energie", 2),
+        ("total_debt", "30k", 30000),
+        ("total_debt", "anderhalve ton", 150000),
+        ("buffer_months", "een half jaar", 6),
+        ("administration", "een half jaar achter", "achter"),
+        ("opens_mail", "ik laat de post liggen", "nee"),
+        ("financing_asked", "de bank heeft nee gezegd", "afgewezen"),
+        ("main_cause", "een grote klant is failliet gegaan en de kosten stegen", ["klant_weg", "kosten"]),
+        ("outlook", "ik denk het wel", "ja"),
+        ("age", "geboren in 1968", 58),
+        ("help_wanted", "hulp bij mijn administratie en een coach", ["coach", "administratie"]),
+    ],
+)
+async def test_free_text_answers_fill_the_requested_slot(requested, text, expected, monkeypatch):
+    monkeypatch.setattr("actions.scan_form._today", lambda: __import__("datetime").date(2026, 11, 27))
+    events, messages = await validate(text, requested)
+    slots = slot_events(events)
+    assert slots[requested] == expected
+    assert messages == []
+    assert slots["requested_slot"] != requested
+
+
+@pytest.mark.asyncio
+async def test_next_question_follows_the_catalogue_order():
+    events, _ = await validate("nee", "acute_measures", intent="deny", answers={})
+    assert slot_events(events)["requested_slot"] == catalogue().ids()[1]
+
+
+@pytest.mark.asyncio
+async def test_partner_income_is_skipped_when_living_alone():
+    events, _ = await validate("ik woon alleen", "household")
+    slots = slot_events(events)
+    assert slots["household"] == "alleenstaand"
+    assert slots["requested_slot"] == "benefit"
+
+
+@pytest.mark.asyncio
+async def test_partner_income_is_asked_when_living_together():
+    events, _ = await validate("getrouwd", "household")
+    assert slot_events(events)["requested_slot"] == "household_other_income"
+
+
+@pytest.mark.asyncio
+async def test_not_started_skips_business_history_questions():
+    answers = answers_before("years_in_business")
+    events, _ = await validate("nog niet gestart", "years_in_business", answers=answers)
+    assert slot_events(events)["years_in_business"] == 0
+    # hours still apply; then employees, revenue and fixed costs are skipped
+    answers.update(years_in_business=0)
+    events, _ = await validate("fulltime", "hours_per_week", answers=answers)
+    assert slot_events(events)["requested_slot"] == "monthly_income"
+
+
+@pytest.mark.asyncio
+async def test_unknown_earlier_answer_keeps_the_question():
+    answers = answers_before("household", years_in_business=UNKNOWN)
+    assert "revenue_trend" in catalogue().applicable_ids(answers)
+
+
+@pytest.mark.asyncio
+async def test_button_payload_is_used_as_the_answer():
+    events, _ = await validate(
+        '/inform{"answer":"licht_gedaald"}', "revenue_trend", entities=[{"entity": "answer", "value": "licht_gedaald"}]
+    )
+    assert slot_events(events)["revenue_trend"] == "licht_gedaald"
+
+
+@pytest.mark.asyncio
+async def test_typed_option_number_is_accepted():
+    events, _ = await validate("2", "business_form")
+    assert slot_events(events)["business_form"] == "vof"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, intent", [("weet ik niet", "dont_know"), ("geen flauw idee", "inform")])
+async def test_dont_know_is_stored_as_onbekend(text, intent):
+    events, _ = await validate(text, "total_debt", intent=intent)
+    assert slot_events(events)["total_debt"] == UNKNOWN
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "requested, text, first_words",
+    [
+        ("age", "300", "Dat lijkt niet te kloppen."),
+        ("total_debt", "-5000", "Dat lijkt niet te kloppen."),
+        ("hours_per_week", "200 uur", "Dat lijkt niet te kloppen."),
+        ("total_debt", "veel te veel", "Sorry, dat begrijp ik niet goed."),
+        ("business_form", "geen idee wat dat betekent maar goed", None),
+    ],
+)
+async def test_bad_answer_is_asked_again_once_with_an_example(requested, text, first_words):
+    events, messages = await validate(text, requested)
+    slots = slot_events(events)
+    if first_words is None:  # "geen idee" -> onbekend, never stuck
+        assert slots[requested] == UNKNOWN
+        return
+    assert slots[requested] is None
+    assert slots["scan_retry"] == requested
+    assert slots["requested_slot"] == requested
+    assert messages[0]["text"].startswith(first_words)
+    assert catalogue()[requested].example in messages[0]["text"]
+
+    # the second failure is accepted as "weet ik niet" so nobody gets stuck
+    events, messages = await validate(text, requested, extra_slots={"scan_retry": requested})
+    slots = slot_events(events)
+    assert slots[requested] == UNKNOWN
+    assert slots["scan_retry"] is None
+    assert "weet ik niet" in messages[0]["text"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "intent, text",
+    [
+        ("stop_scan", "stop"), ("request_human", "ik wil een mens spreken"), ("distress", "ik kan niet meer"),
+        ("explain_question", "waarom vraag je dat"), ("ask_privacy", "is dit anoniem"),
+        ("out_of_scope", "hoe vraag ik een paspoort aan"), ("ask_bbz", "wat is de bbz"),
+    ],
+)
+async def test_interruptions_are_not_answers(intent, text):
+    events, messages = await validate(text, "total_debt", intent=intent)
+    assert events == [] and messages == []
+
+
+@pytest.mark.asyncio
+async def test_answer_that_looks_like_another_intent_still_counts():
+    events, _ = await validate("ik ben 62 en wil eigenlijk stoppen", "age", intent="ask_ioaz")
+    assert slot_events(events)["age"] == 62
+
+
+@pytest.mark.asyncio
+async def test_stopping_the_business_answers_the_outlook_question():
+    events, _ = await validate("ik wil stoppen met mijn bedrijf", "outlook", intent="stop_scan")
+    assert slot_events(events)["outlook"] == "stoppen"
+
+
+@pytest.mark.asyncio
+async def test_correction_of_an_earlier_answer():
+    answers = answers_before("total_debt", hours_per_week=40)
+    events, messages = await validate("sorry, ik werk geen 40 maar 30 uur per week", "total_debt", answers=answers)
+    slots = slot_events(events)
+    assert slots["hours_per_week"] == 30
+    assert "total_debt" not in slots or slots["total_debt"] is None
+    assert slots["requested_slot"] == "total_debt"
+    assert "30 uur per week" in messages[0]["text"]
+
+
+@pytest.mark.asyncio
+async def test_back_to_the_previous_question():
+    answers = answers_before("total_debt")
+    events, messages = await validate("ik wil terug naar de vorige vraag", "total_debt", answers=answers)
+    slots = slot_events(events)
+    assert slots["payment_arrears"] is None
+    assert slots["requested_slot"] == "payment_arrears"
+    assert messages
+
+
+@pytest.mark.asyncio
+async def test_last_answer_completes_the_form():
+    answers = answers_before("help_wanted")
+    events, _ = await validate("een coach", "help_wanted", answers=answers)
+    assert slot_events(events)["requested_slot"] is None
+
+
+@pytest.mark.asyncio
+async def test_activation_without_requested_slot_only_sets_the_first_question():
+    events, messages = await validate("ik wil de scan doen", None, intent="start_scan", answers={})
+    assert slot_events(events) == {"requested_slot": "acute_measures"}
+    assert messages == []
+
+
+@pytest.mark.asyncio
+async def test_ask_action_asks_its_question_with_buttons_and_progress():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(answers_before("revenue_trend"), requested="revenue_trend")
+    events = await ASK_ACTIONS["revenue_trend"]().run(dispatcher, tracker, DOMAIN)
+    assert events == []
+    message = dispatcher.messages[0]
+    assert catalogue()["revenue_trend"].question in message["text"]
+    assert message["text"].startswith("Vraag ")
+    titles = [b["title"] for b in message["buttons"]]
+    assert [c.label for c in catalogue()["revenue_trend"].choices] == titles[:5]
+    assert "Weet ik niet" in titles
+
+
+@pytest.mark.asyncio
+async def test_ask_action_for_a_skipped_question_asks_the_next_applicable_one():
+    dispatcher = CollectingDispatcher()
+    answers = answers_before("household_other_income", household="alleenstaand")
+    tracker = make_tracker(answers, requested="household_other_income")
+    events = await ASK_ACTIONS["household_other_income"]().run(dispatcher, tracker, DOMAIN)
+    assert slot_events(events) == {"requested_slot": "benefit"}
+    assert catalogue()["benefit"].question in dispatcher.messages[0]["text"]
+
+
+@pytest.mark.asyncio
+async def test_explanation_names_why_and_explains_the_word():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(answers_before("hours_per_week"), text="wat is een urencriterium", intent="explain_question",
+                           requested="hours_per_week")
+    await ActionExplainQuestion().run(dispatcher, tracker, DOMAIN)
+    text = dispatcher.messages[0]["text"]
+    assert catalogue()["hours_per_week"].why in text
+    assert "1.225 uur" in text
