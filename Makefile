@@ -22,7 +22,7 @@ export SPACY_MODEL
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard zelfscan_nlu/*.py)
 
-.PHONY: help install run test pytest validate story-test nlu-report scan-length train clean FORCE
+.PHONY: help install run test pytest e2e validate story-test nlu-report scan-length train clean FORCE
 
 help:
 	@echo "make run         set up (first time), train when needed, start all services"
@@ -76,10 +76,15 @@ run: install $(MODEL)
 # --- tests ------------------------------------------------------------------------
 
 test: install $(MODEL)
-	$(MAKE) --no-print-directory pytest validate story-test
+	$(MAKE) --no-print-directory pytest validate story-test e2e
 
+# Unit and action tests (no servers needed). Exit code 5 = no tests collected.
 pytest: install
-	$(PY) -m pytest -q tests || [ $$? -eq 5 ]
+	$(PY) -m pytest -q -m "not e2e" tests || [ $$? -eq 5 ]
+
+# End to end: starts the real action server and Rasa server on free ports.
+e2e: install $(MODEL)
+	$(PY) -m pytest -q -m e2e tests/e2e
 
 validate: install
 	$(RASA) data validate --fail-on-warnings --quiet

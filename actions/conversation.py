@@ -10,9 +10,8 @@ from rasa_sdk.types import DomainDict
 
 from actions import texts
 from actions.gemeente import gemeente
-from actions.scan_form import FORM_NAME, scan_answers
+from actions.scan_form import DISTRESS_SLOT, FORM_NAME, scan_answers
 
-DISTRESS_SLOT = "distress_reported"
 
 
 class ActionGreet(Action):

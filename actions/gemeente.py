@@ -1,16 +1,35 @@
-"""The gemeente configuration: name, contact details and other per-gemeente facts."""
+"""The gemeente configuration: name, contact details, partners, thresholds and dated amounts.
+
+Read once at start-up and validated; every problem names the field, so an operator
+learns of a wrong setting before the first entrepreneur does.
+"""
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, List, Mapping
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
+logger = logging.getLogger(__name__)
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = PROJECT_ROOT / "gemeente" / "config.yml"
+REQUIRED_AMOUNTS = {
+    "bijstandsnorm": ("alleenstaand", "samenwonend", "alleenstaand_aow", "samenwonend_aow"),
+    "aow_age": ("value",),
+    "urencriterium": ("value",),
+    "ioaz_profit_limit": ("value",),
+    "bbz_capital_gevestigd_max": ("value",),
+    "bbz_capital_starter_max": ("value",),
+}
+
+
+_WARNED: set = set()  # amount names already warned about, so the log says it once
 
 
 class GemeenteConfigError(ValueError):
@@ -27,6 +46,24 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class Partner:
+    id: str
+    name: str
+    does: str
+    phone: Optional[str]
+    web: Optional[str]
+    fits: Tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Period:
+    valid_from: date
+    valid_until: Optional[date]
+    source: str
+    values: Mapping[str, float]
+
+
+@dataclass(frozen=True)
 class GemeenteConfig:
     name: str
     address_form: str
@@ -36,6 +73,35 @@ class GemeenteConfig:
     crisis_phone: str
     crisis_web: str
     crisis_hours: str
+    threshold_verhoogd: float = 20
+    threshold_hoog: float = 45
+    partners: Tuple[Partner, ...] = ()
+    amounts: Mapping[str, Tuple[Period, ...]] = None  # type: ignore[assignment]
+
+    def partner(self, partner_id: str) -> Partner:
+        return next(p for p in self.partners if p.id == partner_id)
+
+    def period(self, name: str, on: date) -> Period:
+        """The period of amount ``name`` valid on ``on``; the newest one when all have
+        ended (with a warning in the log), the oldest one before the first starts."""
+        periods = sorted(self.amounts[name], key=lambda p: p.valid_from)
+        valid = [p for p in periods if p.valid_from <= on and (p.valid_until is None or on <= p.valid_until)]
+        if valid:
+            return valid[-1]
+        started = [p for p in periods if p.valid_from <= on]
+        if not started:
+            return periods[0]
+        newest = started[-1]
+        if name not in _WARNED:
+            _WARNED.add(name)
+            logger.warning(
+                "Gemeente configuration: the newest period of '%s' ended on %s; update the amounts.",
+                name, newest.valid_until,
+            )
+        return newest
+
+    def amount(self, name: str, on: date, key: str = "value") -> float:
+        return float(self.period(name, on).values[key])
 
 
 def _require(data: Mapping[str, Any], path: str, problems: List[str]) -> Any:
@@ -48,14 +114,88 @@ def _require(data: Mapping[str, Any], path: str, problems: List[str]) -> Any:
     return node
 
 
+def _parse_partners(raw: Any, problems: List[str]) -> Tuple[Partner, ...]:
+    if not isinstance(raw, list) or not raw:
+        problems.append("'partners' must be a non-empty list")
+        return ()
+    partners = []
+    seen = set()
+    for i, item in enumerate(raw):
+        where = f"partners[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(f"'{where}' must be a mapping")
+            continue
+        for key in ("id", "name", "does"):
+            if not item.get(key):
+                problems.append(f"'{where}.{key}' is missing")
+        if not item.get("phone") and not item.get("web"):
+            problems.append(f"'{where}' needs a 'phone' or a 'web' address")
+        if item.get("id") in seen:
+            problems.append(f"'{where}.id' '{item.get('id')}' appears twice")
+        seen.add(item.get("id"))
+        fits = item.get("fits") or []
+        if not isinstance(fits, list):
+            problems.append(f"'{where}.fits' must be a list")
+            fits = []
+        partners.append(Partner(
+            id=str(item.get("id", "")), name=str(item.get("name", "")), does=str(item.get("does", "")),
+            phone=str(item["phone"]) if item.get("phone") else None, web=item.get("web"), fits=tuple(fits),
+        ))
+    return tuple(partners)
+
+
+def _as_date(value: Any, where: str, problems: List[str]) -> Optional[date]:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        problems.append(f"'{where}' is not a date (YYYY-MM-DD): '{value}'")
+        return None
+
+
+def _parse_amounts(raw: Any, problems: List[str]) -> Dict[str, Tuple[Period, ...]]:
+    amounts: Dict[str, Tuple[Period, ...]] = {}
+    if not isinstance(raw, Mapping):
+        problems.append("'amounts' is missing")
+        return amounts
+    for name, keys in REQUIRED_AMOUNTS.items():
+        periods_raw = raw.get(name)
+        if not isinstance(periods_raw, list) or not periods_raw:
+            problems.append(f"'amounts.{name}' is missing")
+            continue
+        periods = []
+        for i, p in enumerate(periods_raw):
+            where = f"amounts.{name}[{i}]"
+            start = _as_date(p.get("valid_from"), f"{where}.valid_from", problems)
+            end = _as_date(p["valid_until"], f"{where}.valid_until", problems) if p.get("valid_until") else None
+            values = {}
+            for key in keys:
+                value = p.get(key)
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+                    problems.append(f"'{where}.{key}' must be a positive number, not '{value}'")
+                else:
+                    values[key] = value
+            if start and end and end < start:
+                problems.append(f"'{where}.valid_until' is before its valid_from")
+            if start:
+                periods.append(Period(start, end, str(p.get("source", "")), values))
+        amounts[name] = tuple(periods)
+    return amounts
+
+
 def parse_config(data: Mapping[str, Any]) -> GemeenteConfig:
     problems: List[str] = []
     if not isinstance(data, Mapping):
-        raise GemeenteConfigError("the file must contain a mapping of settings")
+        raise GemeenteConfigError("Gemeente configuration: the file must contain a mapping of settings")
     req = lambda p: str(_require(data, p, problems))  # noqa: E731
     address_form = data.get("address_form", "u")
     if address_form not in ("u", "je"):
         problems.append(f"'address_form' must be 'u' or 'je', not '{address_form}'")
+    thresholds = data.get("risk_thresholds") or {}
+    verhoogd, hoog = thresholds.get("verhoogd", 20), thresholds.get("hoog", 45)
+    if not (isinstance(verhoogd, (int, float)) and isinstance(hoog, (int, float)) and 0 < verhoogd < hoog <= 100):
+        problems.append("'risk_thresholds' must have 0 < verhoogd < hoog <= 100")
     config = GemeenteConfig(
         name=req("name"),
         address_form=address_form,
@@ -71,6 +211,10 @@ def parse_config(data: Mapping[str, Any]) -> GemeenteConfig:
         crisis_phone=req("crisis_line.phone"),
         crisis_web=req("crisis_line.web"),
         crisis_hours=req("crisis_line.hours"),
+        threshold_verhoogd=verhoogd,
+        threshold_hoog=hoog,
+        partners=_parse_partners(data.get("partners"), problems),
+        amounts=_parse_amounts(data.get("amounts"), problems),
     )
     email = config.loket.email
     if email and "@" not in email:
@@ -89,6 +233,8 @@ def load_config(path: Path) -> GemeenteConfig:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise GemeenteConfigError(f"Gemeente configuration not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise GemeenteConfigError(f"Gemeente configuration {path} is not valid YAML: {exc}") from exc
     return parse_config(data)
 
 

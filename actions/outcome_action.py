@@ -1,18 +1,20 @@
-"""The action that ends the scan. Minimal until the outcome (issue 2) lands: it thanks
-the user, says what was noted and offers contact; it sets no outcome slots."""
+"""The action that ends the scan: computes the outcome, sets the contract's outcome
+slots and tells the entrepreneur where they stand, why, and what to do next."""
 from __future__ import annotations
 
+from datetime import date
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import texts
 from actions.gemeente import gemeente
-from actions.parsing import UNKNOWN
-from actions.scan_form import scan_answers
+from actions.outcome.result import build_outcome
+from actions.outcome.wording import result_messages
+from actions.scan_form import DISTRESS_SLOT, scan_answers
 
 
 class ActionScanOutcome(Action):
@@ -20,10 +22,10 @@ class ActionScanOutcome(Action):
         return "action_scan_outcome"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        answers = {k: v for k, v in scan_answers(tracker).items() if v is not None}
-        unknown = sum(1 for v in answers.values() if v == UNKNOWN)
-        dispatcher.utter_message(
-            text=f"Bedankt. U heeft {len(answers)} vragen beantwoord, waarvan {unknown} met 'weet ik niet'."
-        )
-        dispatcher.utter_message(text=texts.human_contact(gemeente()))
-        return []
+        answers = scan_answers(tracker)
+        config = gemeente()
+        outcome = build_outcome(answers, config, date.today(), distress=bool(tracker.get_slot(DISTRESS_SLOT)))
+        for message in result_messages(answers, outcome, config):
+            dispatcher.utter_message(text=message)
+        dispatcher.utter_message(text=texts.human_contact(config))
+        return [SlotSet(name, value) for name, value in outcome.slots().items()]

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 FORM_NAME = "scan_form"
 RETRY_SLOT = "scan_retry"
+DISTRESS_SLOT = "distress_reported"
 BUTTON_ENTITY = "answer"
 
 # Intents that never count as an answer: the form steps aside and a rule answers.

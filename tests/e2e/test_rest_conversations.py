@@ -1,0 +1,80 @@
+"""End to end over the REST channel: the real Rasa server, action server and SQLite.
+
+The outcome stories in tests/test_stories.yml are replayed message by message; the
+slots the bot really sets must equal the story's slot_was_set expectations.
+"""
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.e2e
+
+STORIES = yaml.safe_load((Path(__file__).resolve().parents[1] / "test_stories.yml").read_text())["stories"]
+OUTCOME_STORIES = [s for s in STORIES if s["story"].startswith("outcome:")]
+OUTCOME_SLOTS = ("risk_score", "risk_level", "urgent", "risk_drivers", "indications", "referrals")
+
+
+def expected_outcome(story):
+    after = False
+    for step in story["steps"]:
+        if step.get("action") == "action_scan_outcome":
+            after = True
+        elif after and "slot_was_set" in step:
+            return {k: v for item in step["slot_was_set"] for k, v in item.items()}
+    raise AssertionError(f"story {story['story']} has no outcome slots")
+
+
+def test_there_are_five_contrasting_outcome_stories():
+    assert len(OUTCOME_STORIES) >= 5
+    levels = {expected_outcome(s)["risk_level"] for s in OUTCOME_STORIES}
+    assert levels == {"laag", "verhoogd", "hoog"}
+
+
+@pytest.mark.parametrize("story", OUTCOME_STORIES, ids=lambda s: s["story"])
+def test_whole_scan_sets_the_outcome_slots(stack, story):
+    sender = uuid.uuid4().hex
+    last = []
+    for step in story["steps"]:
+        if "user" in step:
+            last = stack.say(sender, step["user"])
+            assert last, f"no answer to {step['user']!r}"
+    slots = stack.tracker(sender)["slots"]
+    expected = expected_outcome(story)
+    assert {k: slots[k] for k in OUTCOME_SLOTS} == expected
+    assert any(m.get("text", "").startswith("Uw uitkomst:") for m in last)
+
+
+def test_conversation_survives_a_rasa_restart(stack):
+    sender = uuid.uuid4().hex
+    stack.say(sender, "ik wil de zelfscan doen")
+    stack.say(sender, "nee")
+    stack.say(sender, "eenmanszaak")
+    stack.stop_rasa()
+    stack.start_rasa()
+    answer = stack.say(sender, "al 5 jaar")
+    slots = stack.tracker(sender)["slots"]
+    assert slots["acute_measures"] is False
+    assert slots["business_form"] == "eenmanszaak"
+    assert slots["years_in_business"] == 5
+    assert "uur per week" in answer[-1]["text"]
+
+
+def test_distress_mid_scan_gets_113_first(stack):
+    sender = uuid.uuid4().hex
+    stack.say(sender, "start de scan")
+    answer = stack.say(sender, "ik zie het echt niet meer zitten")
+    assert "113" in answer[0]["text"] and "0800-0113" in answer[0]["text"]
+    assert stack.tracker(sender)["active_loop"] in ({}, None) or not stack.tracker(sender)["active_loop"].get("name")
+
+
+def test_unclear_answer_is_asked_again_with_an_example(stack):
+    sender = uuid.uuid4().hex
+    stack.say(sender, "start de scan")
+    stack.say(sender, "nee")
+    answer = stack.say(sender, "paars met groene stippen")
+    assert "Bijvoorbeeld" in answer[0]["text"]
+    answer = stack.say(sender, "nog steeds paars")
+    assert "weet ik niet" in answer[0]["text"]
+    assert stack.tracker(sender)["slots"]["business_form"] == "onbekend"

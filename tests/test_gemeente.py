@@ -1,0 +1,50 @@
+"""The gemeente configuration is validated at start-up with messages that name the field."""
+import copy
+from datetime import date
+
+import pytest
+import yaml
+
+from actions.gemeente import DEFAULT_PATH, GemeenteConfigError, load_config, parse_config
+
+RAW = yaml.safe_load(DEFAULT_PATH.read_text())
+
+
+def broken(mutate):
+    data = copy.deepcopy(RAW)
+    mutate(data)
+    return data
+
+
+def test_example_gemeente_is_valid():
+    config = load_config(DEFAULT_PATH)
+    assert config.name and config.address_form == "u"
+    assert {"zelfmoordpreventie_113", "help_een_bedrijf_155", "ondernemersklankbord", "over_rood", "kvk", "geldfit",
+            "schuldhulpverlening", "qredits"} <= {p.id for p in config.partners}
+    assert config.amount("urencriterium", date(2026, 1, 1)) == 1225
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d.pop("name"), "'name' is missing"),
+        (lambda d: d.update(address_form="jij"), "'address_form' must be 'u' or 'je'"),
+        (lambda d: d["ondernemersloket"].update(email="geen-adres"), "'ondernemersloket.email' is not an e-mail"),
+        (lambda d: d["partners"][1].pop("does"), "'partners[1].does' is missing"),
+        (lambda d: d["partners"][2].update(id=d["partners"][1]["id"]), "'partners[2].id'"),
+        (lambda d: d["amounts"]["bijstandsnorm"][0].update(alleenstaand="veel"),
+         "'amounts.bijstandsnorm[0].alleenstaand' must be a positive number"),
+        (lambda d: d["amounts"]["aow_age"][0].update(valid_from="morgen"), "'amounts.aow_age[0].valid_from' is not a date"),
+        (lambda d: d["amounts"].pop("ioaz_profit_limit"), "'amounts.ioaz_profit_limit' is missing"),
+        (lambda d: d.update(risk_thresholds={"verhoogd": 50, "hoog": 40}), "'risk_thresholds'"),
+    ],
+)
+def test_wrong_fields_are_named(mutate, message):
+    with pytest.raises(GemeenteConfigError) as err:
+        parse_config(broken(mutate))
+    assert message in str(err.value)
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(GemeenteConfigError, match="not found"):
+        load_config(tmp_path / "nope.yml")
