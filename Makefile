@@ -9,8 +9,12 @@ MODEL := models/zelfscan.tar.gz
 
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
-# Development default only; set your own in production.
+HANDOFF_PORT ?= 8000
+# Development defaults only; set your own in production.
 RASA_AUTH_TOKEN ?= dev-token-change-me
+HANDOFF_API_TOKEN ?= dev-handoff-token-change-me
+export HANDOFF_API_TOKEN
+export HANDOFF_URL ?= http://localhost:$(HANDOFF_PORT)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
@@ -22,7 +26,7 @@ export SPACY_MODEL
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard zelfscan_nlu/*.py)
 
-.PHONY: help install run test pytest e2e validate story-test nlu-report scan-length train clean FORCE
+.PHONY: help install run test pytest e2e browser-test validate story-test nlu-report scan-length train clean FORCE
 
 help:
 	@echo "make run         set up (first time), train when needed, start all services"
@@ -47,7 +51,13 @@ $(VENV)/.spacy-model: scripts/build_spacy_model.py $(VENV)/.installed
 	$(PY) scripts/build_spacy_model.py build/spacy
 	@touch $@
 
-install: $(VENV)/.installed $(VENV)/.spacy-model
+# Front-end assets (NL Design System CSS, chat widget), built with the machine's npm.
+WEB_STAMP := handoff/static/vendor/.built
+$(WEB_STAMP): web/package.json web/package-lock.json web/build.mjs $(wildcard web/src/*)
+	cd web && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build
+	@touch $@
+
+install: $(VENV)/.installed $(VENV)/.spacy-model $(WEB_STAMP)
 
 build/spacy-model-name: FORCE
 	@mkdir -p build; echo "$(SPACY_MODEL)" | cmp -s - $@ || echo "$(SPACY_MODEL)" > $@
@@ -68,7 +78,10 @@ run: install $(MODEL)
 	@echo "Starting services (Ctrl-C stops all of them):"
 	@echo "  Rasa server     http://localhost:$(RASA_PORT)  (REST: /webhooks/rest/webhook, socket.io; API token: RASA_AUTH_TOKEN=$(RASA_AUTH_TOKEN))"
 	@echo "  Action server   http://localhost:$(ACTIONS_PORT)  (health: /health)"
+	@echo "  Handoff service http://localhost:$(HANDOFF_PORT)  (demo page: /, staff inbox: /inbox, API: /api/)"
+	@if [ -z "$$INBOX_ADMIN_USER" ]; then echo "  No staff account yet? Start with INBOX_ADMIN_USER=... INBOX_ADMIN_PASSWORD=... make run"; fi
 	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) -m handoff serve --port $(HANDOFF_PORT) & \
 	$(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & \
 	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "*" & \
 	wait
@@ -76,15 +89,20 @@ run: install $(MODEL)
 # --- tests ------------------------------------------------------------------------
 
 test: install $(MODEL)
-	$(MAKE) --no-print-directory pytest validate story-test e2e
+	$(MAKE) --no-print-directory pytest validate story-test e2e browser-test
 
 # Unit and action tests (no servers needed). Exit code 5 = no tests collected.
 pytest: install
-	$(PY) -m pytest -q -m "not e2e" tests || [ $$? -eq 5 ]
+	$(PY) -m pytest -q -m "not e2e and not browser" tests || [ $$? -eq 5 ]
 
-# End to end: starts the real action server and Rasa server on free ports.
+# End to end: starts the real handoff service, action server and Rasa server on free ports.
 e2e: install $(MODEL)
 	$(PY) -m pytest -q -m e2e tests/e2e
+
+# Browser tests: Playwright driving Debian's chromium (/usr/bin/chromium; .ci/run installs it).
+# Screenshot, axe results and timing land in build/test-output/.
+browser-test: install $(MODEL)
+	$(PY) -m pytest -q -m browser tests/browser
 
 validate: install
 	$(RASA) data validate --fail-on-warnings --quiet
@@ -96,7 +114,7 @@ nlu-report: install
 	$(PY) scripts/nlu_report.py
 
 clean:
-	rm -rf build models results
+	rm -rf build models results handoff/static/vendor handoff/static/widget
 
 scan-length: install
 	$(PY) scripts/scan_length.py

@@ -7,4 +7,4 @@ from actions import gemeente as _gemeente_module
 _catalogue_module.catalogue()
 _gemeente_module.gemeente()
 
-from actions import conversation, outcome_action, scan_form  # noqa: E402,F401
+from actions import conversation, handoff_form, outcome_action, scan_form  # noqa: E402,F401

@@ -14,6 +14,9 @@ from actions.scan_form import DISTRESS_SLOT, FORM_NAME, scan_answers
 
 
 
+YES_NO = [{"title": "Ja", "payload": "/affirm"}, {"title": "Nee", "payload": "/deny"}]
+
+
 class ActionGreet(Action):
     def name(self) -> Text:
         return "action_greet"
@@ -56,7 +59,8 @@ class ActionDistress(Action):
 
 
 class ActionOfferHuman(Action):
-    """Contact details of the ondernemersloket; inside the scan, the offer to finish it first."""
+    """Contact details of the ondernemersloket; inside the scan, the offer to finish it first,
+    outside it, the offer to be contacted (the handoff form follows on 'ja')."""
 
     def name(self) -> Text:
         return "action_offer_human"
@@ -65,6 +69,8 @@ class ActionOfferHuman(Action):
         dispatcher.utter_message(text=texts.human_contact(gemeente()))
         if tracker.active_loop.get("name") == FORM_NAME:
             dispatcher.utter_message(text=texts.HUMAN_CONTINUE_SCAN)
+        else:
+            dispatcher.utter_message(text=texts.offer_contact(), buttons=YES_NO)
         return []
 
 
@@ -77,18 +83,6 @@ class ActionStopScan(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(text=texts.SCAN_STOPPED)
         return [AllSlotsReset()]
-
-
-class ActionDeleteMyData(Action):
-    """Forget every answer of this conversation."""
-
-    def name(self) -> Text:
-        return "action_delete_my_data"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=texts.DATA_DELETED)
-        return [AllSlotsReset()]
-
 
 
 class ActionCoreFallback(Action):

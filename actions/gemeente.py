@@ -73,6 +73,7 @@ class GemeenteConfig:
     crisis_phone: str
     crisis_web: str
     crisis_hours: str
+    retention_days: int = 90
     threshold_verhoogd: float = 20
     threshold_hoog: float = 45
     partners: Tuple[Partner, ...] = ()
@@ -211,11 +212,14 @@ def parse_config(data: Mapping[str, Any]) -> GemeenteConfig:
         crisis_phone=req("crisis_line.phone"),
         crisis_web=req("crisis_line.web"),
         crisis_hours=req("crisis_line.hours"),
+        retention_days=int(data.get("retention_days", 90)),
         threshold_verhoogd=verhoogd,
         threshold_hoog=hoog,
         partners=_parse_partners(data.get("partners"), problems),
         amounts=_parse_amounts(data.get("amounts"), problems),
     )
+    if not isinstance(data.get("retention_days", 90), int) or not 1 <= data.get("retention_days", 90) <= 3650:
+        problems.append("'retention_days' must be a whole number of days from 1 to 3650")
     email = config.loket.email
     if email and "@" not in email:
         problems.append(f"'ondernemersloket.email' is not an e-mail address: '{email}'")

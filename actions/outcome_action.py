@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import texts
+from actions.conversation import YES_NO
 from actions.gemeente import gemeente
 from actions.outcome.result import build_outcome
 from actions.outcome.wording import result_messages
@@ -27,5 +28,5 @@ class ActionScanOutcome(Action):
         outcome = build_outcome(answers, config, date.today(), distress=bool(tracker.get_slot(DISTRESS_SLOT)))
         for message in result_messages(answers, outcome, config):
             dispatcher.utter_message(text=message)
-        dispatcher.utter_message(text=texts.human_contact(config))
+        dispatcher.utter_message(text=texts.offer_contact(), buttons=YES_NO)
         return [SlotSet(name, value) for name, value in outcome.slots().items()]

@@ -533,3 +533,42 @@ def choice_by_number(text: str, n_choices: int) -> Optional[int]:
     if m and 1 <= int(m.group(1)) <= n_choices:
         return int(m.group(1)) - 1
     return None
+
+
+# ---------------------------------------------------------------------- contact
+
+_NAME_PREFIX = re.compile(r"^(?:ik heet|mijn naam is|naam is|naam:|ik ben|dit is|met)\s+", re.IGNORECASE)
+
+
+def parse_name(text: str) -> Optional[str]:
+    """A person's name: 'ik heet Jan de Vries' -> 'Jan de Vries'. Letters, spaces, - ' . only."""
+    name = _NAME_PREFIX.sub("", (text or "").strip()).strip(" .,!")
+    if not 2 <= len(name) <= 80:
+        return None
+    if not re.fullmatch(r"[^\W\d_]+(?:[\s'\-.]+[^\W\d_]+)*\.?", name):
+        return None
+    return name
+
+
+def parse_phone(text: str) -> Optional[str]:
+    """A Dutch phone number, mobile or landline, as +31 followed by 9 digits.
+
+    '06-12345678', '06 1234 5678', '+31 6 12345678', '0031612345678', '020-1234567', '(050) 123 45 67'.
+    """
+    compact = re.sub(r"[\s\-().]", "", text or "")
+    m = re.fullmatch(r"(?:\+31|0031|0)([1-9]\d{8})", compact)
+    return f"+31{m.group(1)}" if m else None
+
+
+_EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
+
+
+def parse_email(text: str) -> Optional[str]:
+    """An e-mail address found in the text, lowercased domain."""
+    for token in re.split(r"[\s,;<>]+", (text or "").strip()):
+        token = token.strip(".")
+        if _EMAIL_RE.match(token) and len(token) <= 254 and ".." not in token:
+            local, _, domain = token.rpartition("@")
+            return f"{local}@{domain.lower()}"
+    return None

@@ -38,12 +38,19 @@ DISTRESS_SLOT = "distress_reported"
 BUTTON_ENTITY = "answer"
 
 # Intents that never count as an answer: the form steps aside and a rule answers.
-INTERRUPT_INTENTS = {
-    "stop_scan", "request_human", "distress", "explain_question", "delete_my_data",
-    "ask_privacy", "bot_challenge",
-}
-# Intents that count as an answer only when the text contains a usable answer
-# ("ik ben 62" may look like an IOAZ question); otherwise a rule answers them.
+INTERRUPT_INTENTS = {"stop_scan", "request_human", "distress", "delete_my_data"}
+# Questions back to the bot. They interrupt when the text is phrased as a question;
+# otherwise ("de omzet is ingestort" taken for a question about "omzet") the text is
+# first tried as an answer.
+QUESTION_INTENTS = {"explain_question", "ask_privacy", "bot_challenge"}
+_QUESTION_WORDS = [
+    "wat", "waarom", "hoezo", "hoe", "wie", "welke", "welk", "bedoel", "bedoelt", "bedoelen", "snap", "begrijp",
+    "uitleg", "uitleggen", "leg uit", "betekent", "betekend", "betekenis", "ben jij", "ben je", "is dit", "kun je",
+    "kunt u", "huh", "pardon", "wanneer", "waar", "kan ik", "mag ik", "moet ik", "hoeveel kost",
+]
+# Intents that count as an answer when the text contains a usable answer ("ik ben 62"
+# may look like an IOAZ question); a real question is answered by a rule, anything
+# else is asked again with an example.
 SOFT_INTERRUPT_INTENTS = {"out_of_scope", "ask_bbz", "ask_ioaz", "ask_help_options"}
 
 _CORRECTION_MARKERS = [
@@ -56,6 +63,11 @@ _BACK_PHRASES = [
     "vorige antwoord",
 ]
 _BUSINESS_WORDS = ["bedrijf", "zaak", "onderneming", "winkel", "praktijk", "eenmanszaak", "bv"]
+
+
+def looks_like_question(text: str) -> bool:
+    norm = normalize(text)
+    return "?" in (text or "") or any(contains_phrase(norm, w) for w in _QUESTION_WORDS)
 
 
 def scan_answers(tracker: Tracker) -> Dict[str, Any]:
@@ -127,6 +139,8 @@ class ValidateScanForm(FormValidationAction):
             return self._accept_or_retry(question, coerce_button_value(question, button_value), tracker, dispatcher)
         if intent in INTERRUPT_INTENTS and not self._is_business_stop(question, intent, text):
             return None
+        if intent in QUESTION_INTENTS and looks_like_question(text):
+            return None
         if intent == "dont_know":
             return self._accept(question, UNKNOWN)
 
@@ -138,7 +152,7 @@ class ValidateScanForm(FormValidationAction):
             return correction
 
         result = interpret(question, text, _today())
-        if not result.ok and intent in SOFT_INTERRUPT_INTENTS:
+        if not result.ok and intent in SOFT_INTERRUPT_INTENTS | QUESTION_INTENTS and looks_like_question(text):
             return None
         return self._accept_or_retry(question, result, tracker, dispatcher)
 

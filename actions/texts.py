@@ -76,3 +76,63 @@ CORE_FALLBACK = (
     "Sorry, daar kan ik nu geen goed antwoord op geven. "
     "Typ 'start de scan' voor de zelfscan, of 'medewerker' om iemand van de gemeente te spreken."
 )
+
+
+# --- contact with the gemeente (handoff) -------------------------------------------
+
+def offer_contact() -> str:
+    return "Wilt u dat een accountmanager van de gemeente contact met u opneemt?"
+
+
+def consent_statement(g: GemeenteConfig) -> str:
+    return (
+        "Voordat u uw gegevens geeft, leest u wat we ermee doen. "
+        "We bewaren uw naam, uw telefoonnummer of e-mailadres, uw antwoorden en dit gesprek. "
+        "Dat doen we zodat een accountmanager u kan bellen en al weet wat er speelt. "
+        f"Alleen de accountmanagers van het {g.loket.name} zien dit. "
+        f"Na {g.retention_days} dagen wissen we uw gegevens. "
+        "U kunt altijd zeggen: 'verwijder mijn gegevens'. "
+        f"Meer leest u in de privacyverklaring: {g.privacy_url}. Gaat u hiermee akkoord?"
+    )
+
+
+SPECIAL_CONSENT = (
+    "U noemde ziekte, een scheiding of zorg voor een naaste als oorzaak. Dat zijn gevoelige gegevens. "
+    "Mogen we dit ook aan de accountmanager doorgeven? Zonder uw toestemming geven we het niet door."
+)
+ASK_NAME = "Wat is uw naam?"
+ASK_PHONE = "Op welk telefoonnummer kunnen we u bellen? Wilt u liever niet gebeld worden? Typ dan 'geen'."
+ASK_EMAIL_OPTIONAL = "Wilt u ook uw e-mailadres geven? Dat hoeft niet. Typ anders 'nee'."
+ASK_EMAIL_REQUIRED = "Op welk e-mailadres kunnen we u bereiken?"
+ASK_PREFERENCE = "Hoe en wanneer kunnen we u het best bereiken?"
+EXAMPLE_NAME = "Typ uw voor- en achternaam. Bijvoorbeeld: Fatima de Vries."
+EXAMPLE_PHONE = "Dat lijkt geen Nederlands telefoonnummer. Bijvoorbeeld: 06-12345678 of 050-1234567."
+EXAMPLE_EMAIL = "Dat lijkt geen e-mailadres. Bijvoorbeeld: naam@voorbeeld.nl."
+NEED_ONE_WAY = "We hebben een telefoonnummer of een e-mailadres nodig om contact met u op te nemen."
+NO_PREFERENCE = "geen voorkeur"
+
+
+def no_contact(g: GemeenteConfig) -> str:
+    return (
+        "Goed. We bewaren geen gegevens van u. "
+        f"Wilt u later toch contact? Bel {g.loket.phone} of typ 'medewerker'."
+    )
+
+
+def ticket_confirmed(reference: str, days: int, queued: bool) -> str:
+    when = "binnen één werkdag" if days == 1 else f"binnen {days} werkdagen"
+    first = (
+        "Uw aanmelding is opgeslagen. Ons systeem is even niet bereikbaar. We sturen hem door zodra dat weer kan."
+        if queued else "Dank u. Uw aanmelding is doorgegeven aan de gemeente."
+    )
+    return f"{first} Uw referentie is {reference}. Een accountmanager neemt {when} contact met u op."
+
+
+TICKET_FAILED = "Het doorgeven is helaas niet gelukt."
+
+
+def data_erased(g: GemeenteConfig) -> str:
+    return (
+        "Uw gegevens worden gewist: uw antwoorden, dit gesprek en uw aanmelding bij de gemeente, als die er was. "
+        f"Vragen hierover? Bel {g.loket.phone}."
+    )

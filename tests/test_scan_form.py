@@ -165,11 +165,26 @@ async def test_bad_answer_is_asked_again_once_with_an_example(requested, text, f
         ("stop_scan", "stop"), ("request_human", "ik wil een mens spreken"), ("distress", "ik kan niet meer"),
         ("explain_question", "waarom vraag je dat"), ("ask_privacy", "is dit anoniem"),
         ("out_of_scope", "hoe vraag ik een paspoort aan"), ("ask_bbz", "wat is de bbz"),
+        ("out_of_scope", "wanneer wordt het grofvuil opgehaald"),
     ],
 )
 async def test_interruptions_are_not_answers(intent, text):
     events, messages = await validate(text, "total_debt", intent=intent)
     assert events == [] and messages == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, intent", [("de omzet is ingestort", "explain_question"),
+                                          ("gehalveerd eigenlijk", "bot_challenge")])
+async def test_an_answer_taken_for_a_question_still_counts(text, intent):
+    events, _ = await validate(text, "revenue_trend", intent=intent)
+    assert slot_events(events)["revenue_trend"] == "sterk_gedaald"
+
+
+@pytest.mark.asyncio
+async def test_a_real_question_is_not_an_answer():
+    events, _ = await validate("wat bedoel je met omzet?", "revenue_trend", intent="explain_question")
+    assert events == []
 
 
 @pytest.mark.asyncio

@@ -7,6 +7,7 @@ from tests.e2e.servers import Stack
 def stack(tmp_path_factory):
     s = Stack(tmp_path_factory.mktemp("e2e"))
     try:
+        s.start_handoff()
         s.start_actions()
         s.start_rasa()
         yield s

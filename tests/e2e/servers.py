@@ -49,7 +49,19 @@ class Stack:
         )
         self.env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
         self.actions: Optional[subprocess.Popen] = None
+        self.handoff = None
         self.rasa: Optional[subprocess.Popen] = None
+
+    def start_handoff(self) -> None:
+        from tests.handoff_service.service import API_TOKEN, HandoffService
+
+        self.handoff = HandoffService(self.workdir, extra_env={
+            "TRACKER_DB_URL": f"sqlite:///{self.workdir / 'tracker.db'}",
+            "RASA_PUBLIC_URL": f"http://127.0.0.1:{self.rasa_port}",
+        })
+        self.handoff.start()
+        self.env.update(HANDOFF_URL=self.handoff.url, HANDOFF_API_TOKEN=API_TOKEN,
+                        HANDOFF_OUTBOX=str(self.workdir / "outbox.db"))
 
     def start_actions(self) -> None:
         self.actions = subprocess.Popen(
@@ -61,7 +73,7 @@ class Stack:
     def start_rasa(self) -> None:
         self.rasa = subprocess.Popen(
             [str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.rasa_port), "--endpoints",
-             str(self.endpoints), "--credentials", str(ROOT / "credentials.yml"), "--enable-api", "--auth-token", TOKEN],
+             str(self.endpoints), "--credentials", str(ROOT / "credentials.yml"), "--enable-api", "--auth-token", TOKEN, "--cors", "*"],
             cwd=ROOT, env=self.env, stdout=open(self.workdir / "rasa.log", "ab"), stderr=subprocess.STDOUT,
         )
         wait_for(f"http://127.0.0.1:{self.rasa_port}/", 180, self.rasa)
@@ -77,6 +89,8 @@ class Stack:
         if self.actions:
             self.actions.terminate()
             self.actions.wait(30)
+        if self.handoff:
+            self.handoff.stop()
 
     def say(self, sender: str, text: str) -> List[Dict]:
         body = json.dumps({"sender": sender, "message": text}).encode()

@@ -75,6 +75,34 @@ def test_unclear_answer_is_asked_again_with_an_example(stack):
     stack.say(sender, "nee")
     answer = stack.say(sender, "paars met groene stippen")
     assert "Bijvoorbeeld" in answer[0]["text"]
-    answer = stack.say(sender, "nog steeds paars")
+    answer = stack.say(sender, "paars")
     assert "weet ik niet" in answer[0]["text"]
     assert stack.tracker(sender)["slots"]["business_form"] == "onbekend"
+
+
+def test_consent_conversation_ends_with_exactly_one_ticket(stack):
+    from tests.handoff_service.conftest import machine_get
+
+    story = next(s for s in OUTCOME_STORIES if "acute" in s["story"])
+    sender = uuid.uuid4().hex
+    for step in story["steps"]:
+        if "user" in step:
+            stack.say(sender, step["user"])
+    consent = stack.say(sender, "ja graag")
+    assert "Gaat u hiermee akkoord?" in consent[-1]["text"]
+    for text in ("ja", "Jan de Vries", "06-12345678", "nee", "'s ochtends graag"):
+        answer = stack.say(sender, text)
+    confirmation = answer[-1]["text"]
+    assert "Uw referentie is ZS-" in confirmation and "binnen één werkdag" in confirmation
+    reference = confirmation.split("Uw referentie is ")[1].split(".")[0]
+    tickets = [t for t in machine_get(stack.handoff, "/api/tickets").json()["tickets"] if t["conversation_id"] == sender]
+    assert len(tickets) == 1 and tickets[0]["id"] == reference
+    slots = stack.tracker(sender)["slots"]
+    for key in OUTCOME_SLOTS:
+        assert tickets[0][key] == slots[key], key
+    assert tickets[0]["contact"]["phone"] == "+31612345678" and tickets[0]["channel"] == "rest"
+
+    # "verwijder mijn gegevens" erases the ticket's personal data
+    stack.say(sender, "verwijder al mijn gegevens")
+    erased = machine_get(stack.handoff, f"/api/tickets/{reference}").json()
+    assert erased["erased"] and erased["contact"] is None

@@ -1,0 +1,163 @@
+"""The action server's side of the handoff: create tickets over HTTP, never lose one.
+
+A ticket is posted with an idempotency key (its reference), so a retried request never
+makes two tickets. When the handoff service cannot be reached, the ticket goes to a
+durable outbox (SQLite file) and a background task delivers it when the service is
+back; the outbox is also flushed on every later action call and at start of delivery.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import secrets
+import sqlite3
+import string
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import aiohttp
+
+logger = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
+ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
+
+
+def new_reference() -> str:
+    """A short reference that can be read out over the phone: ZS-7K3F9Q."""
+    return "ZS-" + "".join(secrets.choice(ALPHABET) for _ in range(6))
+
+
+class HandoffClient:
+    def __init__(self, base_url: Optional[str] = None, token: Optional[str] = None, outbox_path: Optional[Path] = None,
+                 attempts: int = 3, retry_interval: float = 15.0):
+        self.base_url = (base_url or os.environ.get("HANDOFF_URL", "http://localhost:8000")).rstrip("/")
+        self.token = token if token is not None else os.environ.get("HANDOFF_API_TOKEN", "")
+        self.outbox_path = Path(outbox_path or os.environ.get("HANDOFF_OUTBOX", ROOT / "var" / "handoff_outbox.db"))
+        self.attempts = attempts
+        self.retry_interval = retry_interval
+        self._worker: Optional[asyncio.Task] = None
+        self._init_outbox()
+
+    # ----------------------------------------------------------------- outbox
+
+    def _connect(self) -> sqlite3.Connection:
+        self.outbox_path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.outbox_path, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        return conn
+
+    def _init_outbox(self) -> None:
+        with self._connect() as conn:
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS outbox (key TEXT PRIMARY KEY, kind TEXT NOT NULL, body TEXT NOT NULL,"
+                " queued_at REAL NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)"
+            )
+
+    def _queue(self, key: str, kind: str, body: Dict[str, Any]) -> None:
+        with self._connect() as conn:
+            conn.execute("INSERT OR IGNORE INTO outbox (key, kind, body, queued_at) VALUES (?, ?, ?, ?)",
+                         (key, kind, json.dumps(body), time.time()))
+
+    def _pending(self) -> List[Tuple[str, str, Dict[str, Any]]]:
+        with self._connect() as conn:
+            rows = conn.execute("SELECT key, kind, body FROM outbox ORDER BY queued_at").fetchall()
+        return [(k, kind, json.loads(b)) for k, kind, b in rows]
+
+    def _done(self, key: str) -> None:
+        with self._connect() as conn:
+            conn.execute("DELETE FROM outbox WHERE key = ?", (key,))
+
+    async def pending_count(self) -> int:
+        return len(await asyncio.to_thread(self._pending))
+
+    # ------------------------------------------------------------------- HTTP
+
+    async def _post(self, path: str, body: Dict[str, Any], key: Optional[str] = None) -> Dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        if key:
+            headers["Idempotency-Key"] = key
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            async with session.post(self.base_url + path, json=body, headers=headers) as response:
+                if response.status >= 500:
+                    raise ConnectionError(f"handoff service answered {response.status}")
+                data = await response.json()
+                if response.status >= 400:
+                    raise ValueError(f"handoff service refused the request ({response.status}): {data.get('error')}")
+                return data
+
+    async def _send(self, kind: str, key: str, body: Dict[str, Any]) -> None:
+        if kind == "ticket":
+            await self._post("/api/tickets", body, key)
+        else:
+            await self._post("/api/erasures", body)
+
+    async def _deliver(self, kind: str, key: str, body: Dict[str, Any]) -> bool:
+        """Try a few times with a short pause; True when delivered."""
+        for attempt in range(self.attempts):
+            try:
+                await self._send(kind, key, body)
+                return True
+            except (aiohttp.ClientError, ConnectionError, asyncio.TimeoutError, OSError) as exc:
+                logger.info("Handoff %s %s not delivered (%s), attempt %d", kind, key, type(exc).__name__, attempt + 1)
+                await asyncio.sleep(0.5 * (attempt + 1))
+        return False
+
+    # ------------------------------------------------------------------ public
+
+    async def create_ticket(self, payload: Dict[str, Any]) -> str:
+        """Deliver the ticket now, or queue it. Returns 'delivered' or 'queued'."""
+        return await self._submit("ticket", payload["id"], payload)
+
+    async def request_erasure(self, conversation_id: str) -> str:
+        return await self._submit("erasure", f"erase:{conversation_id}:{int(time.time())}",
+                                  {"conversation_id": conversation_id})
+
+    async def _submit(self, kind: str, key: str, body: Dict[str, Any]) -> str:
+        # persist first: if the process dies mid-request, the outbox still has it
+        await asyncio.to_thread(self._queue, key, kind, body)
+        if await self._deliver(kind, key, body):
+            await asyncio.to_thread(self._done, key)
+            return "delivered"
+        self.ensure_worker()
+        return "queued"
+
+    async def flush(self) -> int:
+        """Deliver everything in the outbox that can be delivered now; returns the number delivered."""
+        delivered = 0
+        for key, kind, body in await asyncio.to_thread(self._pending):
+            try:
+                await self._send(kind, key, body)
+            except ValueError as exc:  # refused for good (bad data): keep it out of the loop, say so
+                logger.error("Handoff %s %s refused: %s", kind, key, exc)
+                await asyncio.to_thread(self._done, key)
+                continue
+            except (aiohttp.ClientError, ConnectionError, asyncio.TimeoutError, OSError):
+                break
+            await asyncio.to_thread(self._done, key)
+            delivered += 1
+        return delivered
+
+    def ensure_worker(self) -> None:
+        """Start the background delivery loop once per process (needs a running loop)."""
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.get_running_loop().create_task(self._work())
+
+    async def _work(self) -> None:
+        while await self.pending_count():
+            await self.flush()
+            if await self.pending_count():
+                await asyncio.sleep(self.retry_interval)
+
+
+_client: Optional[HandoffClient] = None
+
+
+def client() -> HandoffClient:
+    global _client
+    if _client is None:
+        _client = HandoffClient()
+    return _client

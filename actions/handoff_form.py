@@ -1,0 +1,254 @@
+"""Contact with the gemeente: consent, contact details, the ticket, and erasure.
+
+Nothing personal is asked before the user has read what is stored, why, for how long
+and who sees it, and has agreed (``consent_contact``). Health or family causes go into
+the ticket only with a separate yes (``special_category_consent``).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from abc import ABC, abstractmethod
+from datetime import date
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import texts
+from actions.gemeente import gemeente
+from actions.handoff_client import client, new_reference
+from actions.outcome.result import build_outcome
+from actions.outcome.staff_summary import has_sensitive_cause, ticket_payload
+from actions.parsing import contains_phrase, is_dont_know, normalize, parse_bool, parse_email, parse_name, parse_phone
+from actions.scan_form import DISTRESS_SLOT, QUESTION_INTENTS, looks_like_question, scan_answers
+
+logger = logging.getLogger(__name__)
+
+FORM_NAME = "handoff_form"
+REFERENCE_SLOT = "handoff_reference"
+SPECIAL_SLOT = "special_category_consent"
+NOT_GIVEN = ""  # contact detail the user chose not to give
+INTERRUPT_INTENTS = {"stop_scan", "distress", "delete_my_data"}
+_REFUSE = ["nee", "neen", "geen", "liever niet", "niet", "nope", "wil ik niet", "hoeft niet", "niet nodig"]
+CONTACT_SLOTS = ("consent_contact", SPECIAL_SLOT, "contact_name", "contact_phone", "contact_email",
+                 "contact_preference")
+PREFERENCE_BUTTONS = ["Bellen, 's ochtends", "Bellen, 's middags", "Liever een e-mail", "Maakt niet uit"]
+
+
+def _refuses(text: str, intent: Optional[str]) -> bool:
+    norm = normalize(text)
+    return intent == "deny" or any(contains_phrase(norm, w) for w in _REFUSE)
+
+
+def required_contact_slots(tracker: Tracker) -> List[str]:
+    if tracker.get_slot("consent_contact") is False:
+        return ["consent_contact"]
+    slots = ["consent_contact"]
+    if has_sensitive_cause(scan_answers(tracker)):
+        slots.append(SPECIAL_SLOT)
+    return slots + ["contact_name", "contact_phone", "contact_email", "contact_preference"]
+
+
+def _yes_no_buttons() -> List[Dict[str, str]]:
+    return [{"title": "Ja", "payload": "/affirm"}, {"title": "Nee", "payload": "/deny"}]
+
+
+class ValidateHandoffForm(FormValidationAction):
+    def name(self) -> Text:
+        return f"validate_{FORM_NAME}"
+
+    async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        return required_contact_slots(tracker)
+
+    async def next_requested_slot(self, dispatcher, tracker, domain) -> Optional[EventType]:
+        missing = [s for s in required_contact_slots(tracker) if tracker.slots.get(s) is None]
+        return SlotSet("requested_slot", missing[0] if missing else None)
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        requested = tracker.get_slot("requested_slot")
+        events: List[EventType] = []
+        if requested in required_contact_slots(tracker):
+            message = tracker.latest_message or {}
+            intent = (message.get("intent") or {}).get("name")
+            if intent in INTERRUPT_INTENTS or (intent in QUESTION_INTENTS and looks_like_question(message.get("text") or "")):
+                return []
+            events = self.read(requested, message.get("text") or "", intent, tracker, dispatcher)
+        tracker.add_slots(events)
+        return events + [await self.next_requested_slot(dispatcher, tracker, domain)]
+
+    def read(self, slot: str, text: str, intent: Optional[str], tracker: Tracker,
+             dispatcher: CollectingDispatcher) -> List[EventType]:
+        if slot in ("consent_contact", SPECIAL_SLOT):
+            value = True if intent == "affirm" else False if intent == "deny" else parse_bool(text)
+            if value is None:
+                dispatcher.utter_message(text="Antwoord met ja of nee.", buttons=_yes_no_buttons())
+                return [SlotSet(slot, None)]
+            return [SlotSet(slot, value)]
+        if slot == "contact_name":
+            name = parse_name(text)
+            if name is None:
+                dispatcher.utter_message(text=texts.EXAMPLE_NAME)
+            return [SlotSet(slot, name)]
+        if slot == "contact_phone":
+            if _refuses(text, intent) and not re.search(r"\d", text):
+                return [SlotSet(slot, NOT_GIVEN)]
+            phone = parse_phone(text)
+            if phone is None:
+                dispatcher.utter_message(text=texts.EXAMPLE_PHONE)
+            return [SlotSet(slot, phone)]
+        if slot == "contact_email":
+            email = parse_email(text)
+            if email:
+                return [SlotSet(slot, email)]
+            if _refuses(text, intent) and "@" not in text:
+                if tracker.get_slot("contact_phone"):
+                    return [SlotSet(slot, NOT_GIVEN)]
+                dispatcher.utter_message(text=texts.NEED_ONE_WAY)
+                return [SlotSet("contact_phone", None), SlotSet(slot, None)]
+            dispatcher.utter_message(text=texts.EXAMPLE_EMAIL)
+            return [SlotSet(slot, None)]
+        if slot == "contact_preference":
+            value = text.strip()[:200]
+            if not value or is_dont_know(value) or normalize(value) in ("maakt niet uit", "maakt niet uit."):
+                value = texts.NO_PREFERENCE
+            return [SlotSet(slot, value)]
+        return []
+
+
+class AskContactAction(Action, ABC):
+    """Base for the ask actions of the handoff form."""
+
+    @abstractmethod
+    def name(self) -> Text:
+        ...
+
+    @abstractmethod
+    def message(self, tracker: Tracker) -> Dict[str, Any]:
+        ...
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(**self.message(tracker))
+        return []
+
+
+class ActionAskConsentContact(AskContactAction):
+    def name(self) -> Text:
+        return "action_ask_consent_contact"
+
+    def message(self, tracker: Tracker) -> Dict[str, Any]:
+        return {"text": texts.consent_statement(gemeente()), "buttons": _yes_no_buttons()}
+
+
+class ActionAskSpecialCategoryConsent(AskContactAction):
+    def name(self) -> Text:
+        return "action_ask_special_category_consent"
+
+    def message(self, tracker: Tracker) -> Dict[str, Any]:
+        return {"text": texts.SPECIAL_CONSENT, "buttons": _yes_no_buttons()}
+
+
+class ActionAskContactName(AskContactAction):
+    def name(self) -> Text:
+        return "action_ask_contact_name"
+
+    def message(self, tracker: Tracker) -> Dict[str, Any]:
+        return {"text": texts.ASK_NAME}
+
+
+class ActionAskContactPhone(AskContactAction):
+    def name(self) -> Text:
+        return "action_ask_contact_phone"
+
+    def message(self, tracker: Tracker) -> Dict[str, Any]:
+        return {"text": texts.ASK_PHONE}
+
+
+class ActionAskContactEmail(AskContactAction):
+    def name(self) -> Text:
+        return "action_ask_contact_email"
+
+    def message(self, tracker: Tracker) -> Dict[str, Any]:
+        return {"text": texts.ASK_EMAIL_OPTIONAL if tracker.get_slot("contact_phone") else texts.ASK_EMAIL_REQUIRED}
+
+
+class ActionAskContactPreference(AskContactAction):
+    def name(self) -> Text:
+        return "action_ask_contact_preference"
+
+    def message(self, tracker: Tracker) -> Dict[str, Any]:
+        return {"text": texts.ASK_PREFERENCE,
+                "buttons": [{"title": t, "payload": t} for t in PREFERENCE_BUTTONS]}
+
+
+def transcript(tracker: Tracker) -> List[Dict[str, str]]:
+    lines = []
+    for event in tracker.events:
+        if event.get("event") == "user" and event.get("text"):
+            lines.append({"who": "user", "text": event["text"]})
+        elif event.get("event") == "bot" and event.get("text"):
+            lines.append({"who": "bot", "text": event["text"]})
+    return lines
+
+
+def contact_within_days(urgent: bool, level: str) -> int:
+    return 1 if urgent else 2 if level == "hoog" else 5
+
+
+class ActionCreateTicket(Action):
+    """After the handoff form: create the ticket (or say that nothing is stored)."""
+
+    def name(self) -> Text:
+        return "action_create_ticket"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        config = gemeente()
+        if tracker.get_slot("consent_contact") is not True:
+            return await ActionNoContact().run(dispatcher, tracker, domain)
+        answers = scan_answers(tracker)
+        outcome = build_outcome(answers, config, date.today(), distress=bool(tracker.get_slot(DISTRESS_SLOT)))
+        reference = tracker.get_slot(REFERENCE_SLOT) or new_reference()
+        contact = {
+            "name": tracker.get_slot("contact_name"),
+            "phone": tracker.get_slot("contact_phone") or None,
+            "email": tracker.get_slot("contact_email") or None,
+            "preference": tracker.get_slot("contact_preference"),
+        }
+        payload = ticket_payload(
+            reference, tracker.sender_id, tracker.get_latest_input_channel() or "onbekend", answers, outcome,
+            {k: v for k, v in contact.items() if v}, tracker.get_slot(SPECIAL_SLOT) is True, transcript(tracker),
+        )
+        try:
+            result = await client().create_ticket(payload)
+        except Exception:  # noqa: BLE001 - refused for good; tell the truth and give the phone number
+            logger.exception("Ticket %s was refused by the handoff service", reference)
+            dispatcher.utter_message(text=f"{texts.TICKET_FAILED} {texts.human_contact(config)}")
+            return [SlotSet(REFERENCE_SLOT, reference)]
+        days = contact_within_days(outcome.score.urgent, outcome.score.level)
+        dispatcher.utter_message(text=texts.ticket_confirmed(reference, days, queued=result == "queued"))
+        return [SlotSet(REFERENCE_SLOT, reference)]
+
+
+class ActionDeleteMyData(Action):
+    """Forget everything: the answers here, the conversation in the store and any ticket."""
+
+    def name(self) -> Text:
+        return "action_delete_my_data"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        await client().request_erasure(tracker.sender_id)
+        dispatcher.utter_message(text=texts.data_erased(gemeente()))
+        return [AllSlotsReset()]
+
+
+class ActionNoContact(Action):
+    """No contact wanted (or stopped halfway): say so and keep none of the contact details."""
+
+    def name(self) -> Text:
+        return "action_no_contact"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(text=texts.no_contact(gemeente()))
+        return [SlotSet(s, None) for s in CONTACT_SLOTS]

@@ -1,0 +1,127 @@
+"""The Dutch summary for the accountmanager and the ticket payload (pure functions)."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from actions.catalogue import catalogue, describe_value
+from actions.gemeente import GemeenteConfig
+from actions.outcome.scoring import weights
+from actions.outcome.wording import Outcome
+
+
+SENSITIVE_CAUSES = ("ziekte", "scheiding", "mantelzorg")
+LEVEL_WORDS = {"laag": "laag risico", "verhoogd": "verhoogd risico", "hoog": "hoog risico"}
+FIRST_STEPS = {
+    "acute_measures": "Bel vandaag: vraag naar beslag, deurwaarder of afsluiting en wat er nu nodig is.",
+    "tax_arrears": "Help bij het aanvragen van een betalingsregeling bij de Belastingdienst.",
+    "fixed_costs_paid": "Maak samen een overzicht van vaste lasten en wat eerst betaald moet worden.",
+    "administration": "Regel hulp bij de administratie (boekhouder of cursus).",
+    "payment_arrears": "Breng de schuldeisers en achterstanden in kaart.",
+    "monthly_income": "Bekijk het inkomen tegen de bijstandsnorm; mogelijk Bbz-aanvraag.",
+    "total_debt": "Breng de totale schuld in kaart; bespreek schuldhulpverlening.",
+    "opens_mail": "Open samen de post; maak een lijst van brieven en termijnen.",
+}
+
+
+def has_sensitive_cause(answers: Mapping[str, Any]) -> bool:
+    cause = answers.get("main_cause")
+    return isinstance(cause, list) and any(c in SENSITIVE_CAUSES for c in cause)
+
+
+def shareable_answers(answers: Mapping[str, Any], special_consent: bool) -> Dict[str, Any]:
+    """Answers for the ticket. Without separate consent, health and family causes are left out."""
+    shared = {k: v for k, v in answers.items() if v is not None}
+    cause = shared.get("main_cause")
+    if isinstance(cause, list) and not special_consent:
+        kept = [c for c in cause if c not in SENSITIVE_CAUSES]
+        if kept:
+            shared["main_cause"] = kept
+        else:
+            shared.pop("main_cause")
+    return shared
+
+
+def readable_answers(answers: Mapping[str, Any]) -> List[Dict[str, str]]:
+    rows = []
+    for q in catalogue().questions:
+        if q.id in answers:
+            rows.append({"id": q.id, "question": q.text(""), "answer": describe_value(q, answers[q.id])})
+    return rows
+
+
+def staff_summary(answers: Mapping[str, Any], outcome: Outcome, contact: Optional[Mapping[str, str]]) -> str:
+    """Situation in three lines, drivers, indications with missing facts, first steps, contact."""
+    a = answers
+    form = describe_value(catalogue()["business_form"], a["business_form"]) if a.get("business_form") else "onbekende rechtsvorm"
+    years = a.get("years_in_business")
+    years_text = "nog niet gestart" if years == 0 else f"{describe_value(catalogue()['years_in_business'], years)} ondernemer" \
+        if years is not None else "duur onbekend"
+    household = describe_value(catalogue()["household"], a["household"]) if a.get("household") else "huishouden onbekend"
+    score = outcome.score
+    lines = [
+        f"Situatie: {form}, {years_text}; woont {household}"
+        + (f", {a['age']} jaar" if isinstance(a.get("age"), int) else "") + ".",
+        f"Uitkomst: {LEVEL_WORDS[score.level]} ({score.score} van 100, zekerheid {score.confidence})"
+        + ("; URGENT: binnen een werkdag contact" if score.urgent else "") + ".",
+        "Hulpvraag: " + (describe_value(catalogue()["help_wanted"], a["help_wanted"])
+                         if isinstance(a.get("help_wanted"), list) else "niet opgegeven") + ".",
+        "",
+        "Zwaarst wegende antwoorden:",
+    ]
+    for qid in score.drivers[:5]:
+        if qid not in answers:
+            continue
+        lines.append(f"- {weights()[qid].reason} ({describe_value(catalogue()[qid], a[qid])}; {score.contributions[qid]} punten)")
+    if score.unknowns:
+        lines.append("Onbekend gebleven: " + ", ".join(score.unknowns) + ".")
+    lines += ["", "Indicaties (geen besluit):"]
+    for ind in outcome.indications:
+        missing = f" Nog na te gaan: {', '.join(ind.missing)}." if ind.missing else ""
+        lines.append(f"- {ind.id} ({ind.rule}).{missing}")
+    if not outcome.indications:
+        lines.append("- geen")
+    lines += ["", "Voorgestelde eerste stappen:"]
+    steps = [FIRST_STEPS[d] for d in score.drivers if d in FIRST_STEPS][:3] or ["Kennismakingsgesprek; situatie verder uitvragen."]
+    lines += [f"- {s}" for s in steps]
+    if outcome.partners:
+        lines.append("Doorverwezen naar: " + ", ".join(p.name for p in outcome.partners) + ".")
+    lines += ["", "Contact: " + _contact_line(contact)]
+    return "\n".join(lines)
+
+
+def _contact_line(contact: Optional[Mapping[str, str]]) -> str:
+    if not contact:
+        return "geen toestemming voor contact."
+    parts = [contact.get("name") or "", contact.get("phone") or "", contact.get("email") or ""]
+    pref = contact.get("preference")
+    return ", ".join(p for p in parts if p) + (f"; voorkeur: {pref}" if pref else "") + "."
+
+
+def ticket_payload(
+    reference: str, conversation_id: str, channel: str, answers: Mapping[str, Any], outcome: Outcome,
+    contact: Mapping[str, str], special_consent: bool, transcript: Sequence[Mapping[str, str]],
+) -> Dict[str, Any]:
+    shared = shareable_answers(answers, special_consent)
+    sensitive_hidden = has_sensitive_cause(answers) and not special_consent
+    slots = outcome.slots()
+    drivers = [d for d in slots["risk_drivers"] if not (d == "main_cause" and sensitive_hidden)]
+    return {
+        "id": reference,
+        "conversation_id": conversation_id,
+        "channel": channel,
+        **slots,
+        "risk_drivers": drivers,
+        "indication_details": [
+            {"id": i.id, "rule": i.rule, "met": i.met, "missing": i.missing, "missing_facts": i.missing_facts}
+            for i in outcome.indications
+        ],
+        "answers": shared,
+        "answers_readable": readable_answers(shared),
+        "summary": staff_summary(shared, outcome, contact),
+        "contact": dict(contact),
+        "special_category_consent": special_consent,
+        # the transcript can hold what the user typed about a health or family cause
+        "transcript": list(transcript) if (special_consent or not has_sensitive_cause(answers)) else None,
+    }
+
+

@@ -1,0 +1,1 @@
+"""The handoff service: ticket API, staff inbox, notifications and retention."""

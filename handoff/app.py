@@ -1,0 +1,285 @@
+"""The handoff service (Sanic): ticket API for the action server, staff inbox, demo page.
+
+Every route under /api/ and /inbox needs authentication: a machine token
+(``Authorization: Bearer``) or a staff session cookie. Database work runs in worker
+threads so the event loop never blocks.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import secrets
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sanic import Sanic
+from sanic.request import Request
+from sanic.response import HTTPResponse, empty, html, json, redirect
+
+from handoff import auth, notify, tickets
+from handoff.db import Database, utcnow
+from handoff.settings import Settings
+
+logger = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "zs_session"
+LOGIN_CSRF_COOKIE = "zs_login_csrf"
+PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login")
+STATUS_LABELS = {"nieuw": "Nieuw", "in_behandeling": "In behandeling", "afgesloten": "Afgesloten"}
+LEVEL_LABELS = {"laag": "Laag risico", "verhoogd": "Verhoogd risico", "hoog": "Hoog risico"}
+
+
+async def run(fn: Callable, *args: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(None, functools.partial(fn, *args))
+
+
+def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sanic:
+    settings = settings or Settings()
+    db = Database(settings.database_url)
+    db.create()
+    if settings.admin_user and settings.admin_password:
+        auth.upsert_user(db, settings.admin_user, settings.admin_password)
+    if not settings.api_token:
+        logger.warning("HANDOFF_API_TOKEN is not set: the action server cannot create tickets.")
+
+    app = Sanic(name)
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.settings, app.ctx.db = settings, db
+    templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
+    templates.globals.update(status_labels=STATUS_LABELS, level_labels=LEVEL_LABELS)
+    app.static("/static", str(HERE / "static"))
+
+    def render(name_: str, http_status: int = 200, **context: Any) -> HTTPResponse:
+        return html(templates.get_template(name_).render(**context), status=http_status)
+
+    # ------------------------------------------------------------- authentication
+
+    def machine_ok(request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        return bool(settings.api_token) and header.startswith("Bearer ") and auth.same(header[7:], settings.api_token)
+
+    @app.middleware("request")
+    async def authenticate(request: Request) -> Optional[HTTPResponse]:
+        request.ctx.user, request.ctx.csrf, request.ctx.machine = None, None, False
+        path = request.path
+        if path in PUBLIC_PATHS or path.startswith("/static/"):
+            return None
+        if path.startswith("/api/") and machine_ok(request):
+            request.ctx.machine = True
+            return None
+        found = await run(auth.session_user, db, request.cookies.get(SESSION_COOKIE))
+        if found:
+            request.ctx.user, request.ctx.csrf = found
+            if request.method == "POST" and not _csrf_ok(request):
+                return json({"error": "CSRF-token ontbreekt of klopt niet"}, status=403)
+            return None
+        if path.startswith("/api/"):
+            return json({"error": "authentication required"}, status=401)
+        return redirect(f"/inbox/login?next={quote(path)}")
+
+    def _csrf_ok(request: Request) -> bool:
+        sent = request.headers.get("x-csrf-token")
+        if sent is None and request.form:
+            sent = request.form.get("csrf_token")
+        return auth.same(sent, request.ctx.csrf)
+
+    @app.middleware("response")
+    async def security_headers(request: Request, response: HTTPResponse) -> None:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.path.startswith("/inbox") or request.path.startswith("/api/"):
+            response.headers["X-Frame-Options"] = "DENY"
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                "form-action 'self'; frame-ancestors 'none'"
+            )
+
+    def actor(request: Request) -> str:
+        return request.ctx.user or "api"
+
+    def cookie(response: HTTPResponse, key: str, value: str, max_age: int) -> None:
+        response.cookies[key] = value
+        response.cookies[key]["httponly"] = True
+        response.cookies[key]["samesite"] = "Strict"
+        response.cookies[key]["path"] = "/"
+        response.cookies[key]["max-age"] = max_age
+        if settings.secure_cookies:
+            response.cookies[key]["secure"] = True
+
+    # ------------------------------------------------------------------- public
+
+    @app.get("/health")
+    async def health(request: Request) -> HTTPResponse:
+        return json({"status": "ok"})
+
+    @app.get("/favicon.ico")
+    async def favicon(request: Request) -> HTTPResponse:
+        return empty()
+
+    @app.get("/")
+    async def demo_page(request: Request) -> HTTPResponse:
+        return render("demo.html", rasa_url=settings.rasa_url, privacy_url=settings.public_url + "/#privacy")
+
+    # ---------------------------------------------------------------------- API
+
+    @app.post("/api/tickets")
+    async def api_create(request: Request) -> HTTPResponse:
+        if not request.ctx.machine:
+            return json({"error": "only the action server creates tickets"}, status=403)
+        try:
+            ticket, created = await run(tickets.create_ticket, db, request.json or {},
+                                        request.headers.get("idempotency-key", ""))
+        except tickets.TicketError as exc:
+            return json({"error": str(exc)}, status=422)
+        if created:
+            app.add_task(notify_new(ticket))
+        return json(ticket, status=201 if created else 200)
+
+    @app.get("/api/tickets")
+    async def api_list(request: Request) -> HTTPResponse:
+        items = await run(tickets.list_tickets, db, request.args.get("status"), request.args.get("risk_level"))
+        return json({"tickets": items})
+
+    @app.get("/api/tickets/<ticket_id>")
+    async def api_get(request: Request, ticket_id: str) -> HTTPResponse:
+        ticket = await run(tickets.get_ticket, db, ticket_id, actor(request))
+        return json(ticket) if ticket else json({"error": "not found"}, status=404)
+
+    @app.post("/api/tickets/<ticket_id>/status")
+    async def api_status(request: Request, ticket_id: str) -> HTTPResponse:
+        try:
+            ok = await run(tickets.set_status, db, ticket_id, (request.json or {}).get("status"), actor(request))
+        except tickets.TicketError as exc:
+            return json({"error": str(exc)}, status=422)
+        return json({"ok": True}) if ok else json({"error": "not found"}, status=404)
+
+    @app.post("/api/erasures")
+    async def api_erase(request: Request) -> HTTPResponse:
+        if not request.ctx.machine:
+            return json({"error": "only the action server requests erasure"}, status=403)
+        conversation_id = (request.json or {}).get("conversation_id")
+        if not isinstance(conversation_id, str) or not conversation_id:
+            return json({"error": "'conversation_id' is required"}, status=422)
+        erased = await run(tickets.request_erasure, db, conversation_id, settings.erasure_delay_seconds)
+        return json({"tickets_erased": erased, "conversation_scheduled": True})
+
+    # -------------------------------------------------------------------- inbox
+
+    @app.get("/inbox/login")
+    async def login_form(request: Request) -> HTTPResponse:
+        # keep an existing token: a second tab or a background request must not
+        # invalidate the form that is already open
+        token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
+        response = render("login.html", csrf_token=token, next=_safe_next(request.args.get("next")), error=None)
+        cookie(response, LOGIN_CSRF_COOKIE, token, 3600)
+        return response
+
+    @app.post("/inbox/login")
+    async def login_submit(request: Request) -> HTTPResponse:
+        form = request.form or {}
+        next_ = _safe_next(form.get("next"))
+        if not auth.same(form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):
+            return render("login.html", http_status=403, csrf_token="", next=next_,
+                          error="De pagina is verlopen. Laad de pagina opnieuw en probeer het nog eens.")
+        username, password = form.get("username", ""), form.get("password", "")
+        remote = request.remote_addr or request.ip or "?"
+        if await run(auth.too_many_failures, db, username, remote, settings.login_max_failures,
+                     settings.login_window_minutes):
+            return render("login.html", http_status=429, csrf_token=form.get("csrf_token"), next=next_,
+                          error="Te veel mislukte pogingen. Probeer het over een kwartier opnieuw.")
+        result = await run(auth.login, db, username, password, remote, settings.session_hours)
+        if result is None:
+            return render("login.html", http_status=401, csrf_token=form.get("csrf_token"), next=next_,
+                          error="Gebruikersnaam of wachtwoord klopt niet.")
+        response = redirect(next_)
+        cookie(response, SESSION_COOKIE, result[0], settings.session_hours * 3600)
+        del response.cookies[LOGIN_CSRF_COOKIE]
+        return response
+
+    @app.post("/inbox/logout")
+    async def logout(request: Request) -> HTTPResponse:
+        await run(auth.logout, db, request.cookies.get(SESSION_COOKIE))
+        response = redirect("/inbox/login")
+        del response.cookies[SESSION_COOKIE]
+        return response
+
+    @app.get("/inbox")
+    async def inbox(request: Request) -> HTTPResponse:
+        status, level = request.args.get("status") or "", request.args.get("risk_level") or ""
+        items = await run(tickets.list_tickets, db, status or None, level or None)
+        return render("inbox.html", tickets=items, status=status, level=level, user=request.ctx.user,
+                      csrf_token=request.ctx.csrf, counts=await run(tickets.counts, db))
+
+    @app.get("/inbox/tickets/<ticket_id>")
+    async def ticket_page(request: Request, ticket_id: str) -> HTTPResponse:
+        ticket = await run(tickets.get_ticket, db, ticket_id, request.ctx.user)
+        if ticket is None:
+            return render("not_found.html", http_status=404, user=request.ctx.user, csrf_token=request.ctx.csrf)
+        return render("ticket.html", t=ticket, user=request.ctx.user, csrf_token=request.ctx.csrf,
+                      colleagues=await run(tickets.staff_names, db), message=request.args.get("m"))
+
+    async def _change(request: Request, ticket_id: str, fn: Callable, *args: Any) -> HTTPResponse:
+        try:
+            ok = await run(fn, db, ticket_id, *args, request.ctx.user)
+        except tickets.TicketError as exc:
+            return redirect(f"/inbox/tickets/{quote(ticket_id)}?m={quote(str(exc))}")
+        if not ok:
+            return render("not_found.html", http_status=404, user=request.ctx.user, csrf_token=request.ctx.csrf)
+        return redirect(f"/inbox/tickets/{quote(ticket_id)}?m=opgeslagen")
+
+    @app.post("/inbox/tickets/<ticket_id>/status")
+    async def change_status(request: Request, ticket_id: str) -> HTTPResponse:
+        return await _change(request, ticket_id, tickets.set_status, request.form.get("status"))
+
+    @app.post("/inbox/tickets/<ticket_id>/assign")
+    async def change_assignee(request: Request, ticket_id: str) -> HTTPResponse:
+        return await _change(request, ticket_id, tickets.assign, request.form.get("assignee") or None)
+
+    @app.post("/inbox/tickets/<ticket_id>/notes")
+    async def add_note(request: Request, ticket_id: str) -> HTTPResponse:
+        return await _change(request, ticket_id, tickets.add_note, request.form.get("note", ""))
+
+    # ---------------------------------------------------------- background work
+
+    async def notify_new(ticket: Dict[str, Any]) -> None:
+        """E-mail and webhook for a new ticket; a failure is retried by the background loop."""
+        try:
+            if settings.smtp_host and settings.notify_email:
+                await run(notify.send_email, ticket, settings)
+            if settings.webhook_url:
+                await notify.post_webhook(ticket, settings)
+            await run(tickets.mark_notified, db, ticket["id"])
+        except Exception as exc:  # noqa: BLE001 - any failure means: try again later
+            logger.warning("Notification for %s failed (%s); will retry.", ticket["id"], type(exc).__name__)
+
+    async def background() -> None:
+        last_purge = None
+        while True:
+            try:
+                await run(tickets.process_erasures, db, settings.tracker_db_url)
+                for ticket in await run(tickets.pending_notifications, db):
+                    await notify_new(ticket)
+                if last_purge is None or (utcnow() - last_purge).total_seconds() > 24 * 3600:
+                    result = await run(tickets.purge, db, settings.retention_days, settings.tracker_db_url)
+                    last_purge = utcnow()
+                    logger.info("Retention purge: %s", result)
+            except Exception:  # noqa: BLE001 - keep the loop alive, say what failed
+                logger.exception("Background work failed")
+            await asyncio.sleep(settings.background_interval_seconds)
+
+    @app.listener("after_server_start")
+    async def start_background(app_: Sanic, _loop: Any) -> None:
+        app_.add_task(background())
+
+    return app
+
+
+def _safe_next(value: Optional[str]) -> str:
+    """Only local inbox paths, so the login cannot redirect elsewhere."""
+    if value and value.startswith("/inbox") and not value.startswith("//"):
+        return value
+    return "/inbox"

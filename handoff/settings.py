@@ -1,0 +1,43 @@
+"""Settings of the handoff service, from environment variables (defaults for one machine)."""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+@dataclass
+class Settings:
+    database_url: str = field(default_factory=lambda: os.environ.get(
+        "HANDOFF_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'handoff.db'}"))
+    api_token: str = field(default_factory=lambda: os.environ.get("HANDOFF_API_TOKEN", ""))
+    session_secret: str = field(default_factory=lambda: os.environ.get("HANDOFF_SESSION_SECRET", secrets.token_hex(32)))
+    secure_cookies: bool = field(default_factory=lambda: os.environ.get("HANDOFF_SECURE_COOKIES", "false") == "true")
+    admin_user: Optional[str] = field(default_factory=lambda: os.environ.get("INBOX_ADMIN_USER"))
+    admin_password: Optional[str] = field(default_factory=lambda: os.environ.get("INBOX_ADMIN_PASSWORD"))
+    retention_days: int = field(default_factory=lambda: _int("RETENTION_DAYS", 90))
+    tracker_db_url: Optional[str] = field(default_factory=lambda: os.environ.get(
+        "TRACKER_DB_URL", f"sqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"))
+    erasure_delay_seconds: int = field(default_factory=lambda: _int("ERASURE_DELAY_SECONDS", 120))
+    smtp_host: Optional[str] = field(default_factory=lambda: os.environ.get("SMTP_HOST"))
+    smtp_port: int = field(default_factory=lambda: _int("SMTP_PORT", 25))
+    smtp_user: Optional[str] = field(default_factory=lambda: os.environ.get("SMTP_USER"))
+    smtp_password: Optional[str] = field(default_factory=lambda: os.environ.get("SMTP_PASSWORD"))
+    smtp_starttls: bool = field(default_factory=lambda: os.environ.get("SMTP_STARTTLS", "false") == "true")
+    mail_from: str = field(default_factory=lambda: os.environ.get("MAIL_FROM", "zelfscan@localhost"))
+    notify_email: Optional[str] = field(default_factory=lambda: os.environ.get("NOTIFY_EMAIL"))
+    webhook_url: Optional[str] = field(default_factory=lambda: os.environ.get("NOTIFY_WEBHOOK_URL"))
+    public_url: str = field(default_factory=lambda: os.environ.get("HANDOFF_PUBLIC_URL", "http://localhost:8000"))
+    rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_PUBLIC_URL", "http://localhost:5005"))
+    background_interval_seconds: int = field(default_factory=lambda: _int("HANDOFF_BACKGROUND_INTERVAL", 30))
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    session_hours: int = 8

@@ -1,0 +1,161 @@
+"""The chat widget on the demo page, in Debian's Chromium: typing, buttons, reload,
+keyboard only, small screens, and an axe-core WCAG 2.1 A/AA scan."""
+import json
+import time
+
+import pytest
+
+from tests.browser.conftest import OUTPUT, run_axe
+
+pytestmark = pytest.mark.browser
+
+
+def bot_messages(page):
+    return page.locator(".zs-msg--bot .zs-text")
+
+
+def wait_for_bot_text(page, text, timeout=30000):
+    page.locator(".zs-msg--bot .zs-text", has_text=text).last.wait_for(timeout=timeout)
+
+
+def open_chat(page, stack):
+    start = time.time()
+    page.goto(stack.handoff.url + "/")
+    page.get_by_role("button", name="Chat: zelfscan geldzorgen").click()
+    wait_for_bot_text(page, "Wilt u de zelfscan doen?")
+    return time.time() - start
+
+
+def test_scan_by_button_and_typing_then_reload_keeps_the_conversation(web_stack, page):
+    seconds = open_chat(page, web_stack)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    (OUTPUT / "figures.json").write_text(json.dumps({"first_bot_message_seconds": round(seconds, 2)}))
+    page.get_by_role("button", name="Ja, start de scan").click()
+    wait_for_bot_text(page, "Vraag 1 van")
+    page.get_by_label("Uw bericht").fill("nee")
+    page.get_by_label("Uw bericht").press("Enter")
+    wait_for_bot_text(page, "Welke rechtsvorm")
+    page.get_by_role("button", name="Eenmanszaak").click()
+    wait_for_bot_text(page, "Hoe lang bent u al ondernemer?")
+    page.screenshot(path=str(OUTPUT / "widget-mid-scan.png"))
+
+    page.reload()
+    wait_for_bot_text(page, "Hoe lang bent u al ondernemer?")
+    assert page.locator(".zs-msg--user", has_text="Eenmanszaak").count() == 1
+    page.get_by_label("Uw bericht").fill("sinds 2019")
+    page.get_by_label("Uw bericht").press("Enter")
+    wait_for_bot_text(page, "Hoeveel uur per week")  # the server kept the session too
+
+    # another page of the site keeps the conversation as well
+    page.goto(web_stack.handoff.url + "/?andere-pagina")
+    wait_for_bot_text(page, "Hoeveel uur per week")
+
+    page.get_by_role("button", name="Nieuw gesprek").click()
+    wait_for_bot_text(page, "Wilt u de zelfscan doen?")
+    assert page.locator(".zs-msg--user").count() == 0
+
+
+def test_start_by_typing_and_bot_html_is_not_rendered(web_stack, page):
+    open_chat(page, web_stack)
+    page.get_by_label("Uw bericht").fill("ik wil de zelfscan doen")
+    page.get_by_label("Uw bericht").press("Enter")
+    wait_for_bot_text(page, "anoniem")
+    wait_for_bot_text(page, "Vraag 1 van")
+    page.get_by_label("Uw bericht").fill("<img src=x onerror=alert(1)>")
+    page.get_by_label("Uw bericht").press("Enter")
+    wait_for_bot_text(page, "Antwoord met ja of nee")
+    assert page.locator(".zs-log img").count() == 0
+    assert page.locator(".zs-msg--user .zs-text", has_text="<img src=x").count() == 1
+
+
+def test_keyboard_only(web_stack, page):
+    page.goto(web_stack.handoff.url + "/")
+    launcher = page.get_by_role("button", name="Chat: zelfscan geldzorgen")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.classList.contains('zs-launcher')"):
+            break
+    assert page.evaluate("document.activeElement.classList.contains('zs-launcher')")
+    page.keyboard.press("Enter")
+    assert launcher.get_attribute("aria-expanded") == "true"
+    assert page.evaluate("document.activeElement.id") == "zs-input"
+    wait_for_bot_text(page, "Wilt u de zelfscan doen?")
+    page.keyboard.type("start de scan")
+    page.keyboard.press("Enter")
+    wait_for_bot_text(page, "Vraag 1 van")
+    # reach the "Nee" choice with Shift+Tab from the input, press Space
+    for _ in range(15):
+        page.keyboard.press("Shift+Tab")
+        if page.evaluate("document.activeElement.textContent") == "Nee":
+            break
+    assert page.evaluate("document.activeElement.textContent") == "Nee"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"  # focus is visible
+    page.keyboard.press("Space")
+    wait_for_bot_text(page, "Welke rechtsvorm")
+    assert page.evaluate("document.activeElement.id") == "zs-input"
+    page.keyboard.press("Escape")
+    assert launcher.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.classList.contains('zs-launcher')")
+
+
+def test_live_region_and_labels(web_stack, page):
+    open_chat(page, web_stack)
+    log = page.locator(".zs-log")
+    assert log.get_attribute("role") == "log" and log.get_attribute("aria-live") == "polite"
+    assert page.get_by_label("Uw bericht").is_visible()
+    assert page.get_by_role("link", name="Lees hoe wij met uw gegevens omgaan").is_visible()
+
+
+def test_small_screen_and_zoom_reflow(web_stack, browser):
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    try:
+        open_chat(page, web_stack)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320
+        box = page.locator(".zs-panel").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 320
+        assert page.get_by_label("Uw bericht").is_visible()
+    finally:
+        context.close()
+
+
+def test_reduced_motion_stops_the_typing_animation(web_stack, browser):
+    context = browser.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    try:
+        page.goto(web_stack.handoff.url + "/")
+        page.wait_for_selector(".zs-launcher")
+        name = page.evaluate("getComputedStyle(document.querySelector('.zs-dots'), '::before').animationName")
+        assert name == "none"
+    finally:
+        context.close()
+
+
+def test_axe_finds_no_wcag_violations_mid_scan(web_stack, page):
+    open_chat(page, web_stack)
+    page.get_by_role("button", name="Ja, start de scan").click()
+    wait_for_bot_text(page, "Vraag 1 van")
+    violations = run_axe(page)
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    (OUTPUT / "axe-demo-page.json").write_text(json.dumps(violations, indent=2))
+    assert violations == []
+
+
+def test_axe_on_the_staff_inbox(web_stack, page):
+    from tests.handoff_service.conftest import post_ticket, ticket_body
+    from tests.handoff_service.service import ADMIN
+
+    body = ticket_body()
+    post_ticket(web_stack.handoff, body)
+    page.goto(web_stack.handoff.url + "/inbox/login")
+    assert run_axe(page) == []
+    page.get_by_label("Gebruikersnaam").fill(ADMIN[0])
+    page.get_by_label("Wachtwoord").fill(ADMIN[1])
+    page.get_by_role("button", name="Inloggen").click()
+    page.get_by_role("heading", name="Aanmeldingen").wait_for()
+    assert run_axe(page) == []
+    page.get_by_role("link", name=body["id"]).click()
+    page.get_by_role("heading", name=f"Aanmelding {body['id']}").wait_for()
+    assert run_axe(page) == []

@@ -1,0 +1,169 @@
+"""Consent and contact details in the conversation, the ticket the action creates, erasure."""
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.handoff_client as hc
+from actions.catalogue import catalogue
+from actions.handoff_form import (
+    NOT_GIVEN, SPECIAL_SLOT, ActionCreateTicket, ActionDeleteMyData, ActionNoContact, ValidateHandoffForm,
+    required_contact_slots,
+)
+from tests.e2e.servers import free_port
+from tests.handoff_service.conftest import machine_get
+from tests.handoff_service.service import API_TOKEN, HandoffService
+from tests.helpers import slot_events
+from tests.profiles import ACUTE, HEALTHY
+
+
+def tracker(answers=None, requested=None, text="", intent="inform", **slots):
+    values = {q: None for q in catalogue().ids()}
+    values.update(answers or {})
+    values.update({"consent_contact": None, SPECIAL_SLOT: None, "contact_name": None, "contact_phone": None,
+                   "contact_email": None, "contact_preference": None, "handoff_reference": None,
+                   "distress_reported": None})
+    values.update(slots)
+    values["requested_slot"] = requested
+    events = [{"event": "user", "text": "ik wil de zelfscan doen"}, {"event": "bot", "text": "Vraag 1 van 24."},
+              {"event": "user", "text": "ik ben ziek geweest"}]
+    return Tracker("conv-" + str(free_port()), values,
+                   {"text": text, "intent": {"name": intent}, "entities": []}, events, False, None,
+                   {"name": "handoff_form"}, "action_listen")
+
+
+async def validate(requested, text, intent="inform", answers=None, **slots):
+    d = CollectingDispatcher()
+    events = await ValidateHandoffForm().run(d, tracker(answers or HEALTHY, requested, text, intent, **slots), {})
+    return slot_events(events), [m.get("text") for m in d.messages]
+
+
+def test_without_consent_nothing_else_is_asked():
+    assert required_contact_slots(tracker(consent_contact=False)) == ["consent_contact"]
+
+
+def test_special_consent_is_asked_only_for_sensitive_causes():
+    assert SPECIAL_SLOT not in required_contact_slots(tracker(HEALTHY))
+    assert SPECIAL_SLOT in required_contact_slots(tracker(dict(HEALTHY, main_cause=["ziekte"])))
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, intent, value", [("ja", "affirm", True), ("nee", "deny", False),
+                                                 ("ja hoor, prima", "inform", True)])
+async def test_consent(text, intent, value):
+    slots, _ = await validate("consent_contact", text, intent)
+    assert slots["consent_contact"] is value
+
+
+@pytest.mark.asyncio
+async def test_declining_consent_ends_the_form():
+    slots, _ = await validate("consent_contact", "nee", "deny")
+    assert slots["requested_slot"] is None
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, value", [("06-12345678", "+31612345678"), ("+31 6 1234 5678", "+31612345678"),
+                                         ("020 123 4567", "+31201234567"), ("geen", NOT_GIVEN)])
+async def test_phone(text, value):
+    slots, messages = await validate("contact_phone", text, consent_contact=True, contact_name="Jan")
+    assert slots["contact_phone"] == value and messages == []
+
+
+@pytest.mark.asyncio
+async def test_wrong_phone_is_asked_again_with_an_example():
+    slots, messages = await validate("contact_phone", "0612", consent_contact=True, contact_name="Jan")
+    assert slots["contact_phone"] is None and slots["requested_slot"] == "contact_phone"
+    assert "06-12345678" in messages[0]
+
+
+@pytest.mark.asyncio
+async def test_email_optional_with_phone_required_without():
+    slots, _ = await validate("contact_email", "nee", "deny", consent_contact=True, contact_name="Jan",
+                              contact_phone="+31612345678")
+    assert slots["contact_email"] == NOT_GIVEN
+    slots, messages = await validate("contact_email", "nee", "deny", consent_contact=True, contact_name="Jan",
+                                     contact_phone=NOT_GIVEN)
+    assert slots["contact_phone"] is None and slots["requested_slot"] == "contact_phone"
+    assert "telefoonnummer of een e-mailadres" in messages[0]
+    slots, messages = await validate("contact_email", "jan@voorbeeld", consent_contact=True, contact_name="Jan",
+                                     contact_phone=NOT_GIVEN)
+    assert slots["contact_email"] is None and "naam@voorbeeld.nl" in messages[0]
+
+
+@pytest.mark.asyncio
+async def test_name_and_preference():
+    slots, _ = await validate("contact_name", "ik heet Fatima de Vries", consent_contact=True)
+    assert slots["contact_name"] == "Fatima de Vries"
+    slots, messages = await validate("contact_name", "12345", consent_contact=True)
+    assert slots["contact_name"] is None and "Bijvoorbeeld" in messages[0]
+    slots, _ = await validate("contact_preference", "maakt niet uit", consent_contact=True, contact_name="J",
+                              contact_phone="+31612345678", contact_email=NOT_GIVEN)
+    assert slots["contact_preference"] == "geen voorkeur" and slots["requested_slot"] is None
+
+
+@pytest.mark.asyncio
+async def test_stop_is_not_an_answer():
+    d = CollectingDispatcher()
+    events = await ValidateHandoffForm().run(d, tracker(HEALTHY, "contact_name", "stop", "stop_scan",
+                                                        consent_contact=True), {})
+    assert events == []
+
+
+@pytest.fixture
+def live_client(tmp_path, monkeypatch):
+    svc = HandoffService(tmp_path).start()
+    monkeypatch.setattr(hc, "_client", hc.HandoffClient(svc.url, API_TOKEN, tmp_path / "outbox.db"))
+    yield svc
+    svc.stop()
+
+
+@pytest.mark.asyncio
+async def test_ticket_with_consent_and_without_special_consent(live_client):
+    answers = dict(ACUTE, main_cause=["ziekte", "kosten"])
+    t = tracker(answers, None, consent_contact=True, special_category_consent=False, contact_name="Jan Jansen",
+                contact_phone="+31612345678", contact_email=NOT_GIVEN, contact_preference="'s ochtends")
+    d = CollectingDispatcher()
+    events = await ActionCreateTicket().run(d, t, {})
+    reference = slot_events(events)["handoff_reference"]
+    assert reference in d.messages[0]["text"] and "binnen één werkdag" in d.messages[0]["text"]
+    ticket = machine_get(live_client, f"/api/tickets/{reference}").json()
+    assert ticket["contact"] == {"name": "Jan Jansen", "phone": "+31612345678", "preference": "'s ochtends"}
+    assert ticket["answers"]["main_cause"] == ["kosten"]  # health left out without separate consent
+    assert ticket["transcript"] is None and "ziek" not in ticket["summary"]
+    assert ticket["urgent"] is True and ticket["risk_level"] == "hoog"
+    assert "Situatie:" in ticket["summary"] and "Contact: Jan Jansen" in ticket["summary"]
+
+    # the same conversation running the action again makes no second ticket
+    t2 = tracker(answers, None, consent_contact=True, special_category_consent=False, contact_name="Jan Jansen",
+                 contact_phone="+31612345678", contact_email=NOT_GIVEN, contact_preference="x",
+                 handoff_reference=reference)
+    await ActionCreateTicket().run(CollectingDispatcher(), t2, {})
+    assert len([x for x in machine_get(live_client, "/api/tickets").json()["tickets"] if x["id"] == reference]) == 1
+
+    # delete my data: the ticket loses its personal data
+    await ActionDeleteMyData().run(CollectingDispatcher(), t, {})
+    erased = machine_get(live_client, f"/api/tickets/{reference}").json()
+    assert erased["erased"] and erased["contact"] is None
+
+
+@pytest.mark.asyncio
+async def test_special_consent_shares_the_cause_and_transcript(live_client):
+    answers = dict(HEALTHY, main_cause=["ziekte"])
+    t = tracker(answers, None, consent_contact=True, special_category_consent=True, contact_name="Ans",
+                contact_phone=NOT_GIVEN, contact_email="ans@voorbeeld.nl", contact_preference="mail")
+    events = await ActionCreateTicket().run(CollectingDispatcher(), t, {})
+    ticket = machine_get(live_client, f"/api/tickets/{slot_events(events)['handoff_reference']}").json()
+    assert ticket["answers"]["main_cause"] == ["ziekte"]
+    assert ticket["transcript"][0] == {"who": "user", "text": "ik wil de zelfscan doen"}
+    assert ticket["contact"]["email"] == "ans@voorbeeld.nl" and "phone" not in ticket["contact"]
+
+
+@pytest.mark.asyncio
+async def test_without_consent_no_ticket_and_no_contact_slots(live_client):
+    t = tracker(ACUTE, None, consent_contact=False)
+    d = CollectingDispatcher()
+    events = await ActionCreateTicket().run(d, t, {})
+    assert all(v is None for v in slot_events(events).values())
+    assert "bewaren geen gegevens" in d.messages[0]["text"]
+    assert machine_get(live_client, "/api/tickets").json()["tickets"] == []
+    events = await ActionNoContact().run(CollectingDispatcher(), tracker(consent_contact=True, contact_name="X"), {})
+    assert slot_events(events)["contact_name"] is None

@@ -1,0 +1,286 @@
+// Zelfscan Ondernemers chat widget.
+// Embed: <div id="zelfscan-chat" data-server="https://rasa.example.nl"></div>
+//        <script src="/static/widget/zelfscan-widget.js" defer></script>
+// Talks to Rasa's socket.io channel (session persistence); falls back to the REST
+// channel when socket.io cannot connect. Renders bot text as text (links made safe),
+// never as HTML. Accessible: keyboard operable, live region, labelled controls.
+import { io } from "socket.io-client";
+
+const STORAGE_KEY = "zelfscan-chat";
+const SCRIPT_SRC = document.currentScript && document.currentScript.src;
+const REST_FALLBACK_AFTER_MS = 8000;
+const TYPING_TIMEOUT_MS = 20000;
+const URL_RE = /(https?:\/\/[^\s<>"')]+[^\s<>"').,;:!?])/g;
+
+function el(tag, attrs = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key === "text") node.textContent = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of [].concat(children)) if (child) node.append(child);
+  return node;
+}
+
+// Text with safe links: only http(s) URLs become <a>, everything else stays text.
+export function renderText(text) {
+  const fragment = document.createDocumentFragment();
+  for (const [index, line] of String(text).split("\n").entries()) {
+    if (index > 0) fragment.append(el("br"));
+    let last = 0;
+    for (const match of line.matchAll(URL_RE)) {
+      fragment.append(line.slice(last, match.index));
+      fragment.append(el("a", { href: match[0], target: "_blank", rel: "noopener noreferrer", text: match[0] }));
+      last = match.index + match[0].length;
+    }
+    fragment.append(line.slice(last));
+  }
+  return fragment;
+}
+
+function load() {
+  try {
+    return JSON.parse(localStorage.getItem(STORAGE_KEY)) || null;
+  } catch {
+    return null;
+  }
+}
+
+function newState() {
+  const id = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random().toString(16).slice(2);
+  return { sessionId: id.replace(/-/g, ""), messages: [], open: false, greeted: false };
+}
+
+class ZelfscanChat {
+  constructor(root) {
+    this.root = root;
+    this.server = (root.dataset.server || "").replace(/\/$/, "");
+    this.privacyUrl = root.dataset.privacyUrl || "/privacy";
+    this.state = load() || newState();
+    this.transport = null; // "socket" | "rest"
+    this.build();
+    this.restore();
+    if (this.state.open) this.open(false);
+  }
+
+  save() {
+    localStorage.setItem(STORAGE_KEY, JSON.stringify(this.state));
+  }
+
+  build() {
+    const panelId = "zelfscan-chat-panel";
+    this.launcher = el("button", {
+      type: "button", class: "zs-launcher utrecht-button utrecht-button--primary-action",
+      "aria-expanded": "false", "aria-controls": panelId, onclick: () => this.toggle(),
+    }, "Chat: zelfscan geldzorgen");
+    this.status = el("p", { class: "zs-status", role: "status", "aria-live": "polite" });
+    this.log = el("div", { class: "zs-log", role: "log", "aria-live": "polite", "aria-label": "Gesprek", tabindex: "0" });
+    this.typing = el("p", { class: "zs-typing", hidden: "" }, [el("span", { "aria-hidden": "true", class: "zs-dots" }), "De assistent typt…"]);
+    this.input = el("input", { id: "zs-input", class: "zs-input utrecht-textbox", type: "text", autocomplete: "off",
+      maxlength: "1000", "aria-describedby": "zs-privacy" });
+    const form = el("form", { class: "zs-form", onsubmit: (e) => { e.preventDefault(); this.sendTyped(); } }, [
+      el("label", { for: "zs-input", class: "zs-label", text: "Uw bericht" }),
+      el("div", { class: "zs-row" }, [
+        this.input,
+        el("button", { type: "submit", class: "zs-send utrecht-button utrecht-button--primary-action", text: "Verstuur" }),
+      ]),
+    ]);
+    const privacy = el("p", { id: "zs-privacy", class: "zs-privacy" }, [
+      "Deze chat is anoniem tot u zelf kiest voor contact. ",
+      el("a", { href: this.privacyUrl, class: "utrecht-link", text: "Lees hoe wij met uw gegevens omgaan" }), ".",
+    ]);
+    this.panel = el("section", { id: panelId, class: "zs-panel", "aria-labelledby": "zs-title", hidden: "" }, [
+      el("div", { class: "zs-header" }, [
+        el("h2", { id: "zs-title", class: "zs-title", text: "Zelfscan Ondernemers" }),
+        el("button", { type: "button", class: "zs-new utrecht-button utrecht-button--secondary-action",
+          onclick: () => this.restart(), text: "Nieuw gesprek" }),
+        el("button", { type: "button", class: "zs-close utrecht-button utrecht-button--subtle",
+          "aria-label": "Chat sluiten", onclick: () => this.close(), text: "Sluiten" }),
+      ]),
+      this.status, this.log, this.typing, form, privacy,
+    ]);
+    this.panel.addEventListener("keydown", (e) => { if (e.key === "Escape") this.close(); });
+    this.root.classList.add("zs-root");
+    this.root.append(this.launcher, this.panel);
+  }
+
+  restore() {
+    for (const m of this.state.messages) this.render(m, false);
+    this.disableOldButtons();
+  }
+
+  toggle() {
+    this.panel.hidden ? this.open(true) : this.close();
+  }
+
+  open(focus) {
+    this.panel.hidden = false;
+    this.launcher.setAttribute("aria-expanded", "true");
+    this.root.classList.add("zs-open");
+    this.state.open = true;
+    this.save();
+    this.connect();
+    if (focus) this.input.focus();
+    this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  close() {
+    this.panel.hidden = true;
+    this.launcher.setAttribute("aria-expanded", "false");
+    this.root.classList.remove("zs-open");
+    this.state.open = false;
+    this.save();
+    this.launcher.focus();
+  }
+
+  restart() {
+    if (this.socket) this.socket.disconnect();
+    this.socket = null;
+    this.transport = null;
+    this.state = newState();
+    this.state.open = true;
+    this.log.replaceChildren();
+    this.save();
+    this.setStatus("Er is een nieuw gesprek gestart.");
+    this.connect();
+    this.input.focus();
+  }
+
+  setStatus(text, kind = "") {
+    this.status.textContent = text;
+    this.status.dataset.kind = kind;
+  }
+
+  connect() {
+    if (this.transport) return;
+    this.transport = "connecting";
+    this.setStatus("Verbinden…");
+    const socket = io(this.server, { path: "/socket.io", transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
+    this.socket = socket;
+    const fallback = setTimeout(() => { if (this.transport === "connecting") this.useRest(); }, REST_FALLBACK_AFTER_MS);
+    socket.on("connect", () => {
+      clearTimeout(fallback);
+      this.transport = "socket";
+      socket.emit("session_request", { session_id: this.state.sessionId });
+    });
+    socket.on("session_confirm", (data) => {
+      const id = (data && (data.session_id || data)) || this.state.sessionId;
+      if (typeof id === "string") this.state.sessionId = id;
+      this.save();
+      this.setStatus("");
+      this.greetOnce();
+    });
+    socket.on("bot_uttered", (message) => this.receive(message));
+    socket.on("disconnect", () => { if (this.transport === "socket") this.setStatus("De verbinding is weg. We proberen opnieuw te verbinden…", "warning"); });
+    socket.io.on("reconnect", () => this.setStatus("De verbinding is hersteld."));
+    socket.io.on("reconnect_attempt", () => this.setStatus("Opnieuw verbinden…", "warning"));
+  }
+
+  useRest() {
+    if (this.socket) this.socket.disconnect();
+    this.socket = null;
+    this.transport = "rest";
+    this.setStatus("");
+    this.greetOnce();
+  }
+
+  greetOnce() {
+    if (this.state.greeted) return;
+    this.state.greeted = true;
+    this.save();
+    this.send("/greet", null);
+  }
+
+  sendTyped() {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.input.value = "";
+    this.send(text, text);
+  }
+
+  // payload goes to the bot; shown (when not null) is what the user sees as their message
+  async send(payload, shown) {
+    if (shown !== null) {
+      this.add({ from: "user", text: shown });
+      this.disableOldButtons();
+    }
+    this.showTyping(true);
+    if (this.transport === "socket" && this.socket && this.socket.connected) {
+      this.socket.emit("user_uttered", { message: payload, session_id: this.state.sessionId });
+      return;
+    }
+    try {
+      const response = await fetch(this.server + "/webhooks/rest/webhook", {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ sender: this.state.sessionId, message: payload }),
+      });
+      if (!response.ok) throw new Error(String(response.status));
+      for (const message of await response.json()) this.receive(message);
+      this.setStatus("");
+    } catch {
+      this.showTyping(false);
+      this.setStatus("Uw bericht is niet aangekomen. Controleer uw verbinding en probeer het opnieuw.", "error");
+      this.input.value = shown || "";
+    }
+  }
+
+  receive(message) {
+    const buttons = message.buttons || message.quick_replies || [];
+    this.add({ from: "bot", text: message.text || "", buttons: buttons.map((b) => ({ title: b.title, payload: b.payload })) });
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.showTyping(false), 400);
+  }
+
+  showTyping(on) {
+    this.typing.hidden = !on;
+    clearTimeout(this.typingOff);
+    if (on) this.typingOff = setTimeout(() => { this.typing.hidden = true; }, TYPING_TIMEOUT_MS);
+  }
+
+  add(message) {
+    this.state.messages.push(message);
+    this.save();
+    this.render(message, true);
+  }
+
+  render(message, live) {
+    const item = el("div", { class: `zs-msg zs-msg--${message.from}` }, [
+      el("span", { class: "zs-sr-only", text: message.from === "user" ? "U: " : "Assistent: " }),
+    ]);
+    if (message.text) item.append(el("p", { class: "zs-text" }, renderText(message.text)));
+    if (message.buttons && message.buttons.length) {
+      const group = el("div", { class: "zs-buttons", role: "group", "aria-label": "Antwoordmogelijkheden" });
+      for (const b of message.buttons) {
+        group.append(el("button", {
+          type: "button", class: "zs-choice utrecht-button utrecht-button--secondary-action", text: b.title,
+          onclick: () => { this.send(b.payload, b.title); this.input.focus(); },
+        }));
+      }
+      item.append(group);
+    }
+    this.log.append(item);
+    if (live) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  // answered questions keep their buttons visible but inactive, so keyboard users
+  // do not tab through old choices
+  disableOldButtons() {
+    for (const button of this.log.querySelectorAll(".zs-choice")) button.disabled = true;
+  }
+}
+
+function start() {
+  if (SCRIPT_SRC && !document.querySelector("link[data-zelfscan]")) {
+    document.head.append(el("link", { rel: "stylesheet", href: new URL("zelfscan-widget.css", SCRIPT_SRC).href, "data-zelfscan": "" }));
+  }
+  const root = document.getElementById("zelfscan-chat");
+  if (root && !root.dataset.started) {
+    root.dataset.started = "true";
+    window.zelfscanChat = new ZelfscanChat(root);
+  }
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+else start();
