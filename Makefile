@@ -80,10 +80,11 @@ run: install $(MODEL)
 	@echo "  Action server   http://localhost:$(ACTIONS_PORT)  (health: /health)"
 	@echo "  Handoff service http://localhost:$(HANDOFF_PORT)  (demo page: /, staff inbox: /inbox, API: /api/)"
 	@if [ -z "$$INBOX_ADMIN_USER" ]; then echo "  No staff account yet? Start with INBOX_ADMIN_USER=... INBOX_ADMIN_PASSWORD=... make run"; fi
+	@$(PY) scripts/channels.py credentials.yml var/credentials.yml
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) -m handoff serve --port $(HANDOFF_PORT) & \
 	$(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & \
-	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "*" & \
+	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --credentials var/credentials.yml --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "*" & \
 	wait
 
 # --- tests ------------------------------------------------------------------------

@@ -37,11 +37,12 @@ def wait_for(url: str, seconds: float, proc: subprocess.Popen) -> None:
 class Stack:
     """Action server + Rasa server with a SQLite tracker store in ``workdir``."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, credentials: Optional[Path] = None):
         if not MODEL.exists():
             raise FileNotFoundError(f"{MODEL} is missing: run `make train` first")
         self.workdir = workdir
         self.actions_port, self.rasa_port = free_port(), free_port()
+        self.credentials = credentials or self._rest_and_socketio(workdir)
         self.endpoints = workdir / "endpoints.yml"
         self.endpoints.write_text(
             f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
@@ -51,6 +52,13 @@ class Stack:
         self.actions: Optional[subprocess.Popen] = None
         self.handoff = None
         self.rasa: Optional[subprocess.Popen] = None
+
+    @staticmethod
+    def _rest_and_socketio(workdir: Path) -> Path:
+        path = workdir / "credentials.yml"
+        path.write_text("rest:\nsocketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n"
+                        "  session_persistence: true\n")
+        return path
 
     def start_handoff(self) -> None:
         from tests.handoff_service.service import API_TOKEN, HandoffService
@@ -73,7 +81,7 @@ class Stack:
     def start_rasa(self) -> None:
         self.rasa = subprocess.Popen(
             [str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.rasa_port), "--endpoints",
-             str(self.endpoints), "--credentials", str(ROOT / "credentials.yml"), "--enable-api", "--auth-token", TOKEN, "--cors", "*"],
+             str(self.endpoints), "--credentials", str(self.credentials), "--enable-api", "--auth-token", TOKEN, "--cors", "*"],
             cwd=ROOT, env=self.env, stdout=open(self.workdir / "rasa.log", "ab"), stderr=subprocess.STDOUT,
         )
         wait_for(f"http://127.0.0.1:{self.rasa_port}/", 180, self.rasa)

@@ -1,0 +1,37 @@
+"""Splitting long messages and numbered options for channels without buttons."""
+from hypothesis import given, strategies as st
+
+from zelfscan_channels.text import chosen_option, numbered, split_message
+
+
+def test_short_text_is_one_part():
+    assert split_message("Hallo.", 1600) == ["Hallo."]
+
+
+def test_paragraphs_are_kept_together_when_they_fit():
+    text = "Eerste alinea.\n\nTweede alinea.\n\n" + "Derde " * 10
+    parts = split_message(text, 40)
+    assert parts[0] == "Eerste alinea.\n\nTweede alinea."
+    assert all(len(p) <= 40 for p in parts)
+
+
+@given(st.text(alphabet=st.sampled_from(list("abc de.\n!?")), max_size=3000), st.integers(min_value=20, max_value=400))
+def test_split_respects_the_limit_and_loses_no_words(text, limit):
+    parts = split_message(text, limit)
+    assert all(len(p) <= limit for p in parts)
+    assert "".join(text.split()) == "".join("".join(parts).split())
+
+
+def test_numbered_options():
+    text = numbered("Wilt u de scan doen?", [{"title": "Ja", "payload": "/affirm"}, {"title": "Nee", "payload": "/deny"},
+                                             {"title": "Weet ik niet", "payload": "/dont_know"}])
+    assert text.endswith("1. Ja\n2. Nee\n3. Weet ik niet\n\nAntwoord met 1, 2 of 3.")
+    assert "/affirm" not in text
+
+
+def test_chosen_option():
+    assert chosen_option("2", 3) == 1
+    assert chosen_option(" 3. ", 3) == 2
+    assert chosen_option("optie 1", 3) == 0
+    assert chosen_option("4", 3) is None
+    assert chosen_option("2 jaar", 3) is None

@@ -1,0 +1,9 @@
+"""Messaging channels of Zelfscan Ondernemers: Rasa's own channels with three additions.
+
+- Channels without buttons (SMS and WhatsApp via Twilio) get numbered options
+  ("Antwoord met 1, 2 of 3") and the number is accepted as the answer.
+- Long messages are split at paragraph, sentence or word boundaries to each
+  platform's length limit.
+- The platform's API address is a setting (``api_base``), so the real client code can
+  be tested against a local stand-in; in production it is left out.
+"""
