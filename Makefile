@@ -98,7 +98,7 @@ pytest: install
 
 # End to end: starts the real handoff service, action server and Rasa server on free ports.
 e2e: install $(MODEL)
-	$(PY) -m pytest -q -m e2e tests/e2e
+	$(PY) -m pytest -q -m e2e tests/e2e tests/channels
 
 # Browser tests: Playwright driving Debian's chromium (/usr/bin/chromium; .ci/run installs it).
 # Screenshot, axe results and timing land in build/test-output/.
