@@ -6,20 +6,16 @@ from actions.catalogue import catalogue
 from actions.parsing import UNKNOWN
 from actions.scan_form import ASK_ACTIONS, ActionExplainQuestion, ValidateScanForm
 from tests.helpers import make_tracker, slot_events
+from tests.profiles import HEALTHY
 
 DOMAIN = {"forms": {"scan_form": {"required_slots": catalogue().ids()}}}
 
 
 def answers_before(qid, **overrides):
     """Plausible answers to every question before ``qid``."""
-    base = {
-        "acute_measures": False, "business_form": "eenmanszaak", "years_in_business": 7, "hours_per_week": 40,
-        "employees": 0, "revenue_trend": "gedaald", "fixed_costs_paid": "meestal", "monthly_income": 900,
-        "household": "samenwonend", "household_other_income": 1200, "benefit": "geen", "tax_arrears": "nee",
-        "late_returns": False, "payment_arrears": 1, "total_debt": 12000, "buffer_months": 1,
-        "administration": "bij", "opens_mail": "ja", "financing_asked": "niet_gevraagd", "main_cause": ["kosten"],
-        "outlook": "misschien", "age": 50, "lives_in_municipality": True, "help_wanted": ["coach"],
-    }
+    base = dict(HEALTHY, revenue_trend="gedaald", fixed_costs_paid="meestal", monthly_income=900,
+                household_other_income=1200, payment_arrears=1, total_debt=12000, buffer_months=1,
+                main_cause=["kosten"], outlook="misschien", age=50)
     ids = catalogue().ids()
     answers = {k: v for k, v in base.items() if ids.index(k) < ids.index(qid)}
     answers.update(overrides)

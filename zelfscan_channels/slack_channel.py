@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text
 
-from rasa.core.channels.channel import InputChannel, OutputChannel
+from rasa.core.channels.channel import OutputChannel
 from rasa.core.channels.slack import SlackBot, SlackInput
 from slack_sdk.web.async_client import AsyncWebClient
 
+from zelfscan_channels import ApiBaseSetting
 from zelfscan_channels.text import LIMITS, split_message
 
 
@@ -22,17 +23,12 @@ class SplittingSlackBot(SlackBot):
             await super().send_text_message(recipient_id, part, **kwargs)
 
 
-class ZelfscanSlackInput(SlackInput):
+class ZelfscanSlackInput(ApiBaseSetting, SlackInput):
     @classmethod
     def name(cls) -> Text:
         return "slack"
 
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        channel = super().from_credentials(credentials)
-        channel.api_base = (credentials or {}).get("api_base")
-        return channel
 
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
         return SplittingSlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy,
-                                 getattr(self, "api_base", None))
+                                 self.api_base)

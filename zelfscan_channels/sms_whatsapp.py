@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.core.channels.twilio import TwilioInput, TwilioOutput
 from sanic import Blueprint
 
-from zelfscan_channels import options
+from zelfscan_channels import ApiBaseSetting, options
 from zelfscan_channels.text import LIMITS, numbered, split_message
 
 
@@ -28,18 +28,13 @@ class NumberedTwilioOutput(TwilioOutput):
         await self.send_text_message(recipient_id, numbered(text, buttons))
 
 
-class NumberedTwilioInput(TwilioInput):
+class NumberedTwilioInput(ApiBaseSetting, TwilioInput):
     """Rasa's Twilio channel; a reply with an option number becomes that option."""
 
     @classmethod
     def name(cls) -> Text:
         return "twilio"
 
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        channel = super().from_credentials(credentials)
-        channel.api_base = (credentials or {}).get("api_base")
-        return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def with_numbers(message: UserMessage) -> Any:
@@ -52,4 +47,4 @@ class NumberedTwilioInput(TwilioInput):
 
     def get_output_channel(self) -> OutputChannel:
         return NumberedTwilioOutput(self.account_sid, self.auth_token, self.twilio_number,
-                                    getattr(self, "api_base", None))
+                                    self.api_base)

@@ -5,10 +5,10 @@ import asyncio
 from typing import Any, Dict, Optional, Text
 
 from aiogram.bot.api import TelegramAPIServer
-from rasa.core.channels.channel import InputChannel
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
 from rasa.shared.exceptions import RasaException
 
+from zelfscan_channels import ApiBaseSetting
 from zelfscan_channels.text import LIMITS, split_message
 
 
@@ -25,19 +25,14 @@ class SplittingTelegramOutput(TelegramOutput):
             await self.send_message(recipient_id, part)
 
 
-class ZelfscanTelegramInput(TelegramInput):
+class ZelfscanTelegramInput(ApiBaseSetting, TelegramInput):
     @classmethod
     def name(cls) -> Text:
         return "telegram"
 
-    @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        channel = super().from_credentials(credentials)
-        channel.api_base = (credentials or {}).get("api_base")
-        return channel
 
     def get_output_channel(self) -> TelegramOutput:
-        channel = SplittingTelegramOutput(self.access_token, getattr(self, "api_base", None))
+        channel = SplittingTelegramOutput(self.access_token, self.api_base)
 
         async def set_webhook() -> None:
             await channel.set_webhook(url=self.webhook_url)

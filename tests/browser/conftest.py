@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.servers import ROOT, Stack
+from tests.e2e.servers import ROOT
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 OUTPUT = ROOT / "build" / "test-output"
@@ -12,15 +12,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 
 
 @pytest.fixture(scope="session")
-def web_stack(tmp_path_factory):
-    s = Stack(tmp_path_factory.mktemp("browser"))
-    try:
-        s.start_handoff()
-        s.start_actions()
-        s.start_rasa()
-        yield s
-    finally:
-        s.stop()
+def web_stack(stack):
+    return stack
 
 
 @pytest.fixture(scope="session")
