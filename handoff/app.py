@@ -246,15 +246,22 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
     # ---------------------------------------------------------- background work
 
     async def notify_new(ticket: Dict[str, Any]) -> None:
-        """E-mail and webhook for a new ticket; a failure is retried by the background loop."""
-        try:
-            if settings.smtp_host and settings.notify_email:
-                await run(notify.send_email, ticket, settings)
-            if settings.webhook_url:
-                await notify.post_webhook(ticket, settings)
-            await run(tickets.mark_notified, db, ticket["id"])
-        except Exception as exc:  # noqa: BLE001 - any failure means: try again later
-            logger.warning("Notification for %s failed (%s); will retry.", ticket["id"], type(exc).__name__)
+        """E-mail and webhook for a new ticket, each once; a failure is retried by the
+        background loop without repeating the part that already went out."""
+        if not ticket.get("_email_done"):
+            try:
+                if settings.smtp_host and settings.notify_email:
+                    await run(notify.send_email, ticket, settings)
+                await run(tickets.mark_notified, db, ticket["id"], "email")
+            except Exception as exc:  # noqa: BLE001 - any failure means: try again later
+                logger.warning("E-mail for %s failed (%s); will retry.", ticket["id"], type(exc).__name__)
+        if not ticket.get("_webhook_done"):
+            try:
+                if settings.webhook_url:
+                    await notify.post_webhook(ticket, settings)
+                await run(tickets.mark_notified, db, ticket["id"], "webhook")
+            except Exception as exc:  # noqa: BLE001
+                logger.warning("Webhook for %s failed (%s); will retry.", ticket["id"], type(exc).__name__)
 
     async def background() -> None:
         last_purge = None

@@ -80,7 +80,8 @@ class Ticket(Base):
     special_category_consent = Column(Boolean, default=False, nullable=False)
     erased_at = Column(DateTime, nullable=True)
     assigned_to_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
-    notified = Column(Boolean, default=False, nullable=False)
+    notified = Column(Boolean, default=False, nullable=False)  # e-mail done (or not configured)
+    webhook_notified = Column(Boolean, default=False, nullable=False)  # webhook done (or not configured)
     assigned_to = relationship(StaffUser)
     notes = relationship("Note", order_by="Note.created_at", cascade="all, delete-orphan")
 

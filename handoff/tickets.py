@@ -261,13 +261,17 @@ def purge(db: Database, retention_days: int, tracker_db_url: Optional[str]) -> D
 
 
 def pending_notifications(db: Database) -> List[Dict[str, Any]]:
+    """Tickets whose e-mail or webhook notification has not gone out yet."""
     with db.session() as s:
-        return [to_json(t) for t in s.execute(select(Ticket).where(Ticket.notified.is_(False))).scalars()]
+        query = select(Ticket).where(or_(Ticket.notified.is_(False), Ticket.webhook_notified.is_(False)))
+        return [dict(to_json(t), _email_done=t.notified, _webhook_done=t.webhook_notified)
+                for t in s.execute(query).scalars()]
 
 
-def mark_notified(db: Database, ticket_id: str) -> None:
+def mark_notified(db: Database, ticket_id: str, channel: str) -> None:
+    column = {"email": "notified", "webhook": "webhook_notified"}[channel]
     with db.session() as s:
-        s.execute(update(Ticket).where(Ticket.id == ticket_id).values(notified=True))
+        s.execute(update(Ticket).where(Ticket.id == ticket_id).values({column: True}))
 
 
 def counts(db: Database) -> Dict[str, int]:

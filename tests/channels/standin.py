@@ -68,6 +68,8 @@ class StandIn:
                     return self._reply(200, {"ok": True, "channel": "D1", "ts": "1.1", "message": {}})
                 if p == "/token":
                     return self._reply(200, {"access_token": "bf-token", "expires_in": 3600, "token_type": "Bearer"})
+                if p.startswith("/hooks/"):
+                    return self._reply(200, {"ok": True})
                 if "/v3/conversations/" in p:
                     return self._reply(200, {"id": "reply-1"})
                 return self._reply(404, {"error": "unknown path " + p})

@@ -30,8 +30,18 @@ def smtp():
     controller.stop()
 
 
+@pytest.fixture(scope="module")
+def webhook_receiver():
+    """A local stand-in for a Teams/Slack workflow or case system: records the posts."""
+    from tests.channels.standin import StandIn
+
+    receiver = StandIn({}).start()
+    yield receiver
+    receiver.stop()
+
+
 @pytest.fixture(scope="module", params=DATABASES)
-def service(request, tmp_path_factory, smtp):
+def service(request, tmp_path_factory, smtp, webhook_receiver):
     controller, _ = smtp
     url = None
     if request.param == "postgresql":
@@ -43,7 +53,8 @@ def service(request, tmp_path_factory, smtp):
         url = POSTGRES_URL
     svc = HandoffService(tmp_path_factory.mktemp("handoff"), url,
                          extra_env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port),
-                                    "NOTIFY_EMAIL": "accountmanagers@voorbeeldstad.nl"}).start()
+                                    "NOTIFY_EMAIL": "accountmanagers@voorbeeldstad.nl",
+                                    "NOTIFY_WEBHOOK_URL": webhook_receiver.url + "/hooks/zelfscan"}).start()
     yield svc
     svc.stop()
 

@@ -1,5 +1,6 @@
 """The handoff service against a real server process and a real database (SQLite, and
 PostgreSQL when HANDOFF_TEST_POSTGRES_URL is set)."""
+import json
 import time
 import uuid
 
@@ -185,6 +186,24 @@ def test_new_ticket_sends_an_email_without_personal_data(service, smtp):
     assert "hoog" in text and "URGENT" in text
     assert "Piet" not in text and "87654321" not in text
     assert mail.rcpt_tos == ["accountmanagers@voorbeeldstad.nl"]
+
+
+def test_new_ticket_posts_the_webhook_once(service, webhook_receiver, smtp):
+    _, box = smtp
+    body = ticket_body(urgent=True, risk_level="hoog", contact={"name": "Kees Geheim", "phone": "+31611122233"})
+    since = time.time()
+    post_ticket(service, body)
+    deadline = time.time() + 15
+    while time.time() < deadline and not webhook_receiver.sent("/hooks/zelfscan", since):
+        time.sleep(0.2)
+    posts = [json.loads(e["raw"]) for e in webhook_receiver.sent("/hooks/zelfscan", since)]
+    assert posts and posts[0]["reference"] == body["id"] and posts[0]["urgent"] is True
+    assert "Kees" not in json.dumps(posts)
+    time.sleep(2.5)  # a few background rounds: nothing is sent twice
+    again = [p for p in (json.loads(e["raw"]) for e in webhook_receiver.sent("/hooks/zelfscan", since))
+             if p["reference"] == body["id"]]
+    assert len(again) == 1
+    assert len([m for m in box.messages if body["id"].encode() in m.content]) == 1
 
 
 def test_erasure_removes_personal_data_and_the_conversation(service):
