@@ -29,6 +29,7 @@ from actions.catalogue import (
 )
 from actions.gemeente import gemeente
 from actions.parsing import UNKNOWN, contains_phrase, normalize
+from zelfscan_nlu.patterns import is_crisis
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,14 @@ class ValidateScanForm(FormValidationAction):
         )
         if button_value is not None:
             return self._accept_or_retry(question, coerce_button_value(question, button_value), tracker, dispatcher)
+        if intent == "distress" and not is_crisis(text):
+            # "de omzet is ingestort" can look like despair. When it answers the question,
+            # keep the answer and the scan going, but still offer 113 and a person first.
+            result = interpret(question, text, _today())
+            if result.ok:
+                dispatcher.utter_message(text=texts.distress(gemeente()))
+                return self._accept(question, result.value)
+            return None
         if intent in INTERRUPT_INTENTS and not self._is_business_stop(question, intent, text):
             return None
         if intent in QUESTION_INTENTS and looks_like_question(text):

@@ -158,7 +158,7 @@ async def test_bad_answer_is_asked_again_once_with_an_example(requested, text, f
 @pytest.mark.parametrize(
     "intent, text",
     [
-        ("stop_scan", "stop"), ("request_human", "ik wil een mens spreken"), ("distress", "ik kan niet meer"),
+        ("stop_scan", "stop"), ("request_human", "ik wil een mens spreken"), ("distress", "ik zie het niet meer zitten"),
         ("explain_question", "waarom vraag je dat"), ("ask_privacy", "is dit anoniem"),
         ("out_of_scope", "hoe vraag ik een paspoort aan"), ("ask_bbz", "wat is de bbz"),
         ("out_of_scope", "wanneer wordt het grofvuil opgehaald"),
@@ -175,6 +175,21 @@ async def test_interruptions_are_not_answers(intent, text):
 async def test_an_answer_taken_for_a_question_still_counts(text, intent):
     events, _ = await validate(text, "revenue_trend", intent=intent)
     assert slot_events(events)["revenue_trend"] == "sterk_gedaald"
+
+
+@pytest.mark.asyncio
+async def test_an_answer_taken_for_distress_is_kept_and_113_is_offered():
+    events, messages = await validate("de omzet is ingestort", "revenue_trend", intent="distress")
+    assert slot_events(events)["revenue_trend"] == "sterk_gedaald"
+    assert "0800-0113" in messages[0]["text"]
+    assert slot_events(events)["requested_slot"] != "revenue_trend"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text", ["ik wil er een eind aan maken", "ik kan niet meer"])
+async def test_crisis_or_pure_distress_stops_the_scan(text):
+    events, messages = await validate(text, "revenue_trend", intent="distress")
+    assert events == [] and messages == []
 
 
 @pytest.mark.asyncio

@@ -2,11 +2,10 @@
 
 The intent classifier is statistical; for suicidal wording the product may not depend
 on it. This component runs last and overrides the intent when one of the phrases
-below occurs, so the bot answers with 113 before anything else, also mid-scan.
+in zelfscan_nlu/patterns.py occurs, so the bot answers with 113 before anything else, also mid-scan.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -15,31 +14,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 
-DISTRESS_INTENT = "distress"
-
-# Normalised (lowercase, no accents) patterns. Keep them specific: "stoppen met mijn
-# bedrijf" or "een eind maken aan de samenwerking" are not a crisis.
-CRISIS_PATTERNS = [
-    r"zelfmoord", r"zelfdoding", r"suicid", r"su[iï]cid",
-    r"\ber een (eind|einde) aan (maken|te maken)",
-    r"\bmijn leven (be[eë]indigen|beeindigen|stoppen)",
-    r"\b(wil|zou) (niet meer|liever niet meer) (leven|bestaan|wakker worden)",
-    r"\bniet meer (willen )?leven\b",
-    r"\b(wil|zou willen) dood\b", r"\bdood (willen|wil) zijn\b", r"\bliever dood\b",
-    r"\b(mezelf|mijzelf|me) iets (aan ?doen|aandoen|aan te doen)",
-    r"\b(mezelf|mijzelf) (van kant|ombrengen|doden)",
-    r"\bvoor de trein\b", r"\bvan (de|het) (brug|flat|dak) (springen|af)",
-    r"\bzie het (echt )?niet meer zitten\b", r"\bzie het leven niet meer zitten\b",
-    r"\bhet hoeft (voor mij )?niet meer\b",
-]
-_COMPILED = [re.compile(p) for p in CRISIS_PATTERNS]
-
-
-def is_crisis(text: str) -> bool:
-    norm = (text or "").lower()
-    for src, dst in (("ë", "e"), ("é", "e"), ("ï", "i"), ("’", "'")):
-        norm = norm.replace(src, dst)
-    return any(p.search(norm) for p in _COMPILED)
+from zelfscan_nlu.patterns import DISTRESS_INTENT, is_crisis
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
