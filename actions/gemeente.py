@@ -74,6 +74,7 @@ class GemeenteConfig:
     crisis_web: str
     crisis_hours: str
     retention_days: int = 90
+    response_days: Mapping[str, int] = None  # type: ignore[assignment]
     threshold_verhoogd: float = 20
     threshold_hoog: float = 45
     partners: Tuple[Partner, ...] = ()
@@ -185,6 +186,22 @@ def _parse_amounts(raw: Any, problems: List[str]) -> Dict[str, Tuple[Period, ...
     return amounts
 
 
+def _parse_response_days(raw: Any, problems: List[str]) -> Dict[str, int]:
+    days = {"urgent": 1, "hoog": 2, "other": 5}
+    if raw is None:
+        return days
+    if not isinstance(raw, Mapping):
+        problems.append("'response_days' must have urgent, hoog and other")
+        return days
+    for key in days:
+        value = raw.get(key, days[key])
+        if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 30:
+            problems.append(f"'response_days.{key}' must be a whole number of working days from 1 to 30")
+        else:
+            days[key] = value
+    return days
+
+
 def parse_config(data: Mapping[str, Any]) -> GemeenteConfig:
     problems: List[str] = []
     if not isinstance(data, Mapping):
@@ -213,6 +230,7 @@ def parse_config(data: Mapping[str, Any]) -> GemeenteConfig:
         crisis_web=req("crisis_line.web"),
         crisis_hours=req("crisis_line.hours"),
         retention_days=int(data.get("retention_days", 90)),
+        response_days=_parse_response_days(data.get("response_days"), problems),
         threshold_verhoogd=verhoogd,
         threshold_hoog=hoog,
         partners=_parse_partners(data.get("partners"), problems),

@@ -194,7 +194,8 @@ def transcript(tracker: Tracker) -> List[Dict[str, str]]:
 
 
 def contact_within_days(urgent: bool, level: str) -> int:
-    return 1 if urgent else 2 if level == "hoog" else 5
+    days = gemeente().response_days
+    return days["urgent"] if urgent else days["hoog"] if level == "hoog" else days["other"]
 
 
 class ActionCreateTicket(Action):

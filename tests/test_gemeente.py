@@ -37,6 +37,7 @@ def test_example_gemeente_is_valid():
         (lambda d: d["amounts"]["aow_age"][0].update(valid_from="morgen"), "'amounts.aow_age[0].valid_from' is not a date"),
         (lambda d: d["amounts"].pop("ioaz_profit_limit"), "'amounts.ioaz_profit_limit' is missing"),
         (lambda d: d.update(risk_thresholds={"verhoogd": 50, "hoog": 40}), "'risk_thresholds'"),
+        (lambda d: d.update(response_days={"urgent": 0}), "'response_days.urgent' must be a whole number"),
     ],
 )
 def test_wrong_fields_are_named(mutate, message):

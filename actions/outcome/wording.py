@@ -47,7 +47,8 @@ INDICATION_TEXT = {
 DECIDES = "De gemeente beslist pas na een aanvraag."
 TO_CHECK = "Dit moet de gemeente nog nader bekijken."
 URGENT = "Er speelt iets dringends. Neem daarom vandaag nog contact op."
-DISTRESS_REMINDER = "U zei dat het u zwaar valt. Praat erover: bel 113 Zelfmoordpreventie, gratis, op 0800-0113."
+def distress_reminder(config: GemeenteConfig) -> str:
+    return f"U zei dat het u zwaar valt. Praat erover: bel {config.crisis_name}, {config.crisis_hours}, op {config.crisis_phone}."
 NO_INDICATION = "Uit uw antwoorden volgt nu geen hulp van de gemeente met geld. Andere hulp kan wel."
 NOT_HERE = "Woont u in een andere gemeente? Dan vraagt u hulp aan bij de gemeente waar u woont."
 
@@ -115,7 +116,7 @@ def result_messages(answers: Mapping[str, Any], outcome: Outcome, config: Gemeen
         steps = [f"{n}. {contact_line(p)}" for n, p in enumerate(outcome.partners, start=1)]
         messages.append("Wat kunt u nu doen?\n" + "\n".join(steps))
     if outcome.distress:
-        messages.append(DISTRESS_REMINDER)
+        messages.append(distress_reminder(config))
     return messages
 
 
