@@ -159,3 +159,24 @@ def test_axe_on_the_staff_inbox(web_stack, page):
     page.get_by_role("link", name=body["id"]).click()
     page.get_by_role("heading", name=f"Aanmelding {body['id']}").wait_for()
     assert run_axe(page) == []
+
+
+def test_rest_fallback_when_websockets_are_blocked(web_stack, page):
+    # a network that blocks websockets: socket.io cannot connect, the widget uses REST
+    page.route_web_socket(lambda url: "socket.io" in url, lambda ws: ws.close())
+    page.route("**/socket.io/**", lambda route: route.abort())
+    page.goto(web_stack.handoff.url + "/")
+    page.get_by_role("button", name="Chat: zelfscan geldzorgen").click()
+    wait_for_bot_text(page, "Wilt u de zelfscan doen?", timeout=40000)
+    page.get_by_role("button", name="Ja, start de scan").click()
+    wait_for_bot_text(page, "Vraag 1 van")
+
+
+def test_connection_lost_is_announced(web_stack, page):
+    open_chat(page, web_stack)
+    # the network drops the websocket: socket.io sees a transport close and reconnects
+    page.evaluate("window.zelfscanChat.socket.io.engine.transport.ws.close()")
+    status = page.locator(".zs-status")
+    status.filter(has_text="verbinding").wait_for(timeout=10000)
+    assert status.get_attribute("role") == "status"
+    page.locator(".zs-status", has_text="hersteld").wait_for(timeout=20000)

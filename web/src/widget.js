@@ -169,7 +169,7 @@ class ZelfscanChat {
       const id = (data && (data.session_id || data)) || this.state.sessionId;
       if (typeof id === "string") this.state.sessionId = id;
       this.save();
-      this.setStatus("");
+      if (this.status.textContent === "Verbinden…") this.setStatus("");
       this.greetOnce();
     });
     socket.on("bot_uttered", (message) => this.receive(message));
