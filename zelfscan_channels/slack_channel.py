@@ -1,7 +1,7 @@
 """Slack: Rasa's channel (buttons as blocks), long texts split at 3000 characters."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel
 from rasa.core.channels.slack import SlackBot, SlackInput

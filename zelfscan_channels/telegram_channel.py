@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Dict, Optional, Text
+from typing import Any, Optional, Text
 
 from aiogram.bot.api import TelegramAPIServer
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput

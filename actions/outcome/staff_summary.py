@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from actions.catalogue import catalogue, describe_value
-from actions.gemeente import GemeenteConfig
 from actions.outcome.scoring import weights
 from actions.outcome.wording import Outcome
 

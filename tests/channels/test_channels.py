@@ -1,7 +1,6 @@
 """Each channel's real inbound webhook payload goes to the running Rasa server; the answer
 leaves through that channel's own client code and is captured at a local stand-in for
 the platform (never the internet)."""
-import base64
 import hashlib
 import hmac
 import json
