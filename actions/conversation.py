@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import AllSlotsReset, EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import ActionExecuted, AllSlotsReset, EventType, SessionStarted, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -14,6 +14,7 @@ from actions.scan_form import DISTRESS_SLOT, FORM_NAME, scan_answers
 
 
 
+ADDRESS_SLOT = "address_form"
 YES_NO = [{"title": "Ja", "payload": "/affirm"}, {"title": "Nee", "payload": "/deny"}]
 
 
@@ -94,3 +95,17 @@ class ActionCoreFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(text=texts.CORE_FALLBACK)
         return [UserUtteranceReverted()]
+
+
+class ActionSessionStart(Action):
+    """A new session: keep the answers (the domain carries slots over) and set the
+    gemeente's form of address, which the domain's responses use."""
+
+    def name(self) -> Text:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        carried = [SlotSet(name, value) for name, value in tracker.slots.items()
+                   if value is not None and name not in ("requested_slot", ADDRESS_SLOT)]
+        return [SessionStarted(), *carried, SlotSet(ADDRESS_SLOT, gemeente().address_form),
+                ActionExecuted("action_listen")]
