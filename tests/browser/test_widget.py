@@ -42,6 +42,8 @@ def test_scan_by_button_and_typing_then_reload_keeps_the_conversation(web_stack,
     page.reload()
     wait_for_bot_text(page, "Hoe lang bent u al ondernemer?")
     assert page.locator(".zs-msg--user", has_text="Eenmanszaak").count() == 1
+    assert page.get_by_role("button", name="Eenmanszaak").is_disabled()  # answered
+    assert page.get_by_role("button", name="Weet ik niet").last.is_enabled()  # the open question
     page.get_by_label("Uw bericht").fill("sinds 2019")
     page.get_by_label("Uw bericht").press("Enter")
     wait_for_bot_text(page, "Hoeveel uur per week")  # the server kept the session too

@@ -264,10 +264,14 @@ class ZelfscanChat {
     if (live) this.log.scrollTop = this.log.scrollHeight;
   }
 
-  // answered questions keep their buttons visible but inactive, so keyboard users
-  // do not tab through old choices
+  // answered questions (those before the user's last message) keep their buttons
+  // visible but inactive, so keyboard users do not tab through old choices
   disableOldButtons() {
-    for (const button of this.log.querySelectorAll(".zs-choice")) button.disabled = true;
+    const items = [...this.log.children];
+    const lastUser = items.map((m) => m.classList.contains("zs-msg--user")).lastIndexOf(true);
+    items.forEach((item, index) => {
+      if (index < lastUser) for (const button of item.querySelectorAll(".zs-choice")) button.disabled = true;
+    });
   }
 }
 
