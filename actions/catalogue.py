@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -283,6 +283,3 @@ def describe_value(question: Question, value: Any) -> str:
     shown = str(value).replace(".", ",")
     return f"{shown} {units[question.type]}" if question.type in units else shown
 
-
-def answers_from_slots(slots: Mapping[str, Any], ids: Sequence[str]) -> Dict[str, Any]:
-    return {qid: slots.get(qid) for qid in ids}

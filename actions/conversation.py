@@ -83,7 +83,7 @@ class ActionStopScan(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(text=texts.SCAN_STOPPED)
-        return [AllSlotsReset()]
+        return reset_all_slots()
 
 
 class ActionCoreFallback(Action):
@@ -95,6 +95,11 @@ class ActionCoreFallback(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(text=texts.CORE_FALLBACK)
         return [UserUtteranceReverted()]
+
+
+def reset_all_slots() -> List[EventType]:
+    """Forget every slot, but keep the gemeente's form of address for the responses."""
+    return [AllSlotsReset(), SlotSet(ADDRESS_SLOT, gemeente().address_form)]
 
 
 class ActionSessionStart(Action):

@@ -13,11 +13,12 @@ from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import AllSlotsReset, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import texts
+from actions.conversation import reset_all_slots
 from actions.gemeente import gemeente
 from actions.handoff_client import client, new_reference
 from actions.outcome.result import build_outcome
@@ -241,7 +242,7 @@ class ActionDeleteMyData(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         await client().request_erasure(tracker.sender_id)
         dispatcher.utter_message(text=texts.data_erased(gemeente()))
-        return [AllSlotsReset()]
+        return reset_all_slots()
 
 
 class ActionNoContact(Action):

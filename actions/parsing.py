@@ -25,10 +25,6 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def words(text: str) -> List[str]:
-    return re.findall(r"[a-z]+", normalize(text))
-
-
 def contains_phrase(norm_text: str, phrase: str) -> bool:
     """Whole-word phrase match on normalised text ("bij" does not match "bijstand")."""
     phrase = normalize(phrase)
@@ -129,10 +125,6 @@ _SCALE_WORDS = {
 _FRACTION_WORDS = {"anderhalf": 1.5, "anderhalve": 1.5, "half": 0.5, "halve": 0.5, "een half": 0.5}
 
 
-def _tokens(norm: str) -> List[str]:
-    return re.findall(r"\d+(?:[.,]\d+)*|[a-z]+", norm)
-
-
 def numbers_in_text(text: str) -> List[Tuple[float, int, int]]:
     """All numbers in text with their span, digits and Dutch words, scaled by k/duizend/ton.
 
@@ -191,11 +183,6 @@ def _word_numbers(chunk: str, offset: int) -> Iterable[Tuple[float, int, int]]:
             j += 1
         yield value, start, spans[j][2]
         i = j + 1
-
-
-def first_number(text: str) -> Optional[float]:
-    nums = numbers_in_text(text)
-    return nums[0][0] if nums else None
 
 
 # ------------------------------------------------------------------------ amounts

@@ -71,7 +71,6 @@ def explanation(why: str, help_text: str | None) -> str:
 
 EXPLAIN_GENERAL = "Ik stel u vragen over uw bedrijf en uw geld. Zo zien we samen welke hulp bij u past."
 SCAN_STOPPED = "De scan is gestopt. Uw antwoorden zijn gewist. U kunt altijd opnieuw beginnen: typ dan 'start de scan'."
-DATA_DELETED = "Uw antwoorden in dit gesprek zijn gewist."
 CORE_FALLBACK = (
     "Sorry, daar kan ik nu geen goed antwoord op geven. "
     "Typ 'start de scan' voor de zelfscan, of 'medewerker' om iemand van de gemeente te spreken."

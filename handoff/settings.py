@@ -7,11 +7,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _gemeente_retention_days() -> int:
+    """RETENTION_DAYS, else ``retention_days`` of the gemeente configuration (the period
+    the bot promises in its privacy statement), else 90."""
+    if os.environ.get("RETENTION_DAYS"):
+        return int(os.environ["RETENTION_DAYS"])
+    path = Path(os.environ.get("GEMEENTE_CONFIG", ROOT / "gemeente" / "config.yml"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return 90
+    return int(data.get("retention_days", 90))
 
 
 @dataclass
@@ -23,7 +38,7 @@ class Settings:
     secure_cookies: bool = field(default_factory=lambda: os.environ.get("HANDOFF_SECURE_COOKIES", "false") == "true")
     admin_user: Optional[str] = field(default_factory=lambda: os.environ.get("INBOX_ADMIN_USER"))
     admin_password: Optional[str] = field(default_factory=lambda: os.environ.get("INBOX_ADMIN_PASSWORD"))
-    retention_days: int = field(default_factory=lambda: _int("RETENTION_DAYS", 90))
+    retention_days: int = field(default_factory=_gemeente_retention_days)
     tracker_db_url: Optional[str] = field(default_factory=lambda: os.environ.get(
         "TRACKER_DB_URL", f"sqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"))
     erasure_delay_seconds: int = field(default_factory=lambda: _int("ERASURE_DELAY_SECONDS", 120))

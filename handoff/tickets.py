@@ -279,8 +279,3 @@ def counts(db: Database) -> Dict[str, int]:
         rows = s.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
         return {status: n for status, n in rows}
 
-
-def audit_entries(db: Database, ticket_id: str) -> List[Dict[str, Any]]:
-    with db.session() as s:
-        rows = s.execute(select(AuditEntry).where(AuditEntry.ticket_id == ticket_id).order_by(AuditEntry.id)).scalars()
-        return [{"actor": a.actor, "action": a.action, "at": a.at.isoformat() + "Z", "detail": a.detail} for a in rows]

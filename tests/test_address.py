@@ -83,3 +83,14 @@ async def test_formal_is_the_default():
     await ActionGreet().run(dispatcher, make_tracker(form_active=False), {})
     assert dispatcher.messages[0]["text"].endswith("Wilt u de zelfscan doen?")
     assert address.address_message({"text": "Heeft u"}, "u") == {"text": "Heeft u"}
+
+
+@pytest.mark.asyncio
+async def test_stopping_the_scan_keeps_the_form_of_address(monkeypatch):
+    from actions.conversation import ActionStopScan
+
+    informal = replace(gemeente(), address_form="je")
+    monkeypatch.setattr("actions.conversation.gemeente", lambda: informal)
+    events = await ActionStopScan().run(CollectingDispatcher(), make_tracker(form_active=False), {})
+    assert events[0]["event"] == "reset_slots"
+    assert {"event": "slot", "name": "address_form", "value": "je", "timestamp": None} in events[1:]

@@ -49,3 +49,15 @@ def test_wrong_fields_are_named(mutate, message):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(GemeenteConfigError, match="not found"):
         load_config(tmp_path / "nope.yml")
+
+
+def test_handoff_retention_follows_the_gemeente_config(tmp_path, monkeypatch):
+    from handoff.settings import Settings
+
+    config = tmp_path / "config.yml"
+    config.write_text(yaml.safe_dump(dict(RAW, retention_days=30)))
+    monkeypatch.setenv("GEMEENTE_CONFIG", str(config))
+    monkeypatch.delenv("RETENTION_DAYS", raising=False)
+    assert Settings().retention_days == 30  # the period the bot promises in its consent text
+    monkeypatch.setenv("RETENTION_DAYS", "7")
+    assert Settings().retention_days == 7
