@@ -26,12 +26,13 @@ export SPACY_MODEL
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard zelfscan_nlu/*.py)
 
-.PHONY: help install run test pytest e2e browser-test validate story-test nlu-report scan-length train clean FORCE
+.PHONY: help install run test pytest e2e browser-test validate story-test nlu-report nlu-benchmark scan-length train clean FORCE
 
 help:
 	@echo "make run         set up (first time), train when needed, start all services"
 	@echo "make test        set up (first time), train when needed, run every test"
 	@echo "make nlu-report  intent macro-F1 on a held-out split of the NLU data"
+	@echo "make nlu-benchmark  parse latency, memory and fallback share (after nlu-report)"
 
 # --- set-up ---------------------------------------------------------------------
 
@@ -113,6 +114,9 @@ story-test: $(MODEL)
 
 nlu-report: install
 	$(PY) scripts/nlu_report.py
+
+nlu-benchmark: install
+	$(PY) scripts/nlu_benchmark.py
 
 clean:
 	rm -rf build models results handoff/static/vendor handoff/static/widget
