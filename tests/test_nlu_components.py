@@ -151,3 +151,9 @@ def test_blocks_are_normalised_to_their_weight():
     assert np.allclose(encoder[0], -encoder[1])
     # a column present in every row weighs less (idf) than one present in a single row
     assert words[0, 2] < words[0, 0]
+
+
+def test_loading_for_serving_reads_the_weights_before_the_first_message(monkeypatch):
+    monkeypatch.setattr(se, "_loaded", {})
+    se.SentenceEncoderFeaturizer.load({"encoders": ["use"], "alias": None}, None, None, context())
+    assert set(se._loaded) == {"use"}

