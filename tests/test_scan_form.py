@@ -178,6 +178,15 @@ async def test_an_answer_taken_for_a_question_still_counts(text, intent):
 
 
 @pytest.mark.asyncio
+async def test_an_answer_the_classifier_was_unsure_of_still_counts():
+    # Short answers such as "vof" can fall under the NLU confidence threshold (nlu_fallback);
+    # inside the scan the parser reads them as answers all the same.
+    events, messages = await validate("vof", "business_form", intent="nlu_fallback")
+    assert slot_events(events)["business_form"] == "vof"
+    assert messages == []
+
+
+@pytest.mark.asyncio
 async def test_an_answer_taken_for_distress_is_kept_and_113_is_offered():
     events, messages = await validate("de omzet is ingestort", "revenue_trend", intent="distress")
     assert slot_events(events)["revenue_trend"] == "sterk_gedaald"
