@@ -126,7 +126,7 @@ def test_saved_model_loads_without_pickle_and_predicts_the_same(storage):
             assert set(arrays.files) >= {"coef", "intercept"}
 
 
-def test_untrained_or_featureless_messages_get_no_intent(storage, tmp_path):
+def test_untrained_or_featureless_messages_get_no_intent(storage):
     untrained = lc.LinearIntentClassifier.load({}, storage, Resource("missing"), context())
     message = synthetic_message("greet", np.random.default_rng(0), with_intent=False)
     untrained.process([message])
@@ -157,3 +157,14 @@ def test_loading_for_serving_reads_the_weights_before_the_first_message(monkeypa
     monkeypatch.setattr(se, "_loaded", {})
     se.SentenceEncoderFeaturizer.load({"encoders": ["use"], "alias": None}, None, None, context())
     assert set(se._loaded) == {"use"}
+
+
+def test_a_featurizer_missing_from_some_examples_still_gets_its_block():
+    rows = [
+        {"words": sp.coo_matrix(np.array([[1.0, 0.0]]))},
+        {"words": sp.coo_matrix(np.array([[0.0, 1.0]])), "encoder": np.array([[1.0, 3.0]])},
+    ]
+    blocks = lc.fit_blocks(rows, {"sparse": 1.0, "dense": 1.0})
+    assert [(b.origin, b.sparse, b.dimension) for b in blocks] == [("encoder", False, 2), ("words", True, 2)]
+    # the row without encoder features contributes nothing from that block
+    assert np.allclose(lc.design_matrix(blocks, rows).toarray()[0, :2], 0.0)

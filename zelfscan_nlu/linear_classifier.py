@@ -27,14 +27,13 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
-
-RANKING_LENGTH = 10
 
 
 @dataclass
@@ -51,7 +50,7 @@ class Block:
     def transform(self, rows: List[Any]) -> sp.csr_matrix:
         if self.sparse:
             matrix = sp.vstack([sp.csr_matrix(r, dtype=np.float64) for r in rows]).tocsr()
-            matrix.data = np.log1p(np.abs(matrix.data))
+            matrix.data = np.log1p(matrix.data)  # counts: sublinear term frequency
             matrix = matrix.multiply(self.scale.reshape(1, -1)).tocsr()
             norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1))).ravel()
             norms[norms == 0] = 1.0
@@ -74,10 +73,9 @@ def sentence_features(message: Message) -> Dict[str, Any]:
 
 def fit_blocks(rows: List[Dict[str, Any]], weights: Dict[str, float]) -> List[Block]:
     blocks = []
-    for origin in sorted(rows[0]):
-        sample = rows[0][origin]
-        column = [r[origin] for r in rows]
-        if sp.issparse(sample):
+    for origin in sorted(set().union(*rows)):
+        column = [r[origin] for r in rows if origin in r]
+        if sp.issparse(column[0]):
             matrix = sp.vstack([sp.csr_matrix(r) for r in column]).tocsr()
             document_frequency = np.bincount(matrix.indices, minlength=matrix.shape[1])
             idf = np.log((1 + matrix.shape[0]) / (1 + document_frequency)) + 1.0
@@ -154,12 +152,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def train(self, training_data: TrainingData) -> Resource:
         from sklearn.linear_model import LogisticRegression
 
-        examples = [m for m in training_data.intent_examples if sentence_features(m)]
-        labels = [m.get(INTENT) for m in examples]
+        featured = [(m.get(INTENT), sentence_features(m)) for m in training_data.intent_examples]
+        labels = [label for label, row in featured if row]
+        rows = [row for _, row in featured if row]
         if len(set(labels)) < 2:
             logger.warning("LinearIntentClassifier needs at least two intents; not trained.")
             return self._resource
-        rows = [sentence_features(m) for m in examples]
         weights = {"sparse": float(self.config["sparse_weight"]), "dense": float(self.config["dense_weight"])}
         self.blocks = fit_blocks(rows, weights)
         model = LogisticRegression(C=float(self.config["C"]), max_iter=int(self.config["max_iter"]))
@@ -175,21 +173,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return softmax(np.asarray(scores))
 
     def process(self, messages: List[Message]) -> List[Message]:
-        scored = [m for m in messages if self.coef is not None and sentence_features(m)]
-        if scored:
-            for message, probs in zip(scored, self.probabilities([sentence_features(m) for m in scored])):
-                intent, ranking = self.ranking(probs)
-                message.set("intent", intent, add_to_output=True)
-                message.set("intent_ranking", ranking, add_to_output=True)
-        scored_ids = {id(m) for m in scored}
-        for message in messages:
-            if id(message) not in scored_ids:
-                message.set("intent", {"name": None, "confidence": 0.0}, add_to_output=True)
-                message.set("intent_ranking", [], add_to_output=True)
+        rows = [sentence_features(m) for m in messages]
+        usable = [i for i, row in enumerate(rows) if row] if self.coef is not None else []
+        scores = dict(zip(usable, self.probabilities([rows[i] for i in usable]))) if usable else {}
+        for i, message in enumerate(messages):
+            intent, ranking = self.ranking(scores[i]) if i in scores else ({"name": None, "confidence": 0.0}, [])
+            message.set("intent", intent, add_to_output=True)
+            message.set("intent_ranking", ranking, add_to_output=True)
         return messages
 
     def ranking(self, probs: np.ndarray) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
-        order = np.argsort(-probs)[:RANKING_LENGTH]
+        order = np.argsort(-probs)[:LABEL_RANKING_LENGTH]
         ranking = [{"name": self.classes[i], "confidence": float(probs[i])} for i in order]
         return ranking[0], ranking
 
