@@ -210,27 +210,24 @@ def parse_amount(text: str, period: Optional[str] = None) -> Optional[float]:
             return 0.0
         return None
     value = nums[0][0]
-    between = re.search(r"tussen\s+(.+?)\s+en\s+(.+)$", norm)
-    if between and len(nums) >= 2:
-        low, high = nums[0][0], nums[1][0]
-        if high >= 1000 and low < 1000 and low * 1000 <= high * 10:
-            low *= _scale_of(high)
+    if len(nums) >= 2 and re.search(r"tussen\s+.+?\s+en\s+|\d\s*(?:-|tot|a|à)\s*\d|\b[a-z]+\s+(?:tot|a|à)\s+[a-z]+", norm):
+        (low, low_start, low_end), (high, high_start, high_end) = nums[0], nums[1]
+        # "20 a 30 duizend", "tussen 1 en 2 ton": the scale word of the high end counts for both
+        if _scale_word(norm[low_start:low_end]) == 1:
+            low *= _scale_word(norm[high_start:high_end])
         value = (low + high) / 2
-    elif len(nums) >= 2 and re.search(r"\d\s*(?:-|tot|a|à)\s*\d", norm):
-        value = (nums[0][0] + nums[1][0]) / 2
     if period == "month":
-        if re.search(r"per jaar|p\.?j|per jr|jaarlijks|in een jaar|op jaarbasis|per jaar", norm):
+        if re.search(r"per jaar|p\.?j|per jr|jaarlijks|in een jaar|op jaarbasis", norm):
             value = value / 12
         elif re.search(r"per week|p\.?w|wekelijks", norm):
             value = value * 52 / 12
     return round(value, 2)
 
 
-def _scale_of(value: float) -> float:
-    for scale in (1_000_000, 100_000, 1000):
-        if value >= scale:
-            return 1000 if scale == 100_000 else scale
-    return 1
+def _scale_word(number_text: str) -> float:
+    """The factor of the scale word that ends a number ('30 duizend' -> 1000), else 1."""
+    match = re.search(r"(?<![a-z])(k|duizend|mille|milles|ton|miljoen|mln|m)$", number_text.strip())
+    return _SCALE_WORDS[match.group(1)] if match else 1
 
 
 # -------------------------------------------------------------------------- years
@@ -242,7 +239,7 @@ _MONTHS = {
     "december": 12, "dec": 12,
 }
 _NOT_STARTED = [
-    "nog niet gestart", "nog niet begonnen", "nog niet", "wil starten", "ga starten", "wil beginnen",
+    "nog niet gestart", "nog niet begonnen", "wil starten", "ga starten", "wil beginnen",
     "ga beginnen", "nog geen bedrijf", "wil een bedrijf", "plan om te starten", "moet nog beginnen",
     "moet nog starten", "start binnenkort", "nog niet ingeschreven", "ben van plan",
 ]
@@ -260,13 +257,18 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
     'nog niet gestart' -> 0, '6 maanden' -> 0.5, 'sinds maart 2024'.
     """
     today = today or date.today()
-    norm = normalize(text)
+    norm = re.sub(r"(?<![a-z])een (jaar|maand|week)(?![a-z])", r"1 \1", normalize(text))
+    year_match = re.search(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)", norm)
+    nums = numbers_in_text(norm)
     if any(contains_phrase(norm, p) for p in _JUST_STARTED):
         return JUST_STARTED_YEARS
     if any(contains_phrase(norm, p) for p in _NOT_STARTED):
         return 0.0
+    # a bare "nog niet" means not started, unless a year or number says otherwise
+    # ("sinds 2019, maar ik verdien nog niet genoeg")
+    if contains_phrase(norm, "nog niet") and not (year_match or nums):
+        return 0.0
     month = next((n for w, n in _MONTHS.items() if contains_phrase(norm, w)), None)
-    year_match = re.search(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)", norm)
     if year_match:
         year = int(year_match.group(1))
         if year > today.year:
@@ -285,8 +287,12 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
     if month and "sinds" in norm:
         months = today.month - month if today.month >= month else today.month + 12 - month
         return round(months / 12, 2)
-    nums = numbers_in_text(norm)
     if nums:
+        # "2 jaar en 6 maanden": each number with its own unit, added up
+        units = [re.match(r"\s*(jaar|jaren|jr|maand|maanden|week|weken)(?![a-z])", norm[end:]) for _, _, end in nums]
+        if sum(1 for u in units if u) >= 2:
+            per_year = {"jaar": 1, "jaren": 1, "jr": 1, "maand": 12, "maanden": 12, "week": 52, "weken": 52}
+            return round(sum(v / per_year[u.group(1)] for (v, _, _), u in zip(nums, units) if u), 2)
         value = nums[0][0]
         if re.search(r"maand", norm):
             return round(value / 12, 2)
@@ -386,7 +392,8 @@ def parse_bool(text: str, yes_words: Sequence[str] = ()) -> Optional[bool]:
     ("deurwaarder" for the acute-measures question) unless negated."""
     norm = normalize(text)
     first = (re.findall(r"[a-z]+", norm) or [""])[0]
-    if first in ("ja", "jawel", "jazeker", "jep", "yes", "jup", "klopt", "zeker", "jaa", "yep"):
+    # ("klopt" and "zeker" are not here: "klopt niet", "zeker niet")
+    if first in ("ja", "jawel", "jazeker", "jep", "yes", "jup", "jaa", "yep"):
         return True
     if first in ("nee", "neen", "nope", "nah", "neej", "no", "nein"):
         return False
@@ -400,13 +407,14 @@ def parse_bool(text: str, yes_words: Sequence[str] = ()) -> Optional[bool]:
     if affirmed and not negated:
         return True
     if negated and affirmed:
-        # "nee, wel een betalingsregeling": the first decisive word wins
+        # "nee, wel een betalingsregeling": the first decisive word wins, and at the same
+        # place the longest phrase ("klopt niet" over "klopt")
         positions = []
         for phrase, val in [(p, True) for p in _YES] + [(p, False) for p in _NO]:
             m = re.search(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])", norm)
             if m:
-                positions.append((m.start(), val))
-        return sorted(positions)[0][1]
+                positions.append((m.start(), -len(phrase), val))
+        return min(positions)[2]
     return None
 
 

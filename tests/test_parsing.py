@@ -21,6 +21,9 @@ TODAY = date(2026, 11, 27)
         ("ik hou bijna niks over, misschien 300", 300), ("zo'n 1500 euro per maand", 1500),
         ("rond de 800", 800), ("ruim 40.000 euro aan schulden", 40000), ("tweehonderdvijftig euro", 250),
         ("-500", -500), ("12,500", 12500),
+        # ranges: the scale word of the high end counts for both ends
+        ("20 a 30 duizend", 25000), ("10 tot 15k", 12500), ("tussen 1 en 2 ton", 150000),
+        ("tussen tien en twintig duizend", 15000), ("5 tot 6 ton", 550000), ("tussen 500 en 2000", 1250),
     ],
 )
 def test_amounts(text, expected):
@@ -48,6 +51,8 @@ def test_amount_not_understood(text):
         ("al 12 jaar", 12), ("drie jaar", 3), ("6 maanden", 0.5), ("een half jaar", 0.5), ("een jaar", 1),
         ("sinds maart 2024", 2.67), ("sinds januari vorig jaar", 1.83), ("sinds 2026", 0.5),
         ("10 jaar", 10), ("ruim 20 jaar", 20),
+        ("2 jaar en 6 maanden", 2.5), ("een jaar en drie maanden", 1.25), ("nog niet", 0),
+        ("sinds 2019, maar ik verdien nog niet genoeg", 7),
     ],
 )
 def test_years(text, expected):
@@ -86,6 +91,7 @@ def test_age(text, expected):
         ("nee", False), ("neen", False), ("nee hoor", False), ("gelukkig niet", False), ("niet dat ik weet", False),
         ("er ligt beslag op mijn rekening", True), ("de deurwaarder is geweest", True),
         ("nee, er is geen beslag", False), ("geen deurwaarder gelukkig", False),
+        ("zeker", True), ("klopt niet", False), ("zeker niet", False), ("klopt, er is beslag gelegd", True),
     ],
 )
 def test_yes_no(text, expected):
