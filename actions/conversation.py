@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import texts
 from actions.gemeente import gemeente
+from actions.handoff_client import client as handoff_client
 from actions.scan_form import DISTRESS_SLOT, FORM_NAME, scan_answers
 
 
@@ -54,7 +55,7 @@ class ActionDistress(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(text=texts.distress(gemeente()))
-        if tracker.active_loop.get("name") == FORM_NAME or tracker.get_slot("requested_slot"):
+        if tracker.active_loop.get("name") == FORM_NAME:
             dispatcher.utter_message(text=texts.DISTRESS_RESUME)
         return [SlotSet(DISTRESS_SLOT, True)]
 
@@ -104,12 +105,14 @@ def reset_all_slots() -> List[EventType]:
 
 class ActionSessionStart(Action):
     """A new session: keep the answers (the domain carries slots over) and set the
-    gemeente's form of address, which the domain's responses use."""
+    gemeente's form of address, which the domain's responses use. Also restarts the
+    delivery of tickets that wait in the outbox."""
 
     def name(self) -> Text:
         return "action_session_start"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        handoff_client().ensure_worker()  # tickets queued before a restart go out now
         carried = [SlotSet(name, value) for name, value in tracker.slots.items()
                    if value is not None and name not in ("requested_slot", ADDRESS_SLOT)]
         return [SessionStarted(), *carried, SlotSet(ADDRESS_SLOT, gemeente().address_form),

@@ -3,7 +3,8 @@
 A ticket is posted with an idempotency key (its reference), so a retried request never
 makes two tickets. When the handoff service cannot be reached, the ticket goes to a
 durable outbox (SQLite file) and a background task delivers it when the service is
-back; the outbox is also flushed on every later action call and at start of delivery.
+back. After a restart of the action server, the first new session starts that task
+again (``ensure_worker``), so a queued ticket never waits for the next failure.
 """
 from __future__ import annotations
 
@@ -21,8 +22,13 @@ from typing import Any, Dict, List, Optional, Tuple
 import aiohttp
 
 logger = logging.getLogger(__name__)
+TRANSIENT = (aiohttp.ClientError, ConnectionError, asyncio.TimeoutError, OSError)
 ROOT = Path(__file__).resolve().parent.parent
 ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
+
+
+class Refused(ValueError):
+    """The handoff service refused the request for good (the data is wrong)."""
 
 
 def new_reference() -> str:
@@ -70,8 +76,12 @@ class HandoffClient:
         with self._connect() as conn:
             conn.execute("DELETE FROM outbox WHERE key = ?", (key,))
 
+    def _count(self) -> int:
+        with self._connect() as conn:
+            return conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
     async def pending_count(self) -> int:
-        return len(await asyncio.to_thread(self._pending))
+        return await asyncio.to_thread(self._count)
 
     # ------------------------------------------------------------------- HTTP
 
@@ -82,11 +92,12 @@ class HandoffClient:
         timeout = aiohttp.ClientTimeout(total=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             async with session.post(self.base_url + path, json=body, headers=headers) as response:
-                if response.status >= 500:
+                if response.status >= 500 or response.status in (401, 403):
+                    # down, or a wrong token: an operator can fix that, so keep the item and retry
                     raise ConnectionError(f"handoff service answered {response.status}")
                 data = await response.json()
                 if response.status >= 400:
-                    raise ValueError(f"handoff service refused the request ({response.status}): {data.get('error')}")
+                    raise Refused(f"handoff service refused the request ({response.status}): {data.get('error')}")
                 return data
 
     async def _send(self, kind: str, key: str, body: Dict[str, Any]) -> None:
@@ -96,14 +107,15 @@ class HandoffClient:
             await self._post("/api/erasures", body)
 
     async def _deliver(self, kind: str, key: str, body: Dict[str, Any]) -> bool:
-        """Try a few times with a short pause; True when delivered."""
+        """Try a few times with a short pause between tries; True when delivered."""
         for attempt in range(self.attempts):
+            if attempt:
+                await asyncio.sleep(0.5 * attempt)
             try:
                 await self._send(kind, key, body)
                 return True
-            except (aiohttp.ClientError, ConnectionError, asyncio.TimeoutError, OSError) as exc:
+            except TRANSIENT as exc:
                 logger.info("Handoff %s %s not delivered (%s), attempt %d", kind, key, type(exc).__name__, attempt + 1)
-                await asyncio.sleep(0.5 * (attempt + 1))
         return False
 
     # ------------------------------------------------------------------ public
@@ -119,7 +131,12 @@ class HandoffClient:
     async def _submit(self, kind: str, key: str, body: Dict[str, Any]) -> str:
         # persist first: if the process dies mid-request, the outbox still has it
         await asyncio.to_thread(self._queue, key, kind, body)
-        if await self._deliver(kind, key, body):
+        try:
+            delivered = await self._deliver(kind, key, body)
+        except Refused:
+            await asyncio.to_thread(self._done, key)  # never keep refused personal data
+            raise
+        if delivered:
             await asyncio.to_thread(self._done, key)
             return "delivered"
         self.ensure_worker()
@@ -131,18 +148,19 @@ class HandoffClient:
         for key, kind, body in await asyncio.to_thread(self._pending):
             try:
                 await self._send(kind, key, body)
-            except ValueError as exc:  # refused for good (bad data): keep it out of the loop, say so
+            except Refused as exc:  # bad data: keep it out of the loop, say so
                 logger.error("Handoff %s %s refused: %s", kind, key, exc)
                 await asyncio.to_thread(self._done, key)
                 continue
-            except (aiohttp.ClientError, ConnectionError, asyncio.TimeoutError, OSError):
+            except TRANSIENT:
                 break
             await asyncio.to_thread(self._done, key)
             delivered += 1
         return delivered
 
     def ensure_worker(self) -> None:
-        """Start the background delivery loop once per process (needs a running loop)."""
+        """Start the background delivery loop unless it runs (needs a running loop); it
+        ends by itself when the outbox is empty, so calling this often is cheap."""
         if self._worker is None or self._worker.done():
             self._worker = asyncio.get_running_loop().create_task(self._work())
 

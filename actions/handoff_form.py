@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions import texts
 from actions.conversation import reset_all_slots
 from actions.gemeente import gemeente
-from actions.handoff_client import client, new_reference
+from actions.handoff_client import Refused, client, new_reference
 from actions.outcome.result import build_outcome
 from actions.outcome.staff_summary import has_sensitive_cause, ticket_payload
 from actions.parsing import contains_phrase, is_dont_know, normalize, parse_bool, parse_email, parse_name, parse_phone
@@ -224,7 +224,7 @@ class ActionCreateTicket(Action):
         )
         try:
             result = await client().create_ticket(payload)
-        except Exception:  # noqa: BLE001 - refused for good; tell the truth and give the phone number
+        except Refused:  # bad data, refused for good; tell the truth and give the phone number
             logger.exception("Ticket %s was refused by the handoff service", reference)
             dispatcher.utter_message(text=f"{texts.TICKET_FAILED} {texts.human_contact(config)}")
             return [SlotSet(REFERENCE_SLOT, reference)]
@@ -240,7 +240,12 @@ class ActionDeleteMyData(Action):
         return "action_delete_my_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        await client().request_erasure(tracker.sender_id)
+        try:
+            await client().request_erasure(tracker.sender_id)
+        except Refused:
+            logger.exception("Erasure was refused by the handoff service")
+            dispatcher.utter_message(text=f"{texts.ERASE_FAILED} {texts.human_contact(gemeente())}")
+            return reset_all_slots()
         dispatcher.utter_message(text=texts.data_erased(gemeente()))
         return reset_all_slots()
 

@@ -29,7 +29,7 @@ def human_contact(g: GemeenteConfig) -> str:
     )
 
 
-HUMAN_CONTINUE_SCAN = "Wilt u eerst de scan afmaken? Dan weet de medewerker meteen wat er speelt. Dan gaan we verder."
+HUMAN_CONTINUE_SCAN = "U kunt ook eerst de scan afmaken. Dan weet de medewerker meteen wat er speelt. We gaan verder met de scan."
 
 
 def distress(g: GemeenteConfig) -> str:
@@ -128,6 +128,7 @@ def ticket_confirmed(reference: str, days: int, queued: bool) -> str:
 
 
 TICKET_FAILED = "Het doorgeven is helaas niet gelukt."
+ERASE_FAILED = "Het wissen is helaas niet gelukt. De gemeente kan het voor u regelen."
 
 
 def data_erased(g: GemeenteConfig) -> str:

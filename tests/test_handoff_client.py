@@ -5,7 +5,7 @@ import asyncio
 import pytest
 import requests
 
-from actions.handoff_client import HandoffClient, new_reference
+from actions.handoff_client import HandoffClient, Refused, new_reference
 from tests.e2e.servers import free_port
 from tests.handoff_service.conftest import machine_get, ticket_body
 from tests.handoff_service.service import API_TOKEN, HandoffService
@@ -78,8 +78,22 @@ async def test_erasure_is_queued_too(down_service, tmp_path):
 async def test_refused_ticket_is_not_retried_forever(down_service, tmp_path):
     svc = down_service.start()
     client = client_for(svc, tmp_path)
-    with pytest.raises(ValueError):
+    with pytest.raises(Refused):
         await client.create_ticket(ticket_body(id=new_reference(), risk_level="paars"))
+    assert await client.pending_count() == 0  # refused personal data is not kept
     assert await client.flush() == 0
     assert await client.pending_count() == 0
     assert requests.get(svc.url + "/health", timeout=5).status_code == 200
+
+
+@pytest.mark.asyncio
+async def test_a_wrong_token_keeps_the_ticket_until_an_operator_fixes_it(down_service, tmp_path):
+    svc = down_service.start()
+    wrong = HandoffClient(base_url=svc.url, token="wrong", outbox_path=tmp_path / "outbox.db", attempts=1)
+    body = ticket_body(id=new_reference())
+    assert await wrong.create_ticket(body) == "queued"
+    wrong._worker.cancel()
+    assert await wrong.pending_count() == 1
+    fixed = client_for(svc, tmp_path)
+    assert await fixed.flush() == 1
+    assert count(svc, body["id"]) == 1
