@@ -205,6 +205,8 @@ class ValidateScanForm(FormValidationAction):
         norm = normalize(text)
         if not any(contains_phrase(norm, m) for m in _CORRECTION_MARKERS):
             return None
+        if any(contains_phrase(norm, w) for w in question.topic_words):
+            return None  # about the question being asked: an answer, not a correction
         answers = scan_answers(tracker)
         for other in catalogue().questions:
             if other.id == question.id or answers.get(other.id) is None:

@@ -231,6 +231,22 @@ async def test_correction_of_an_earlier_answer():
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "requested, text, expected",
+    [
+        ("administration", "een paar maanden achter, sorry", "achter"),
+        ("hours_per_week", "sorry, eigenlijk 30 uur", 30),
+    ],
+)
+async def test_an_answer_with_a_correction_word_answers_the_current_question(requested, text, expected):
+    answers = answers_before(requested, buffer_months=6, hours_per_week=40)
+    events, _ = await validate(text, requested, answers=answers)
+    slots = slot_events(events)
+    assert slots[requested] == expected
+    assert slots.get("buffer_months", 6) == 6
+
+
+@pytest.mark.asyncio
 async def test_back_to_the_previous_question():
     answers = answers_before("total_debt")
     events, messages = await validate("ik wil terug naar de vorige vraag", "total_debt", answers=answers)
