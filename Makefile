@@ -15,6 +15,11 @@ RASA_AUTH_TOKEN ?= dev-token-change-me
 HANDOFF_API_TOKEN ?= dev-handoff-token-change-me
 export HANDOFF_API_TOKEN
 export HANDOFF_URL ?= http://localhost:$(HANDOFF_PORT)
+# Addresses the browser uses (demo page widget, links in e-mails): follow the ports.
+export RASA_PUBLIC_URL ?= http://localhost:$(RASA_PORT)
+export HANDOFF_PUBLIC_URL ?= http://localhost:$(HANDOFF_PORT)
+CHROMIUM_PATH ?= /usr/bin/chromium
+export CHROMIUM_PATH
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
@@ -26,7 +31,7 @@ export SPACY_MODEL
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard zelfscan_nlu/*.py)
 
-.PHONY: help install run test pytest e2e browser-test validate story-test nlu-report nlu-benchmark scan-length train clean FORCE
+.PHONY: help install run test pytest e2e browser-test validate story-test nlu-report nlu-benchmark scan-length train chromium clean FORCE
 
 help:
 	@echo "make run         set up (first time), train when needed, start all services"
@@ -82,10 +87,11 @@ run: install $(MODEL)
 	@echo "  Handoff service http://localhost:$(HANDOFF_PORT)  (demo page: /, staff inbox: /inbox, API: /api/)"
 	@if [ -z "$$INBOX_ADMIN_USER" ]; then echo "  No staff account yet? Start with INBOX_ADMIN_USER=... INBOX_ADMIN_PASSWORD=... make run"; fi
 	@$(PY) scripts/channels.py credentials.yml var/credentials.yml
+	@sed 's#localhost:5055/#localhost:$(ACTIONS_PORT)/#' endpoints.yml > var/endpoints.yml
 	@trap 'kill 0' INT TERM EXIT; \
 	$(PY) -m handoff serve --port $(HANDOFF_PORT) & \
 	$(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & \
-	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --credentials var/credentials.yml --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "*" & \
+	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --credentials var/credentials.yml --endpoints var/endpoints.yml --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "*" & \
 	wait
 
 # --- tests ------------------------------------------------------------------------
@@ -103,8 +109,16 @@ e2e: install $(MODEL)
 
 # Browser tests: Playwright driving Debian's chromium (/usr/bin/chromium; .ci/run installs it).
 # Screenshot, axe results and timing land in build/test-output/.
-browser-test: install $(MODEL)
+browser-test: install $(MODEL) chromium
 	$(PY) -m pytest -q -m browser tests/browser
+
+# The browser tests drive Debian's Chromium (Playwright cannot download a browser here).
+chromium:
+	@test -x "$(CHROMIUM_PATH)" || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests need Chromium: run 'sudo apt-get install chromium' or set CHROMIUM_PATH"; exit 1; fi; }
 
 validate: install
 	$(RASA) data validate --fail-on-warnings --quiet
@@ -116,6 +130,7 @@ nlu-report: install
 	$(PY) scripts/nlu_report.py
 
 nlu-benchmark: install
+	@test -f build/nlu_report/models/heldout.tar.gz || $(MAKE) --no-print-directory nlu-report
 	$(PY) scripts/nlu_benchmark.py
 
 clean:
