@@ -43,7 +43,7 @@ async def main() -> int:
     start = time.perf_counter()
     agent = Agent.load(str(MODEL))
     load_seconds = time.perf_counter() - start
-    await agent.parse_message("hallo")  # first call loads the encoders' weights
+    await agent.parse_message("hallo")  # warm-up: the first parse also builds caches
     latencies, fallbacks, correct = [], 0, 0
     for message in messages:
         start = time.perf_counter()

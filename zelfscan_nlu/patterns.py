@@ -9,9 +9,9 @@ DISTRESS_INTENT = "distress"
 # Normalised (lowercase, no accents) patterns. Keep them specific: "stoppen met mijn
 # bedrijf" or "een eind maken aan de samenwerking" are not a crisis.
 CRISIS_PATTERNS = [
-    r"zelfmoord", r"zelfdoding", r"suicid", r"su[iï]cid",
+    r"zelfmoord", r"zelfdoding", r"suicid",
     r"\ber een (eind|einde) aan (maken|te maken)",
-    r"\bmijn leven (be[eë]indigen|beeindigen|stoppen)",
+    r"\bmijn leven (beeindigen|stoppen)",
     r"\b(wil|zou) (niet meer|liever niet meer) (leven|bestaan|wakker worden)",
     r"\bniet meer (willen )?leven\b",
     r"\b(wil|zou willen) dood\b", r"\bdood (willen|wil) zijn\b", r"\bliever dood\b",
