@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import texts
-from actions.conversation import reset_all_slots
+from actions.conversation import YES_NO, reset_all_slots
 from actions.gemeente import gemeente
 from actions.handoff_client import Refused, client, new_reference
 from actions.outcome.result import build_outcome
@@ -53,10 +53,6 @@ def required_contact_slots(tracker: Tracker) -> List[str]:
     return slots + ["contact_name", "contact_phone", "contact_email", "contact_preference"]
 
 
-def _yes_no_buttons() -> List[Dict[str, str]]:
-    return [{"title": "Ja", "payload": "/affirm"}, {"title": "Nee", "payload": "/deny"}]
-
-
 class ValidateHandoffForm(FormValidationAction):
     def name(self) -> Text:
         return f"validate_{FORM_NAME}"
@@ -85,7 +81,7 @@ class ValidateHandoffForm(FormValidationAction):
         if slot in ("consent_contact", SPECIAL_SLOT):
             value = True if intent == "affirm" else False if intent == "deny" else parse_bool(text)
             if value is None:
-                dispatcher.utter_message(text="Antwoord met ja of nee.", buttons=_yes_no_buttons())
+                dispatcher.utter_message(text="Antwoord met ja of nee.", buttons=YES_NO)
                 return [SlotSet(slot, None)]
             return [SlotSet(slot, value)]
         if slot == "contact_name":
@@ -140,7 +136,7 @@ class ActionAskConsentContact(AskContactAction):
         return "action_ask_consent_contact"
 
     def message(self, tracker: Tracker) -> Dict[str, Any]:
-        return {"text": texts.consent_statement(gemeente()), "buttons": _yes_no_buttons()}
+        return {"text": texts.consent_statement(gemeente()), "buttons": YES_NO}
 
 
 class ActionAskSpecialCategoryConsent(AskContactAction):
@@ -148,7 +144,7 @@ class ActionAskSpecialCategoryConsent(AskContactAction):
         return "action_ask_special_category_consent"
 
     def message(self, tracker: Tracker) -> Dict[str, Any]:
-        return {"text": texts.SPECIAL_CONSENT, "buttons": _yes_no_buttons()}
+        return {"text": texts.SPECIAL_CONSENT, "buttons": YES_NO}
 
 
 class ActionAskContactName(AskContactAction):

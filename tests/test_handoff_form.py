@@ -6,7 +6,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.handoff_client as hc
 from actions.catalogue import catalogue
 from actions.handoff_form import (
-    NOT_GIVEN, SPECIAL_SLOT, ActionCreateTicket, ActionDeleteMyData, ActionNoContact, ValidateHandoffForm,
+    CONTACT_SLOTS, NOT_GIVEN, SPECIAL_SLOT, ActionCreateTicket, ActionDeleteMyData, ActionNoContact, ValidateHandoffForm,
     required_contact_slots,
 )
 from tests.e2e.servers import free_port
@@ -162,7 +162,7 @@ async def test_without_consent_no_ticket_and_no_contact_slots(live_client):
     t = tracker(ACUTE, None, consent_contact=False)
     d = CollectingDispatcher()
     events = await ActionCreateTicket().run(d, t, {})
-    assert all(v is None for v in slot_events(events).values())
+    assert slot_events(events) == {name: None for name in CONTACT_SLOTS}
     assert "bewaren geen gegevens" in d.messages[0]["text"]
     assert machine_get(live_client, "/api/tickets").json()["tickets"] == []
     events = await ActionNoContact().run(CollectingDispatcher(), tracker(consent_contact=True, contact_name="X"), {})

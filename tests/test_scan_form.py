@@ -96,8 +96,7 @@ async def test_not_started_skips_business_history_questions():
     assert slot_events(events)["requested_slot"] == "monthly_income"
 
 
-@pytest.mark.asyncio
-async def test_unknown_earlier_answer_keeps_the_question():
+def test_unknown_earlier_answer_keeps_the_question():
     answers = answers_before("household", years_in_business=UNKNOWN)
     assert "revenue_trend" in catalogue().applicable_ids(answers)
 
