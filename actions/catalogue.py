@@ -189,7 +189,7 @@ def interpret(question: Question, text: str, today: Optional[date] = None) -> In
     text = (text or "").strip()
     if not text:
         return not_understood()
-    if parsing.is_dont_know(text):
+    if parsing.is_dont_know(text) and not _names_a_choice_on_purpose(question, text):
         return understood(UNKNOWN)
     kind = question.type
     if kind in ("choice", "multi_choice"):
@@ -229,6 +229,17 @@ def check_range(question: Question, number: float) -> Interpretation:
     if question.max_count is not None:
         number = min(number, question.max_count)
     return understood(number)
+
+
+def _names_a_choice_on_purpose(question: Question, text: str) -> bool:
+    """A synonym that itself sounds like "weet ik niet" ("weet niet zeker" = misschien)
+    was put in the catalogue on purpose, so it wins over "weet ik niet"."""
+    norm = parsing.normalize(text)
+    return any(
+        parsing.is_dont_know(synonym) and parsing.contains_phrase(norm, parsing.normalize(synonym))
+        for choice in question.choices
+        for synonym in choice.synonyms
+    )
 
 
 def _interpret_choice(question: Question, text: str) -> Interpretation:

@@ -80,15 +80,15 @@ CORE_FALLBACK = (
 # --- contact with the gemeente (handoff) -------------------------------------------
 
 def offer_contact() -> str:
-    return "Wilt u dat een accountmanager van de gemeente contact met u opneemt?"
+    return "Wilt u dat een medewerker van de gemeente contact met u opneemt?"
 
 
 def consent_statement(g: GemeenteConfig) -> str:
     return (
         "Voordat u uw gegevens geeft, leest u wat we ermee doen. "
         "We bewaren uw naam, uw telefoonnummer of e-mailadres, uw antwoorden en dit gesprek. "
-        "Dat doen we zodat een accountmanager u kan bellen en al weet wat er speelt. "
-        f"Alleen de accountmanagers van het {g.loket.name} zien dit. "
+        "Dat doen we zodat een medewerker u kan bellen en al weet wat er speelt. "
+        f"Alleen de medewerkers van het {g.loket.name} zien dit. "
         f"Na {g.retention_days} dagen wissen we uw gegevens. "
         "U kunt altijd zeggen: 'verwijder mijn gegevens'. "
         f"Meer leest u in de privacyverklaring: {g.privacy_url}. Gaat u hiermee akkoord?"
@@ -97,7 +97,7 @@ def consent_statement(g: GemeenteConfig) -> str:
 
 SPECIAL_CONSENT = (
     "U noemde ziekte, een scheiding of zorg voor een naaste als oorzaak. Dat zijn gevoelige gegevens. "
-    "Mogen we dit ook aan de accountmanager doorgeven? Zonder uw toestemming geven we het niet door."
+    "Mogen we dit ook aan de medewerker doorgeven? Zonder uw toestemming geven we het niet door."
 )
 ASK_NAME = "Wat is uw naam?"
 ASK_PHONE = "Op welk telefoonnummer kunnen we u bellen? Wilt u liever niet gebeld worden? Typ dan 'geen'."
@@ -124,7 +124,7 @@ def ticket_confirmed(reference: str, days: int, queued: bool) -> str:
         "Uw aanmelding is opgeslagen. Ons systeem is even niet bereikbaar. We sturen hem door zodra dat weer kan."
         if queued else "Dank u. Uw aanmelding is doorgegeven aan de gemeente."
     )
-    return f"{first} Uw referentie is {reference}. Een accountmanager neemt {when} contact met u op."
+    return f"{first} Uw referentie is {reference}. Een medewerker neemt {when} contact met u op."
 
 
 TICKET_FAILED = "Het doorgeven is helaas niet gelukt."

@@ -101,3 +101,13 @@ def test_validation_names_the_wrong_field():
     problems = validate_catalogue({"questions": [{"id": "age", "type": "leeftijd", "question": "x", "why": "y"}]})
     assert "age: 'example' is missing" in problems
     assert "age: unknown type 'leeftijd'" in problems
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("weet niet zeker", "misschien"), ("geen idee of het gaat lukken", "misschien"),
+     ("weet ik niet", UNKNOWN), ("geen idee", UNKNOWN)],
+)
+def test_a_choice_that_sounds_like_dont_know_wins_over_dont_know(text, expected):
+    outlook = next(q for q in catalogue().questions if q.id == "outlook")
+    assert interpret(outlook, text).value == expected
