@@ -9,10 +9,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import secrets
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Set
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic
@@ -22,14 +25,23 @@ from sanic.response import HTTPResponse, empty, html, json, redirect
 from handoff import auth, notify, tickets
 from handoff.db import Database, utcnow
 from handoff.settings import Settings
+from handoff.tickets import LEVEL_LABELS, STATUS_LABELS
 
 logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "zs_session"
 LOGIN_CSRF_COOKIE = "zs_login_csrf"
 PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login")
-STATUS_LABELS = {"nieuw": "Nieuw", "in_behandeling": "In behandeling", "afgesloten": "Afgesloten"}
-LEVEL_LABELS = {"laag": "Laag risico", "verhoogd": "Verhoogd risico", "hoog": "Hoog risico"}
+LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
+# the ?m= codes of the ticket page: (text, is an error); an unknown code shows nothing
+TICKET_MESSAGES = {
+    "opgeslagen": ("Opgeslagen.", False),
+    "notitie_leeg": ("Een notitie mag niet leeg zijn.", True),
+    "collega_onbekend": ("Deze collega is niet bekend.", True),
+    "status_onbekend": ("Deze status bestaat niet.", True),
+    "ongeldig": ("Dit is niet gelukt. Probeer het nog eens.", True),
+}
+TICKET_ACTION_RE = re.compile(r"^(/inbox/tickets/[^/]+)/[^/]+$")
 
 
 async def run(fn: Callable, *args: Any) -> Any:
@@ -50,6 +62,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
     app.ctx.settings, app.ctx.db = settings, db
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     templates.globals.update(status_labels=STATUS_LABELS, level_labels=LEVEL_LABELS)
+    templates.filters["local_time"] = local_time
     app.static("/static", str(HERE / "static"))
 
     def render(name_: str, http_status: int = 200, **context: Any) -> HTTPResponse:
@@ -74,11 +87,21 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
         if found:
             request.ctx.user, request.ctx.csrf = found
             if request.method == "POST" and not _csrf_ok(request):
-                return json({"error": "CSRF-token ontbreekt of klopt niet"}, status=403)
+                if path.startswith("/api/"):
+                    return json({"error": "CSRF-token ontbreekt of klopt niet"}, status=403)
+                back = _page_of(path)
+                return render("message.html", http_status=403, user=request.ctx.user, csrf_token=request.ctx.csrf,
+                              title="Formulier verlopen",
+                              text="Dit formulier was verlopen. Open de pagina opnieuw en probeer het nog eens.",
+                              link=back, link_text="Terug naar alle aanmeldingen" if back == "/inbox"
+                              else "Terug naar de aanmelding")
             return None
         if path.startswith("/api/"):
             return json({"error": "authentication required"}, status=401)
-        return redirect(f"/inbox/login?next={quote(path)}")
+        # after the login the browser follows the redirect with GET: send it to a page,
+        # not to a form action that only takes POST
+        next_ = path if request.method in ("GET", "HEAD") else _page_of(path)
+        return redirect(f"/inbox/login?next={quote(next_)}")
 
     def _csrf_ok(request: Request) -> bool:
         sent = request.headers.get("x-csrf-token")
@@ -183,14 +206,20 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
         form = request.form or {}
         next_ = _safe_next(form.get("next"))
         if not auth.same(form.get("csrf_token"), request.cookies.get(LOGIN_CSRF_COOKIE)):
-            return render("login.html", http_status=403, csrf_token="", next=next_,
-                          error="De pagina is verlopen. Laad de pagina opnieuw en probeer het nog eens.")
+            # a fresh token, so sending the form again works
+            token = secrets.token_urlsafe(24)
+            response = render("login.html", http_status=403, csrf_token=token, next=next_,
+                              error="De pagina was verlopen. Probeer het nog eens.")
+            cookie(response, LOGIN_CSRF_COOKIE, token, 3600)
+            return response
         username, password = form.get("username", ""), form.get("password", "")
         remote = request.remote_addr or request.ip or "?"
         if await run(auth.too_many_failures, db, username, remote, settings.login_max_failures,
                      settings.login_window_minutes):
+            minutes = settings.login_window_minutes
             return render("login.html", http_status=429, csrf_token=form.get("csrf_token"), next=next_,
-                          error="Te veel mislukte pogingen. Probeer het over een kwartier opnieuw.")
+                          error=f"Te veel mislukte pogingen. Probeer het over {minutes} "
+                                f"{'minuut' if minutes == 1 else 'minuten'} opnieuw.")
         result = await run(auth.login, db, username, password, remote, settings.session_hours)
         if result is None:
             return render("login.html", http_status=401, csrf_token=form.get("csrf_token"), next=next_,
@@ -218,17 +247,23 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
     async def ticket_page(request: Request, ticket_id: str) -> HTTPResponse:
         ticket = await run(tickets.get_ticket, db, ticket_id, request.ctx.user)
         if ticket is None:
-            return render("not_found.html", http_status=404, user=request.ctx.user, csrf_token=request.ctx.csrf)
+            return not_found(request)
+        text, is_error = TICKET_MESSAGES.get(request.args.get("m") or "", (None, False))
         return render("ticket.html", t=ticket, user=request.ctx.user, csrf_token=request.ctx.csrf,
-                      colleagues=await run(tickets.staff_names, db), message=request.args.get("m"))
+                      colleagues=await run(tickets.staff_names, db), message=text, message_is_error=is_error)
+
+    def not_found(request: Request) -> HTTPResponse:
+        return render("message.html", http_status=404, user=request.ctx.user, csrf_token=request.ctx.csrf,
+                      title="Niet gevonden", text="Deze aanmelding bestaat niet.",
+                      link="/inbox", link_text="Terug naar alle aanmeldingen")
 
     async def _change(request: Request, ticket_id: str, fn: Callable, *args: Any) -> HTTPResponse:
         try:
             ok = await run(fn, db, ticket_id, *args, request.ctx.user)
         except tickets.TicketError as exc:
-            return redirect(f"/inbox/tickets/{quote(ticket_id)}?m={quote(str(exc))}")
+            return redirect(f"/inbox/tickets/{quote(ticket_id)}?m={quote(exc.code)}")
         if not ok:
-            return render("not_found.html", http_status=404, user=request.ctx.user, csrf_token=request.ctx.csrf)
+            return not_found(request)
         return redirect(f"/inbox/tickets/{quote(ticket_id)}?m=opgeslagen")
 
     @app.post("/inbox/tickets/<ticket_id>/status")
@@ -245,9 +280,27 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
 
     # ---------------------------------------------------------- background work
 
-    async def notify_new(ticket: Dict[str, Any]) -> None:
+    notifying: Set[str] = set()  # ids of the tickets whose notifications are being sent now
+
+    async def notify_new(ticket: Dict[str, Any], recheck: bool = False) -> None:
         """E-mail and webhook for a new ticket, each once; a failure is retried by the
-        background loop without repeating the part that already went out."""
+        background loop without repeating the part that already went out. The API and the
+        background loop may both start this for one ticket: the second one skips it."""
+        ticket_id = ticket["id"]
+        if ticket_id in notifying:
+            return
+        notifying.add(ticket_id)
+        try:
+            if recheck:  # the background loop's list may be out of date by now
+                fresh = await run(tickets.pending_notifications, db, ticket_id)
+                if not fresh:
+                    return
+                ticket = fresh[0]
+            await _send_notifications(ticket)
+        finally:
+            notifying.discard(ticket_id)
+
+    async def _send_notifications(ticket: Dict[str, Any]) -> None:
         if not ticket.get("_email_done"):
             try:
                 if settings.smtp_host and settings.notify_email:
@@ -269,7 +322,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
             try:
                 await run(tickets.process_erasures, db, settings.tracker_db_url)
                 for ticket in await run(tickets.pending_notifications, db):
-                    await notify_new(ticket)
+                    await notify_new(ticket, recheck=True)
                 if last_purge is None or (utcnow() - last_purge).total_seconds() > 24 * 3600:
                     result = await run(tickets.purge, db, settings.retention_days, settings.tracker_db_url)
                     last_purge = utcnow()
@@ -286,7 +339,27 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
 
 
 def _safe_next(value: Optional[str]) -> str:
-    """Only local inbox paths, so the login cannot redirect elsewhere."""
-    if value and value.startswith("/inbox") and not value.startswith("//"):
+    """Only local inbox paths, so the login cannot redirect elsewhere. (A value that starts
+    with "/inbox" cannot start with "//" or a scheme, so it stays on this site.)"""
+    if value and value.startswith("/inbox"):
         return value
     return "/inbox"
+
+
+def _page_of(path: str) -> str:
+    """The page a form was on: the ticket page for a ticket's form action, else the list."""
+    match = TICKET_ACTION_RE.match(path)
+    return match.group(1) if match else "/inbox"
+
+
+def local_time(value: Optional[str]) -> str:
+    """A stored UTC time (ISO, naive or with "Z") as Dutch local time: "YYYY-MM-DD HH:MM"."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(str(value).removesuffix("Z"))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(LOCAL_TIMEZONE).strftime("%Y-%m-%d %H:%M")

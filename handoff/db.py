@@ -117,7 +117,6 @@ class ErasureRequest(Base):
 
 class Database:
     def __init__(self, url: str):
-        self.url = url
         kwargs = {"future": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}

@@ -12,7 +12,6 @@ import aiohttp
 from handoff.settings import Settings
 
 logger = logging.getLogger(__name__)
-LEVEL_WORDS = {"laag": "laag", "verhoogd": "verhoogd", "hoog": "hoog"}
 
 
 def email_message(ticket: Dict[str, Any], settings: Settings) -> EmailMessage:
@@ -25,7 +24,7 @@ def email_message(ticket: Dict[str, Any], settings: Settings) -> EmailMessage:
         "Er is een nieuwe aanmelding via de Zelfscan Ondernemers.",
         "",
         f"Referentie: {ticket['id']}",
-        f"Risico: {LEVEL_WORDS.get(ticket['risk_level'], ticket['risk_level'])}",
+        f"Risico: {ticket['risk_level']}",
         f"Urgent: {'ja, neem binnen een werkdag contact op' if urgent else 'nee'}",
         "",
         f"Bekijk de aanmelding in de inbox: {settings.public_url}/inbox/tickets/{ticket['id']}",

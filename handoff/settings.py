@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -34,7 +33,6 @@ class Settings:
     database_url: str = field(default_factory=lambda: os.environ.get(
         "HANDOFF_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'handoff.db'}"))
     api_token: str = field(default_factory=lambda: os.environ.get("HANDOFF_API_TOKEN", ""))
-    session_secret: str = field(default_factory=lambda: os.environ.get("HANDOFF_SESSION_SECRET", secrets.token_hex(32)))
     secure_cookies: bool = field(default_factory=lambda: os.environ.get("HANDOFF_SECURE_COOKIES", "false") == "true")
     admin_user: Optional[str] = field(default_factory=lambda: os.environ.get("INBOX_ADMIN_USER"))
     admin_password: Optional[str] = field(default_factory=lambda: os.environ.get("INBOX_ADMIN_PASSWORD"))

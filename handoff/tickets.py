@@ -10,14 +10,22 @@ from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
 
 from handoff.db import AuditEntry, Database, ErasureRequest, Note, StaffUser, Ticket, utcnow
 
-STATUSES = ("nieuw", "in_behandeling", "afgesloten")
-LEVELS = ("laag", "verhoogd", "hoog")
+# the labels staff see; the keys are the values stored and sent over the API
+STATUS_LABELS = {"nieuw": "Nieuw", "in_behandeling": "In behandeling", "afgesloten": "Afgesloten"}
+LEVEL_LABELS = {"laag": "Laag risico", "verhoogd": "Verhoogd risico", "hoog": "Hoog risico"}
+STATUSES = tuple(STATUS_LABELS)
+LEVELS = tuple(LEVEL_LABELS)
 REFERENCE_RE = re.compile(r"^ZS-[A-Z0-9]{6,12}$")
 PERSONAL_FIELDS = ("answers", "answers_readable", "summary", "contact", "transcript")
 
 
 class TicketError(ValueError):
-    """Invalid ticket input; the message says which field."""
+    """Invalid ticket input; the message says which field (for the API), the code what
+    went wrong (for the inbox, which shows its own Dutch text)."""
+
+    def __init__(self, message: str, code: str = "ongeldig"):
+        super().__init__(message)
+        self.code = code
 
 
 def _require(payload: Mapping[str, Any], key: str, kind: Any) -> Any:
@@ -138,7 +146,7 @@ def get_ticket(db: Database, ticket_id: str, actor: str) -> Optional[Dict[str, A
 
 def set_status(db: Database, ticket_id: str, status: str, actor: str) -> bool:
     if status not in STATUSES:
-        raise TicketError(f"'status' must be one of {', '.join(STATUSES)}")
+        raise TicketError(f"'status' must be one of {', '.join(STATUSES)}", code="status_onbekend")
     with db.session() as s:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None:
@@ -157,7 +165,7 @@ def assign(db: Database, ticket_id: str, username: Optional[str], actor: str) ->
         if username:
             user = s.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
             if user is None:
-                raise TicketError(f"unknown colleague '{username}'")
+                raise TicketError(f"unknown colleague '{username}'", code="collega_onbekend")
         ticket.assigned_to_id = user.id if user else None
         s.add(AuditEntry(actor=actor, action="assign", ticket_id=ticket_id, detail=username or "-"))
         return True
@@ -166,7 +174,7 @@ def assign(db: Database, ticket_id: str, username: Optional[str], actor: str) ->
 def add_note(db: Database, ticket_id: str, text_: str, actor: str) -> bool:
     text_ = (text_ or "").strip()
     if not text_:
-        raise TicketError("a note cannot be empty")
+        raise TicketError("a note cannot be empty", code="notitie_leeg")
     with db.session() as s:
         ticket = s.get(Ticket, ticket_id)
         author = s.execute(select(StaffUser).where(StaffUser.username == actor)).scalar_one_or_none()
@@ -260,10 +268,13 @@ def purge(db: Database, retention_days: int, tracker_db_url: Optional[str]) -> D
     return {"tickets_erased": tickets, "tracker_events_deleted": events}
 
 
-def pending_notifications(db: Database) -> List[Dict[str, Any]]:
-    """Tickets whose e-mail or webhook notification has not gone out yet."""
+def pending_notifications(db: Database, ticket_id: Optional[str] = None) -> List[Dict[str, Any]]:
+    """Tickets whose e-mail or webhook notification has not gone out yet (only this one
+    ticket when ``ticket_id`` is given)."""
     with db.session() as s:
         query = select(Ticket).where(or_(Ticket.notified.is_(False), Ticket.webhook_notified.is_(False)))
+        if ticket_id is not None:
+            query = query.where(Ticket.id == ticket_id)
         return [dict(to_json(t), _email_done=t.notified, _webhook_done=t.webhook_notified)
                 for t in s.execute(query).scalars()]
 

@@ -182,3 +182,27 @@ def test_connection_lost_is_announced(web_stack, page):
     status.filter(has_text="verbinding").wait_for(timeout=10000)
     assert status.get_attribute("role") == "status"
     page.locator(".zs-status", has_text="hersteld").wait_for(timeout=20000)
+
+
+def test_chat_works_when_storage_is_blocked(web_stack, page):
+    # privacy settings or a full quota: every write to localStorage fails
+    page.add_init_script("Storage.prototype.setItem = () => { throw new DOMException('blocked', 'SecurityError'); };")
+    open_chat(page, web_stack)
+    assert page.evaluate("document.activeElement.id") == "zs-input"
+    page.get_by_role("button", name="Ja, start de scan").click()
+    wait_for_bot_text(page, "Vraag 1 van")
+
+
+def test_reduced_motion_scrolls_the_log_without_animation_on_any_page(web_stack, browser):
+    # scroll-behavior is not inherited, so the widget's rule only matters on a host page
+    # that makes every element scroll smoothly
+    context = browser.new_context(reduced_motion="reduce")
+    page = context.new_page()
+    try:
+        page.goto(web_stack.handoff.url + "/")
+        page.add_style_tag(content="* { scroll-behavior: smooth; }")
+        dots = "getComputedStyle(document.querySelector('.zs-dots'), '::before').animationName"
+        page.wait_for_function(f"{dots} === 'none'")  # the widget's stylesheet has loaded
+        assert page.evaluate("getComputedStyle(document.querySelector('.zs-log')).scrollBehavior") == "auto"
+    finally:
+        context.close()

@@ -8,6 +8,7 @@ import requests
 import sqlalchemy
 
 from handoff.app import PUBLIC_PATHS
+from handoff.settings import Settings
 from tests.handoff_service.conftest import csrf_of, logged_in, machine_get, post_ticket, ticket_body
 from tests.handoff_service.service import ADMIN, API_TOKEN
 
@@ -122,6 +123,7 @@ def test_login_cookie_csrf_and_rate_limit(service):
     r = requests.post(service.url + "/inbox/login", cookies=page.cookies, timeout=10, allow_redirects=False,
                       data={"username": name, "password": "nog-een-lang-wachtwoord", "csrf_token": csrf})
     assert r.status_code == 429
+    assert f"over {Settings.login_window_minutes} minuten" in r.text  # the window, from the settings
 
 
 def test_inbox_detail_assign_notes_and_audit(service):

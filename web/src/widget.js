@@ -65,8 +65,13 @@ class ZelfscanChat {
     if (this.state.open) this.open(false);
   }
 
+  // storage may be blocked or full: the chat then goes on, only a reload loses it
   save() {
-    localStorage.setItem(STORAGE_KEY, JSON.stringify(this.state));
+    try {
+      localStorage.setItem(STORAGE_KEY, JSON.stringify(this.state));
+    } catch {
+      // nothing to do
+    }
   }
 
   build() {
