@@ -35,6 +35,7 @@ class Question:
     question: str
     why: str
     example: str
+    topic: str = ""
     help: Optional[str] = None
     choices: Tuple[Choice, ...] = ()
     min: Optional[float] = None
@@ -110,6 +111,7 @@ def _question_from_dict(raw: Mapping[str, Any]) -> Question:
         question=" ".join(raw["question"].split()),
         why=raw["why"],
         example=raw["example"],
+        topic=raw.get("topic", ""),
         help=raw.get("help"),
         choices=choices,
         min=raw.get("min"),
@@ -134,7 +136,7 @@ def validate_catalogue(data: Mapping[str, Any]) -> List[str]:
         if qid in seen:
             problems.append(f"{qid}: id appears twice")
         seen.add(qid)
-        for key in ("type", "question", "why", "example"):
+        for key in ("type", "topic", "question", "why", "example"):
             if not raw.get(key):
                 problems.append(f"{qid}: '{key}' is missing")
         qtype = raw.get("type")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -26,6 +27,7 @@ REQUIRED_AMOUNTS = {
     "ioaz_profit_limit": ("value",),
     "bbz_capital_gevestigd_max": ("value",),
     "bbz_capital_starter_max": ("value",),
+    "problematic_debt": ("value",),
 }
 
 
@@ -63,6 +65,13 @@ class Period:
     values: Mapping[str, float]
 
 
+def dutch_number(value: float) -> str:
+    """1225 -> '1.225', 1.5 -> '1,5'."""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    return str(value).replace(".", ",")
+
+
 @dataclass(frozen=True)
 class GemeenteConfig:
     name: str
@@ -80,9 +89,6 @@ class GemeenteConfig:
     partners: Tuple[Partner, ...] = ()
     amounts: Mapping[str, Tuple[Period, ...]] = None  # type: ignore[assignment]
 
-    def partner(self, partner_id: str) -> Partner:
-        return next(p for p in self.partners if p.id == partner_id)
-
     def period(self, name: str, on: date) -> Period:
         """The period of amount ``name`` valid on ``on``; the newest one when all have
         ended (with a warning in the log), the oldest one before the first starts."""
@@ -94,7 +100,7 @@ class GemeenteConfig:
         if not started:
             return periods[0]
         newest = started[-1]
-        if name not in _WARNED:
+        if name not in _WARNED:  # a server running past the end of a period
             _WARNED.add(name)
             logger.warning(
                 "Gemeente configuration: the newest period of '%s' ended on %s; update the amounts.",
@@ -104,6 +110,19 @@ class GemeenteConfig:
 
     def amount(self, name: str, on: date, key: str = "value") -> float:
         return float(self.period(name, on).values[key])
+
+    def with_amounts(self, text: str, on: date) -> str:
+        """'{urencriterium}' in a text -> '1.225': the amount valid on ``on``."""
+        return re.sub(r"\{(\w+)\}", lambda m: dutch_number(self.amount(m.group(1), on)), text)
+
+    def expired_amounts(self, on: date) -> List[str]:
+        """Names of the amounts whose newest period has ended before ``on``."""
+        return [name for name, periods in self.amounts.items() if _has_expired(periods, on)]
+
+
+def _has_expired(periods: Tuple[Period, ...], on: date) -> bool:
+    started = [p for p in periods if p.valid_from <= on]
+    return bool(started) and all(p.valid_until is not None and p.valid_until < on for p in started)
 
 
 def _require(data: Mapping[str, Any], path: str, problems: List[str]) -> Any:
@@ -169,6 +188,9 @@ def _parse_amounts(raw: Any, problems: List[str]) -> Dict[str, Tuple[Period, ...
         periods = []
         for i, p in enumerate(periods_raw):
             where = f"amounts.{name}[{i}]"
+            if not isinstance(p, Mapping):
+                problems.append(f"'{where}' must be a mapping with valid_from, source and the amount")
+                continue
             start = _as_date(p.get("valid_from"), f"{where}.valid_from", problems)
             end = _as_date(p["valid_until"], f"{where}.valid_until", problems) if p.get("valid_until") else None
             values = {}
@@ -202,7 +224,16 @@ def _parse_response_days(raw: Any, problems: List[str]) -> Dict[str, int]:
     return days
 
 
-def parse_config(data: Mapping[str, Any]) -> GemeenteConfig:
+def _parse_retention_days(raw: Any, problems: List[str]) -> int:
+    if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= 3650:
+        problems.append(f"'retention_days' must be a whole number of days from 1 to 3650, not '{raw}'")
+        return 90
+    return raw
+
+
+def parse_config(data: Mapping[str, Any], today: Optional[date] = None) -> GemeenteConfig:
+    """Validate the configuration; every problem names its field. Amounts whose newest
+    period has ended on ``today`` (default: the real date) give one warning in the log."""
     problems: List[str] = []
     if not isinstance(data, Mapping):
         raise GemeenteConfigError("Gemeente configuration: the file must contain a mapping of settings")
@@ -229,20 +260,25 @@ def parse_config(data: Mapping[str, Any]) -> GemeenteConfig:
         crisis_phone=req("crisis_line.phone"),
         crisis_web=req("crisis_line.web"),
         crisis_hours=req("crisis_line.hours"),
-        retention_days=int(data.get("retention_days", 90)),
+        retention_days=_parse_retention_days(data.get("retention_days", 90), problems),
         response_days=_parse_response_days(data.get("response_days"), problems),
         threshold_verhoogd=verhoogd,
         threshold_hoog=hoog,
         partners=_parse_partners(data.get("partners"), problems),
         amounts=_parse_amounts(data.get("amounts"), problems),
     )
-    if not isinstance(data.get("retention_days", 90), int) or not 1 <= data.get("retention_days", 90) <= 3650:
-        problems.append("'retention_days' must be a whole number of days from 1 to 3650")
     email = config.loket.email
     if email and "@" not in email:
         problems.append(f"'ondernemersloket.email' is not an e-mail address: '{email}'")
     if problems:
         raise GemeenteConfigError("Gemeente configuration: " + "; ".join(problems))
+    expired = config.expired_amounts(today or date.today())
+    if expired:
+        _WARNED.update(expired)  # said here once; the scans need not say it again
+        logger.warning(
+            "Gemeente configuration: the newest period of these amounts has ended: %s. The newest values "
+            "are used until you update the amounts.", ", ".join(f"'{name}'" for name in expired),
+        )
     return config
 
 

@@ -218,7 +218,7 @@ class ValidateScanForm(FormValidationAction):
             if not result.ok:
                 result = interpret(other, text, _today())
             if result.ok and result.value != UNKNOWN:
-                dispatcher.utter_message(text=texts.corrected(_topic_label(other), describe_value(other, result.value)))
+                dispatcher.utter_message(text=texts.corrected(other.topic, describe_value(other, result.value)))
                 return [SlotSet(other.id, result.value)]
         return None
 
@@ -229,8 +229,6 @@ def _after_last_contrast(text: str) -> str:
     return parts[-1] if len(parts) > 1 else text
 
 
-def _topic_label(q: Question) -> str:
-    return q.text(gemeente().name).rstrip("?")
 
 
 class AskQuestionAction(Action, ABC):
@@ -283,7 +281,7 @@ class ActionExplainQuestion(Action):
         requested = tracker.get_slot("requested_slot")
         if requested in catalogue().by_id:
             q = catalogue()[requested]
-            dispatcher.utter_message(text=texts.explanation(q.why, q.help))
+            dispatcher.utter_message(text=texts.explanation(q.why, q.help and gemeente().with_amounts(q.help, _today())))
         else:
             dispatcher.utter_message(text=texts.EXPLAIN_GENERAL)
         return []

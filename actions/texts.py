@@ -53,7 +53,8 @@ NOTED_UNKNOWN = "Dat lukt nu niet. Ik noteer 'weet ik niet'. U kunt dit later no
 
 
 def corrected(topic: str, value: str) -> str:
-    return f"Ik heb uw antwoord aangepast. {topic}: {value}."
+    """'Ik heb uw antwoord aangepast. Uw uren per week: 30 uur per week.'"""
+    return f"Ik heb uw antwoord aangepast. {topic[:1].upper()}{topic[1:]}: {value}."
 
 
 BACK_ONE = "Geen probleem. We doen de vorige vraag opnieuw."

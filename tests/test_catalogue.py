@@ -111,3 +111,16 @@ def test_validation_names_the_wrong_field():
 def test_a_choice_that_sounds_like_dont_know_wins_over_dont_know(text, expected):
     outlook = next(q for q in catalogue().questions if q.id == "outlook")
     assert interpret(outlook, text).value == expected
+
+
+def test_amounts_in_help_texts_come_from_the_gemeente_configuration():
+    from datetime import date
+
+    from actions.gemeente import gemeente
+
+    config, on = gemeente(), date(2025, 3, 1)
+    for q in catalogue().questions:
+        for name in re.findall(r"\{(\w+)\}", q.help or ""):
+            assert name in config.amounts, f"{q.id}: {name} is not an amount in the gemeente configuration"
+    hours = catalogue()["hours_per_week"].help
+    assert config.with_amounts(hours, on) == hours.replace("{urencriterium}", "1.225")

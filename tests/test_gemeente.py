@@ -38,12 +38,35 @@ def test_example_gemeente_is_valid():
         (lambda d: d["amounts"].pop("ioaz_profit_limit"), "'amounts.ioaz_profit_limit' is missing"),
         (lambda d: d.update(risk_thresholds={"verhoogd": 50, "hoog": 40}), "'risk_thresholds'"),
         (lambda d: d.update(response_days={"urgent": 0}), "'response_days.urgent' must be a whole number"),
+        (lambda d: d.update(retention_days="negentig"), "'retention_days' must be a whole number of days"),
+        (lambda d: d.update(retention_days=True), "'retention_days' must be a whole number of days"),
+        (lambda d: d.update(retention_days=0), "'retention_days' must be a whole number of days"),
+        (lambda d: d["amounts"].pop("problematic_debt"), "'amounts.problematic_debt' is missing"),
+        (lambda d: d["amounts"]["urencriterium"].__setitem__(0, 1225), "'amounts.urencriterium[0]' must be a mapping"),
     ],
 )
 def test_wrong_fields_are_named(mutate, message):
     with pytest.raises(GemeenteConfigError) as err:
         parse_config(broken(mutate))
     assert message in str(err.value)
+
+
+def test_expired_amounts_are_named_once_at_start_up(caplog):
+    with caplog.at_level("WARNING", logger="actions.gemeente"):
+        config = parse_config(copy.deepcopy(RAW), today=date(2026, 1, 1))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1
+    for name in ("bijstandsnorm", "ioaz_profit_limit", "bbz_capital_gevestigd_max", "bbz_capital_starter_max"):
+        assert f"'{name}'" in warnings[0]
+    for name in ("aow_age", "urencriterium", "problematic_debt"):
+        assert f"'{name}'" not in warnings[0]
+    assert config.amount("ioaz_profit_limit", date(2026, 1, 1)) == 28957  # the newest values are still used
+
+
+def test_no_warning_when_every_amount_is_current(caplog):
+    with caplog.at_level("WARNING", logger="actions.gemeente"):
+        parse_config(copy.deepcopy(RAW), today=date(2024, 3, 1))
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
 
 
 def test_missing_file_is_a_clear_error(tmp_path):

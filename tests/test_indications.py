@@ -1,10 +1,11 @@
 """The Bbz / IOAZ / schuldhulp decision table: one case per rule, and the boundaries."""
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
-from actions.gemeente import gemeente
-from actions.outcome.indications import RULES, Facts, evaluate, indications
+from actions.gemeente import Period, gemeente
+from actions.outcome.indications import GEVESTIGD, RULES, Facts, evaluate, indications
 from actions.outcome.scoring import score_answers
 from actions.parsing import UNKNOWN
 from tests.profiles import ACUTE, BV_GROWTH, HEALTHY, STARTER_FROM_BIJSTAND, STOPPING_AT_58, profile
@@ -96,6 +97,47 @@ def test_unknown_facts_are_listed_not_guessed():
     found = fires("bbz_gevestigd_inkomen", answers)
     assert found and "hours_per_week" in found.missing_facts
     assert "werkt minstens 1.225 uur per jaar in het bedrijf" in found.missing
+
+
+def with_amount(name, value):
+    """The example configuration with one amount replaced (valid from 2000, no end)."""
+    return replace(CONFIG, amounts=dict(CONFIG.amounts, **{name: (Period(date(2000, 1, 1), None, "test",
+                                                                         {"value": value}),)}))
+
+
+def test_the_hours_label_names_the_configured_urencriterium():
+    config = with_amount("urencriterium", 1300)
+    answers = dict(LOW_INCOME, hours_per_week=40)
+    found = evaluate(RULE["bbz_gevestigd_inkomen"], Facts(answers, config, ON, score_answers(answers, config, ON)))
+    assert "werkt minstens 1.300 uur per jaar in het bedrijf" in found.met
+
+
+def test_the_problematic_debt_amount_comes_from_the_configuration():
+    answers = profile(total_debt=25000, fixed_costs_paid="nee")
+    assert fires("schuldhulp", answers)
+    config = with_amount("problematic_debt", 30000)
+    assert not evaluate(RULE["schuldhulp"], Facts(answers, config, ON, score_answers(answers, config, ON)))
+
+
+def test_gevestigd_is_one_condition_for_both_gevestigd_rules():
+    for rule in ("bbz_gevestigd_inkomen", "bbz_gevestigd_kapitaal"):
+        assert GEVESTIGD in RULE[rule].conditions
+        assert sum("1,5 jaar" in c.label for c in RULE[rule].conditions) == 1
+
+
+def test_reasons_come_only_from_met_conditions():
+    found = fires("bbz_gevestigd_kapitaal", profile(financing_asked=UNKNOWN))
+    assert found and "bank of Qredits heeft een lening geweigerd" in found.missing
+    assert not any("lening" in r for r in found.reasons)
+    assert "u verwacht dat uw bedrijf weer genoeg oplevert" in found.reasons
+    refused = fires("bbz_gevestigd_kapitaal", profile(financing_asked="afgewezen"))
+    assert "de bank of Qredits wilde u geen lening geven" in refused.reasons
+
+
+def test_schuldhulp_says_which_debt_answers_matter():
+    found = fires("schuldhulp", profile(total_debt=25000, fixed_costs_paid="nee"))
+    assert found.reasons == ["u heeft veel schuld en kunt de vaste lasten vaak niet betalen"]
+    assert fires("schuldhulp", ACUTE).reasons[0] == "er speelt iets dringends, zoals beslag of een deurwaarder"
 
 
 # --- boundaries --------------------------------------------------------------------

@@ -1,17 +1,25 @@
 """What the entrepreneur sees after the scan, and the action that sets the outcome slots."""
 import re
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.gemeente import gemeente
+from actions.address import to_je
+from actions.catalogue import catalogue
+from actions.gemeente import Period, gemeente
+from actions.outcome.indications import RULES
 from actions.outcome.referrals import situations
 from actions.outcome.result import build_outcome
+from actions.outcome.scoring import weights
+from actions.outcome.staff_summary import ticket_payload
 from actions.outcome.wording import (
-    DECIDES, INDICATION_TEXT, JARGON, LEVEL_LINE, all_indication_texts, explain_jargon_in, result_messages,
+    DECIDES, INDICATION_TEXT, LEVEL_LINE, WHY_IT_FITS, all_indication_texts, explain_jargon_in, jargon,
+    result_messages,
 )
 from actions.outcome_action import ActionScanOutcome
+from actions.parsing import UNKNOWN
 from tests.helpers import make_tracker, slot_events
 from tests.profiles import ACUTE, BV_GROWTH, HEALTHY, STARTER_FROM_BIJSTAND, STOPPING_AT_58, profile
 
@@ -39,14 +47,49 @@ def test_outcome_texts_are_short_and_explain_their_jargon(name):
     for message in messages:
         for sentence in sentences(message):
             assert len(sentence.split()) <= MAX_WORDS, sentence
-        assert explain_jargon_in(message) == [], message
+        assert explain_jargon_in(message, CONFIG, ON) == [], message
+
+
+PROMISE = re.compile(r"\bu krijgt\b|\bkrijgt u\b|\bu kunt dan\b|\bkunt u dan\b|\bgegarandeerd\b|\bzeker\b", re.I)
 
 
 def test_every_indication_text_is_an_indication_not_a_promise():
     for text in all_indication_texts():
         assert "mogelijk" in text
-        assert explain_jargon_in(text) == []
-        assert not re.search(r"\bu krijgt\b.*\bzeker\b|\bgegarandeerd\b", text, re.I)
+        assert explain_jargon_in(text, CONFIG, ON) == []
+        assert not PROMISE.search(text), text
+
+
+def user_facing_texts():
+    """Every fixed text the entrepreneur can read in the result."""
+    found = list(LEVEL_LINE.values()) + list(all_indication_texts()) + [q.topic for q in catalogue().questions]
+    found += [w.reason for w in weights().values()]  # the driver lines
+    for rule in RULES:
+        found += [c.says for c in rule.conditions if isinstance(c.says, str)]
+    return found
+
+
+def test_no_unexplained_jargon_in_any_result_text():
+    for text in user_facing_texts():
+        assert explain_jargon_in(text, CONFIG, ON) == [], text
+
+
+def test_the_jargon_check_knows_bijstandsniveau():
+    # "bijstandsniveau" stood unexplained in a driver line and an indication text
+    assert explain_jargon_in("Uw inkomen ligt onder het bijstandsniveau.", CONFIG, ON) == ["bijstandsniveau"]
+
+
+def test_result_texts_can_be_said_informally():
+    u_left = re.compile(r"\b[uU]w?\b(?![.\-]\w)")
+    for text in user_facing_texts() + [r for r in reasons_of_all_rules()]:
+        assert not u_left.search(to_je(text)), to_je(text)
+
+
+def reasons_of_all_rules():
+    from actions.outcome.indications import Facts, _debt_signals
+    answers = profile(acute_measures=True, total_debt=90000, fixed_costs_paid="nee",
+                      tax_arrears="regeling_loopt_niet", payment_arrears=2)
+    return _debt_signals(Facts(answers, CONFIG, ON, build_outcome(answers, CONFIG, ON).score))
 
 
 @pytest.mark.parametrize("name", PROFILES)
@@ -93,9 +136,111 @@ def test_unknowns_are_named_in_the_result():
     assert any("minder zeker" in m and "uw omzet" in m for m in messages)
 
 
+def test_unknown_answers_are_not_stated_as_facts_in_the_drivers():
+    answers = profile(total_debt=UNKNOWN, fixed_costs_paid=UNKNOWN, revenue_trend="gedaald")
+    outcome, messages = messages_for(answers)
+    assert "total_debt" in outcome.score.drivers and "fixed_costs_paid" in outcome.score.drivers
+    drivers = next(m for m in messages if m.startswith("Dit woog het zwaarst"))
+    assert weights()["revenue_trend"].reason in drivers
+    assert weights()["total_debt"].reason not in drivers
+    assert weights()["fixed_costs_paid"].reason not in drivers
+    assert "weet ik niet" not in drivers
+    assert any("U wist niet alles" in m and "uw schulden" in m for m in messages)
+
+
+def test_only_unknown_drivers_give_no_driver_message():
+    _, messages = messages_for(profile(total_debt=UNKNOWN))
+    assert not any(m.startswith("Dit woog het zwaarst") for m in messages)
+
+
+def test_every_question_has_a_readable_topic():
+    for q in catalogue().questions:
+        assert q.topic and "_" not in q.topic and len(q.topic.split()) <= 7, q.id
+
+
+def test_an_unknown_cause_is_named_in_words_not_by_its_id():
+    outcome, messages = messages_for(profile(main_cause=UNKNOWN))
+    assert outcome.score.unknowns == ["main_cause"]
+    joined = "\n".join(messages)
+    assert "de oorzaak van de problemen" in joined and "main_cause" not in joined
+
+
 def test_jargon_glossary_is_itself_plain():
-    for explanation in JARGON.values():
+    for explanation in jargon(CONFIG, ON).values():
         assert len(explanation.split()) <= 12
+
+
+def test_the_urencriterium_is_explained_with_the_configured_hours():
+    assert jargon(CONFIG, ON)["urencriterium"] == "minstens 1.225 uur per jaar in uw bedrijf"
+    other = replace(CONFIG, amounts=dict(CONFIG.amounts, urencriterium=(Period(date(2000, 1, 1), None, "test",
+                                                                              {"value": 1300}),)))
+    assert "minstens 1.300 uur per jaar" in jargon(other, ON)["urencriterium"]
+
+
+# ---- why an indication fits, without promises -------------------------------------
+
+LOW_INCOME = profile(household="alleenstaand", household_other_income=None, monthly_income=1000, outlook="misschien")
+
+
+def indication_message(answers, indication):
+    outcome, messages = messages_for(answers)
+    assert indication in [i.id for i in outcome.indications]
+    return next(m for m in messages if m.startswith(INDICATION_TEXT[indication]))
+
+
+def test_an_indication_says_which_answers_made_it_fit():
+    text = indication_message(LOW_INCOME, "bbz_gevestigd_inkomen")
+    assert WHY_IT_FITS in text
+    assert "- u bent minstens 1,5 jaar ondernemer" in text
+    assert "- het inkomen van uw huishouden is niet genoeg om van te leven" in text
+    assert text.endswith(DECIDES)
+    starter = indication_message(STARTER_FROM_BIJSTAND, "bbz_starter")
+    assert "- u bent korter dan 1,5 jaar ondernemer" in starter and "- u heeft een WW- of bijstandsuitkering" in starter
+    debts = indication_message(ACUTE, "schuldhulp")
+    assert "- de betalingsregeling met de Belastingdienst lukt niet meer" in debts
+
+
+def test_bedrijfskapitaal_names_the_refused_loan_only_when_the_user_said_so():
+    refused = indication_message(profile(financing_asked="afgewezen"), "bbz_gevestigd_kapitaal")
+    assert "- de bank of Qredits wilde u geen lening geven" in refused
+    unknown = indication_message(profile(financing_asked=UNKNOWN), "bbz_gevestigd_kapitaal")
+    assert not re.search(r"nee zei|geweigerd|afgewezen|wilde u geen lening", unknown), unknown
+    assert "nog nader bekijken" in unknown
+
+
+# ---- the ticket for the accountmanager --------------------------------------------
+
+def ticket(answers, special_consent):
+    outcome = build_outcome(answers, CONFIG, ON)
+    transcript = [{"who": "user", "text": "mijn partner is ziek"}]
+    return ticket_payload("ZS-TEST01", "conv", "rest", answers, outcome, {"name": "Jan"}, special_consent, transcript)
+
+
+def test_without_separate_consent_no_trace_of_a_health_or_family_cause_reaches_the_ticket():
+    answers = profile(main_cause=["klant_weg", "ziekte"])
+    assert build_outcome(answers, CONFIG, ON).score.drivers == ["main_cause"]
+    t = ticket(answers, special_consent=False)
+    assert weights()["main_cause"].reason not in t["summary"]
+    assert not re.search(r"ziek|scheiding|zorg voor een naaste|mantelzorg", t["summary"], re.I), t["summary"]
+    assert "main_cause" not in t["risk_drivers"]
+    assert t["answers"]["main_cause"] == ["klant_weg"]
+    assert not any("ziek" in row["answer"].lower() for row in t["answers_readable"])
+    assert t["transcript"] is None
+    assert t["risk_level"] == "laag"  # the contract slots stay as they are
+
+
+def test_with_separate_consent_the_cause_is_shared():
+    t = ticket(profile(main_cause=["klant_weg", "ziekte"]), special_consent=True)
+    assert weights()["main_cause"].reason in t["summary"]
+    assert t["risk_drivers"] == ["main_cause"]
+    assert t["answers"]["main_cause"] == ["klant_weg", "ziekte"]
+    assert t["transcript"] == [{"who": "user", "text": "mijn partner is ziek"}]
+
+
+def test_staff_see_an_unknown_answer_as_unknown_not_as_a_fact():
+    summary = ticket(profile(total_debt=UNKNOWN), special_consent=False)["summary"]
+    assert "- Weet ik niet: Hoeveel schuld heeft u ongeveer in totaal? (3 punten" in summary
+    assert weights()["total_debt"].reason not in summary
 
 
 @pytest.mark.asyncio
@@ -110,3 +255,9 @@ async def test_outcome_action_sets_the_contract_slots_and_answers():
     texts = [m["text"] for m in dispatcher.messages]
     assert texts[0].startswith("Uw uitkomst: rood")
     assert any("113" in t for t in texts)
+
+
+def test_the_staff_summary_names_unknown_answers_by_topic():
+    t = ticket(profile(total_debt=UNKNOWN, buffer_months=UNKNOWN), special_consent=True)
+    line = next(x for x in t["summary"].splitlines() if x.startswith("Onbekend gebleven:"))
+    assert line == "Onbekend gebleven: schulden, spaargeld." or line == "Onbekend gebleven: spaargeld, schulden."

@@ -6,7 +6,8 @@ from hypothesis import given, settings, strategies as st
 
 from actions.catalogue import catalogue
 from actions.gemeente import gemeente
-from actions.outcome.scoring import score_answers, weights
+from actions.outcome import scoring
+from actions.outcome.scoring import max_score, score_answers, weights
 from actions.parsing import UNKNOWN
 from tests.profiles import ACUTE, BV_GROWTH, HEALTHY, STARTER_FROM_BIJSTAND, profile
 
@@ -22,7 +23,7 @@ def score(answers, distress=False):
 
 def test_weights_cover_scored_questions_and_reach_exactly_100():
     assert set(weights()) <= set(catalogue().ids())
-    assert sum(w.maximum for w in weights().values()) == 100
+    assert sum(w.maximum for w in weights().values()) == 100 == max_score()
     for w in weights().values():
         assert w.reason and w.source
 
@@ -63,6 +64,16 @@ def test_unknown_answers_are_counted_deliberately_and_named():
     assert score(HEALTHY).confidence == "hoog"
 
 
+def test_confidence_is_the_unknown_share_of_the_possible_points(monkeypatch):
+    # with only these two questions, 10 of the 16 possible points are unknown: low confidence
+    subset = {qid: weights()[qid] for qid in ("revenue_trend", "total_debt")}
+    monkeypatch.setattr(scoring, "weights", lambda: subset)
+    assert max_score() == 16
+    assert score(profile(revenue_trend=UNKNOWN)).confidence == "laag"
+    assert score(profile(total_debt=UNKNOWN)).confidence == "laag"  # 6 of 16
+    assert score(profile()).confidence == "hoog"
+
+
 def test_unknown_special_category_answer_adds_nothing():
     assert score(profile(main_cause=UNKNOWN)).contributions["main_cause"] == 0
 
@@ -101,8 +112,9 @@ answers_strategy = st.fixed_dictionaries(
 def test_score_is_within_bounds_and_drivers_explain_it(answers, distress):
     result = score(answers, distress)
     assert 0 <= result.score <= 100
-    assert sum(points for _, points in result.driver_points()) == result.score
-    points = [p for _, p in result.driver_points()]
+    points = [result.contributions[d] for d in result.drivers]
+    assert sum(points) == result.score
+    assert all(p > 0 for p in points)
     assert points == sorted(points, reverse=True)
     assert result.level in ("laag", "verhoogd", "hoog")
 

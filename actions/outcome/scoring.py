@@ -46,6 +46,11 @@ def weights() -> Dict[str, Weight]:
     return {qid: Weight(qid, w["reason"], w["source"], w) for qid, w in data["weights"].items()}
 
 
+def max_score() -> int:
+    """The highest possible score: the sum of the questions' maxima (100 by design)."""
+    return sum(w.maximum for w in weights().values())
+
+
 def household_norm(answers: Mapping[str, Any], config: GemeenteConfig, on: date) -> float:
     """The bijstandsnorm for this household (couple norm unless known to live alone)."""
     aow = config.amount("aow_age", on)
@@ -105,9 +110,6 @@ class Score:
     unknowns: List[str]  # unknown answers that matter, heaviest first
     confidence: str  # hoog / midden / laag
 
-    def driver_points(self) -> List[Tuple[str, int]]:
-        return [(d, self.contributions[d]) for d in self.drivers]
-
 
 def score_answers(
     answers: Mapping[str, Any], config: GemeenteConfig, on: date, distress: bool = False
@@ -136,7 +138,7 @@ def score_answers(
         level = "laag"
     order = list(weights())
     drivers = sorted((q for q, p in contributions.items() if p > 0), key=lambda q: (-contributions[q], order.index(q)))
-    share = unknown_weight / 100
+    share = unknown_weight / max_score()  # the share of the possible points that is unknown
     confidence = "hoog" if share < 0.1 else "midden" if share < 0.25 else "laag"
     return Score(
         score=total,

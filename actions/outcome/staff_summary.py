@@ -1,14 +1,17 @@
 """The Dutch summary for the accountmanager and the ticket payload (pure functions)."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from dataclasses import dataclass
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
 
 from actions.catalogue import catalogue, describe_value
-from actions.outcome.scoring import weights
+from actions.outcome.scoring import Score, max_score, weights
 from actions.outcome.wording import Outcome
+from actions.parsing import UNKNOWN
 
 
 SENSITIVE_CAUSES = ("ziekte", "scheiding", "mantelzorg")
+CAUSE = "main_cause"  # the one question whose answer can hold a health or family cause
 LEVEL_WORDS = {"laag": "laag risico", "verhoogd": "verhoogd risico", "hoog": "hoog risico"}
 FIRST_STEPS = {
     "acute_measures": "Bel vandaag: vraag naar beslag, deurwaarder of afsluiting en wat er nu nodig is.",
@@ -23,21 +26,36 @@ FIRST_STEPS = {
 
 
 def has_sensitive_cause(answers: Mapping[str, Any]) -> bool:
-    cause = answers.get("main_cause")
+    cause = answers.get(CAUSE)
     return isinstance(cause, list) and any(c in SENSITIVE_CAUSES for c in cause)
 
 
-def shareable_answers(answers: Mapping[str, Any], special_consent: bool) -> Dict[str, Any]:
-    """Answers for the ticket. Without separate consent, health and family causes are left out."""
+@dataclass(frozen=True)
+class Shared:
+    """What the ticket may hold, decided once for answers, drivers, summary and transcript.
+    Without separate consent for a health or family cause, the cause is left out of the
+    answers, its question (in ``hidden``) is left out of the drivers and so of the
+    summary, and there is no transcript, because the user may have typed about it."""
+
+    answers: Dict[str, Any]
+    hidden: FrozenSet[str]  # answer ids whose sensitive part is withheld
+    drivers: List[str]  # the score's drivers without the hidden ones
+
+    @property
+    def transcript_allowed(self) -> bool:
+        return not self.hidden
+
+
+def shared_view(answers: Mapping[str, Any], score: Score, special_consent: bool) -> Shared:
+    hidden = frozenset({CAUSE}) if has_sensitive_cause(answers) and not special_consent else frozenset()
     shared = {k: v for k, v in answers.items() if v is not None}
-    cause = shared.get("main_cause")
-    if isinstance(cause, list) and not special_consent:
-        kept = [c for c in cause if c not in SENSITIVE_CAUSES]
+    if CAUSE in hidden:
+        kept = [c for c in shared[CAUSE] if c not in SENSITIVE_CAUSES]
         if kept:
-            shared["main_cause"] = kept
+            shared[CAUSE] = kept
         else:
-            shared.pop("main_cause")
-    return shared
+            shared.pop(CAUSE)
+    return Shared(shared, hidden, [d for d in score.drivers if d not in hidden])
 
 
 def readable_answers(answers: Mapping[str, Any]) -> List[Dict[str, str]]:
@@ -48,9 +66,10 @@ def readable_answers(answers: Mapping[str, Any]) -> List[Dict[str, str]]:
     return rows
 
 
-def staff_summary(answers: Mapping[str, Any], outcome: Outcome, contact: Optional[Mapping[str, str]]) -> str:
-    """Situation in three lines, drivers, indications with missing facts, first steps, contact."""
-    a = answers
+def staff_summary(shared: Shared, outcome: Outcome, contact: Optional[Mapping[str, str]]) -> str:
+    """Situation in three lines, drivers, indications with missing facts, first steps, contact.
+    Only what ``shared`` allows: its answers and its drivers."""
+    a = shared.answers
     form = describe_value(catalogue()["business_form"], a["business_form"]) if a.get("business_form") else "onbekende rechtsvorm"
     years = a.get("years_in_business")
     years_text = "nog niet gestart" if years == 0 else f"{describe_value(catalogue()['years_in_business'], years)} ondernemer" \
@@ -60,19 +79,16 @@ def staff_summary(answers: Mapping[str, Any], outcome: Outcome, contact: Optiona
     lines = [
         f"Situatie: {form}, {years_text}; woont {household}"
         + (f", {a['age']} jaar" if isinstance(a.get("age"), int) else "") + ".",
-        f"Uitkomst: {LEVEL_WORDS[score.level]} ({score.score} van 100, zekerheid {score.confidence})"
+        f"Uitkomst: {LEVEL_WORDS[score.level]} ({score.score} van {max_score()}, zekerheid {score.confidence})"
         + ("; URGENT: binnen een werkdag contact" if score.urgent else "") + ".",
         "Hulpvraag: " + (describe_value(catalogue()["help_wanted"], a["help_wanted"])
                          if isinstance(a.get("help_wanted"), list) else "niet opgegeven") + ".",
         "",
         "Zwaarst wegende antwoorden:",
     ]
-    for qid in score.drivers[:5]:
-        if qid not in answers:
-            continue
-        lines.append(f"- {weights()[qid].reason} ({describe_value(catalogue()[qid], a[qid])}; {score.contributions[qid]} punten)")
+    lines += [_driver_line(qid, a[qid], score.contributions[qid]) for qid in shared.drivers[:5] if qid in a]
     if score.unknowns:
-        lines.append("Onbekend gebleven: " + ", ".join(score.unknowns) + ".")
+        lines.append("Onbekend gebleven: " + ", ".join(catalogue()[qid].topic.removeprefix("uw ") for qid in score.unknowns) + ".")
     lines += ["", "Indicaties (geen besluit):"]
     for ind in outcome.indications:
         missing = f" Nog na te gaan: {', '.join(ind.missing)}." if ind.missing else ""
@@ -80,12 +96,22 @@ def staff_summary(answers: Mapping[str, Any], outcome: Outcome, contact: Optiona
     if not outcome.indications:
         lines.append("- geen")
     lines += ["", "Voorgestelde eerste stappen:"]
-    steps = [FIRST_STEPS[d] for d in score.drivers if d in FIRST_STEPS][:3] or ["Kennismakingsgesprek; situatie verder uitvragen."]
+    steps = [FIRST_STEPS[d] for d in shared.drivers if d in FIRST_STEPS][:3] \
+        or ["Kennismakingsgesprek; situatie verder uitvragen."]
     lines += [f"- {s}" for s in steps]
     if outcome.partners:
         lines.append("Doorverwezen naar: " + ", ".join(p.name for p in outcome.partners) + ".")
     lines += ["", "Contact: " + _contact_line(contact)]
     return "\n".join(lines)
+
+
+def _driver_line(qid: str, value: Any, points: int) -> str:
+    """The reason with the answer; for "weet ik niet" the question instead of the reason,
+    which would state a fact the user did not give."""
+    if value == UNKNOWN:
+        question = catalogue()[qid].text().split("?")[0] + "?"
+        return f"- Weet ik niet: {question} ({points} punten voor het onbekende antwoord)"
+    return f"- {weights()[qid].reason} ({describe_value(catalogue()[qid], value)}; {points} punten)"
 
 
 def _contact_line(contact: Optional[Mapping[str, str]]) -> str:
@@ -100,27 +126,23 @@ def ticket_payload(
     reference: str, conversation_id: str, channel: str, answers: Mapping[str, Any], outcome: Outcome,
     contact: Mapping[str, str], special_consent: bool, transcript: Sequence[Mapping[str, str]],
 ) -> Dict[str, Any]:
-    shared = shareable_answers(answers, special_consent)
-    sensitive_hidden = has_sensitive_cause(answers) and not special_consent
-    slots = outcome.slots()
-    drivers = [d for d in slots["risk_drivers"] if not (d == "main_cause" and sensitive_hidden)]
+    shared = shared_view(answers, outcome.score, special_consent)
     return {
         "id": reference,
         "conversation_id": conversation_id,
         "channel": channel,
-        **slots,
-        "risk_drivers": drivers,
+        **outcome.slots(),
+        "risk_drivers": shared.drivers,
         "indication_details": [
             {"id": i.id, "rule": i.rule, "met": i.met, "missing": i.missing, "missing_facts": i.missing_facts}
             for i in outcome.indications
         ],
-        "answers": shared,
-        "answers_readable": readable_answers(shared),
+        "answers": shared.answers,
+        "answers_readable": readable_answers(shared.answers),
         "summary": staff_summary(shared, outcome, contact),
         "contact": dict(contact),
         "special_category_consent": special_consent,
-        # the transcript can hold what the user typed about a health or family cause
-        "transcript": list(transcript) if (special_consent or not has_sensitive_cause(answers)) else None,
+        "transcript": list(transcript) if shared.transcript_allowed else None,
     }
 
 

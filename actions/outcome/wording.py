@@ -3,21 +3,32 @@ word explained in the same message. Pure functions from the outcome to messages.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Dict, List, Mapping, Sequence
 
 from actions.catalogue import catalogue, describe_value
-from actions.gemeente import GemeenteConfig, Partner
-from actions.outcome.indications import Indication
+from actions.gemeente import GemeenteConfig, Partner, dutch_number
+from actions.outcome.indications import (
+    BBZ_PREPARATION_MONTHS, BBZ_STOP_WITHIN_MONTHS, OUDERE_BORN_BEFORE, Indication,
+)
 from actions.outcome.scoring import Score, weights
+from actions.parsing import UNKNOWN
 
-# Jargon word -> the plain explanation that must stand in the same message.
-JARGON: Dict[str, str] = {
-    "Bbz": "hulp van de gemeente voor ondernemers",
-    "IOAZ": "uitkering voor oudere ondernemers die stoppen",
-    "schuldhulpverlening": "hulp bij het regelen van schulden",
-    "bijstandsnorm": "het bedrag dat iemand minimaal nodig heeft om van te leven",
-    "urencriterium": "minstens 1.225 uur per jaar in uw bedrijf",
-}
+MINIMUM_TO_LIVE = "het bedrag dat iemand minimaal nodig heeft om van te leven"
+
+
+def jargon(config: GemeenteConfig, on: date) -> Dict[str, str]:
+    """Jargon word -> the plain explanation that must stand in the same message."""
+    hours = dutch_number(config.amount("urencriterium", on))
+    return {
+        "Bbz": "hulp van de gemeente voor ondernemers",
+        "IOAZ": "uitkering voor oudere ondernemers die stoppen",
+        "schuldhulpverlening": "hulp bij het regelen van schulden",
+        "bijstandsnorm": MINIMUM_TO_LIVE,
+        "bijstandsniveau": MINIMUM_TO_LIVE,
+        "urencriterium": f"minstens {hours} uur per jaar in uw bedrijf",
+    }
+
 
 LEVEL_LINE = {
     "laag": "Uw uitkomst: groen, een laag risico. Uw bedrijf en uw geldzaken lijken er nu redelijk voor te staan.",
@@ -25,20 +36,21 @@ LEVEL_LINE = {
     "hoog": "Uw uitkomst: rood, een hoog risico. Er zijn duidelijke signalen van geldproblemen.",
 }
 
+_BBZ = "U komt mogelijk in aanmerking voor de Bbz, hulp van de gemeente voor ondernemers."
+# What the help can be, never what the entrepreneur will get: the gemeente decides (DECIDES).
 INDICATION_TEXT = {
-    "bbz_aspirant": "U komt mogelijk in aanmerking voor de Bbz, hulp van de gemeente voor ondernemers. "
-                    "Met bijstand kunt u dan tot 12 maanden een bedrijf voorbereiden.",
-    "bbz_starter": "U komt mogelijk in aanmerking voor de Bbz, hulp van de gemeente voor ondernemers. "
-                   "Als starter kunt u geld krijgen om van te leven, of een lening voor uw bedrijf.",
-    "bbz_gevestigd_inkomen": "U komt mogelijk in aanmerking voor de Bbz, hulp van de gemeente voor ondernemers. "
-                             "U krijgt dan tijdelijk geld om van te leven, aangevuld tot het bijstandsniveau.",
-    "bbz_gevestigd_kapitaal": "U komt mogelijk in aanmerking voor de Bbz, hulp van de gemeente voor ondernemers. "
-                              "U kunt dan een lening krijgen voor uw bedrijf, omdat de bank nee zei.",
-    "bbz_beeindiger": "U komt mogelijk in aanmerking voor de Bbz, hulp van de gemeente voor ondernemers. "
-                      "U krijgt dan geld om van te leven terwijl u binnen 12 maanden stopt. "
+    "bbz_aspirant": f"{_BBZ} Met de Bbz kan de gemeente uw bijstand tot {BBZ_PREPARATION_MONTHS} maanden laten "
+                    "doorlopen. U bereidt in die tijd uw bedrijf voor.",
+    "bbz_starter": f"{_BBZ} Voor starters kan de gemeente geld geven om van te leven, of een lening voor het bedrijf.",
+    "bbz_gevestigd_inkomen": f"{_BBZ} Met de Bbz kan de gemeente uw inkomen een tijd aanvullen "
+                             "tot wat u minimaal nodig hebt om van te leven.",
+    "bbz_gevestigd_kapitaal": f"{_BBZ} Met de Bbz kan de gemeente een lening geven voor uw bedrijf. "
+                              "Dat kan als de bank of Qredits u geen lening geeft.",
+    "bbz_beeindiger": f"{_BBZ} Met de Bbz kan de gemeente u geld geven om van te leven terwijl u stopt. "
+                      f"U moet dan binnen {BBZ_STOP_WITHIN_MONTHS} maanden stoppen. "
                       "Vraag dit aan voordat u stopt.",
-    "bbz_oudere_zelfstandige": "U komt mogelijk in aanmerking voor de Bbz, hulp van de gemeente voor ondernemers. "
-                               "Er is een regeling voor ondernemers die voor 1960 zijn geboren.",
+    "bbz_oudere_zelfstandige": f"{_BBZ} Er is een regeling voor ondernemers die voor {OUDERE_BORN_BEFORE} "
+                               "zijn geboren.",
     "ioaz": "U komt mogelijk in aanmerking voor de IOAZ, een uitkering voor oudere ondernemers die stoppen. "
             "Vraag dit aan voordat u stopt met uw bedrijf.",
     "schuldhulp": "U komt mogelijk in aanmerking voor schuldhulpverlening, hulp bij het regelen van schulden. "
@@ -46,6 +58,8 @@ INDICATION_TEXT = {
 }
 DECIDES = "De gemeente beslist pas na een aanvraag."
 TO_CHECK = "Dit moet de gemeente nog nader bekijken."
+WHY_IT_FITS = "Dit past bij uw antwoorden:"
+MAX_REASONS = 4
 URGENT = "Er speelt iets dringends. Neem daarom vandaag nog contact op."
 def distress_reminder(config: GemeenteConfig) -> str:
     return f"U zei dat het u zwaar valt. Praat erover: bel {config.crisis_name}, {config.crisis_hours}, op {config.crisis_phone}."
@@ -72,13 +86,23 @@ class Outcome:
 
 
 def driver_lines(answers: Mapping[str, Any], score: Score, limit: int = 3) -> List[str]:
-    """'U zei: ...' lines for the answers that weighed most."""
-    lines = []
-    for qid in score.drivers[:limit]:
-        q = catalogue()[qid]
-        given = describe_value(q, answers[qid])
-        lines.append(f"- {weights()[qid].reason} (Uw antwoord: {given}.)")
-    return lines
+    """Lines for the given answers that weighed most. "Weet ik niet" answers are left out:
+    their reason would state a fact the entrepreneur did not give, and the result names
+    them separately ("U wist niet alles")."""
+    given = [qid for qid in score.drivers if answers[qid] != UNKNOWN]
+    return [
+        f"- {weights()[qid].reason} (Uw antwoord: {describe_value(catalogue()[qid], answers[qid])}.)"
+        for qid in given[:limit]
+    ]
+
+
+def indication_message(ind: Indication) -> str:
+    """The indication, why it fits (the answers that met its conditions), and who decides."""
+    lines = [INDICATION_TEXT[ind.id]]
+    if ind.reasons:
+        lines += [WHY_IT_FITS] + [f"- {reason}" for reason in ind.reasons[:MAX_REASONS]]
+    lines.append((TO_CHECK + " " if ind.missing else "") + DECIDES)
+    return "\n".join(lines)
 
 
 def contact_line(p: Partner) -> str:
@@ -95,7 +119,7 @@ def result_messages(answers: Mapping[str, Any], outcome: Outcome, config: Gemeen
     """The result in a few short chat messages."""
     score = outcome.score
     messages = [LEVEL_LINE[score.level]]
-    if score.urgent and answers.get("acute_measures") is True:
+    if answers.get("acute_measures") is True:
         messages[0] += " " + URGENT
     drivers = driver_lines(answers, score)
     if drivers:
@@ -105,11 +129,7 @@ def result_messages(answers: Mapping[str, Any], outcome: Outcome, config: Gemeen
         messages.append(
             f"U wist niet alles. Het ging om: {names}. Daardoor is deze uitkomst minder zeker."
         )
-    for ind in outcome.indications:
-        text = INDICATION_TEXT[ind.id]
-        if ind.missing:
-            text += " " + TO_CHECK
-        messages.append(text + " " + DECIDES)
+    messages += [indication_message(ind) for ind in outcome.indications]
     if not outcome.indications:
         messages.append(NOT_HERE if answers.get("lives_in_municipality") is False else NO_INDICATION)
     if outcome.partners:
@@ -121,19 +141,12 @@ def result_messages(answers: Mapping[str, Any], outcome: Outcome, config: Gemeen
 
 
 def _short_topic(qid: str) -> str:
-    topics = {
-        "total_debt": "uw schulden", "monthly_income": "uw inkomen", "revenue_trend": "uw omzet",
-        "fixed_costs_paid": "uw vaste lasten", "tax_arrears": "de Belastingdienst", "acute_measures": "dringende zaken",
-        "payment_arrears": "betalingsachterstanden", "buffer_months": "uw buffer", "administration": "uw boekhouding",
-        "opens_mail": "uw post", "outlook": "de toekomst van uw bedrijf", "late_returns": "uw aangiftes",
-        "employees": "uw personeel",
-    }
-    return topics.get(qid, qid)
+    return catalogue()[qid].topic
 
 
-def explain_jargon_in(text: str) -> List[str]:
+def explain_jargon_in(text: str, config: GemeenteConfig, on: date) -> List[str]:
     """Jargon words in ``text`` whose explanation is missing (used by the tests)."""
-    return [word for word, explanation in JARGON.items() if word in text and explanation not in text]
+    return [word for word, explanation in jargon(config, on).items() if word in text and explanation not in text]
 
 
 def all_indication_texts() -> Sequence[str]:
