@@ -117,7 +117,8 @@ def test_contrasting_entrepreneurs_get_different_outcomes():
     assert "bbz_starter" in slots["starter"]["indications"]
     assert slots["stopping_58"]["indications"][0] == "ioaz"
     assert "schuldhulp" not in slots["bv_growth"]["indications"]
-    assert "kvk" in slots["bv_growth"]["referrals"] or "gemeente_ondernemersloket" in slots["bv_growth"]["referrals"]
+    assert "gemeente_ondernemersloket" in slots["bv_growth"]["referrals"]
+    assert "schuldhulpverlening" not in slots["bv_growth"]["referrals"]
 
 
 def test_crisis_line_comes_first_after_distress():

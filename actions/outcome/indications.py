@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from string import Formatter
 from typing import Any, Callable, List, Mapping, Optional, Tuple, Union
 
 from actions.gemeente import GemeenteConfig, dutch_number
@@ -263,10 +262,7 @@ RULES: Tuple[Rule, ...] = (
 
 def fill_amounts(text: str, facts: Facts) -> str:
     """``text`` with each ``{amount_name}`` replaced by that configured amount on the scan date."""
-    names = [name for _, name, _, _ in Formatter().parse(text) if name]
-    if not names:
-        return text
-    return text.format(**{name: dutch_number(facts.config.amount(name, facts.on)) for name in names})
+    return facts.config.with_amounts(text, facts.on)
 
 
 def evaluate(rule: Rule, facts: Facts) -> Optional[Indication]:
