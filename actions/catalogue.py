@@ -26,6 +26,7 @@ class Choice:
     value: str
     label: str
     synonyms: Tuple[str, ...]
+    sensitive: bool = False  # special-category data (AVG art. 9): shared only with separate consent
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,6 @@ class Question:
     percent_bands: Tuple[Mapping[str, Any], ...] = ()
     applies_when: Tuple[Mapping[str, Any], ...] = ()
     topic_words: Tuple[str, ...] = ()
-    optional: bool = False
 
     def text(self, gemeente_name: str = "") -> str:
         return self.question.replace("{gemeente}", gemeente_name).strip()
@@ -102,7 +102,8 @@ class Catalogue:
 
 def _question_from_dict(raw: Mapping[str, Any]) -> Question:
     choices = tuple(
-        Choice(value=c["value"], label=c["label"], synonyms=tuple(c.get("synonyms", ())) + (c["label"],))
+        Choice(value=c["value"], label=c["label"], synonyms=tuple(c.get("synonyms", ())) + (c["label"],),
+               sensitive=bool(c.get("sensitive", False)))
         for c in raw.get("choices", ())
     )
     return Question(
@@ -123,7 +124,6 @@ def _question_from_dict(raw: Mapping[str, Any]) -> Question:
         percent_bands=tuple(raw.get("percent_bands", ())),
         applies_when=tuple(raw.get("applies_when", ())),
         topic_words=tuple(raw.get("topic_words", ())),
-        optional=bool(raw.get("optional", False)),
     )
 
 

@@ -72,7 +72,7 @@ class ActionOfferHuman(Action):
         if tracker.active_loop.get("name") == FORM_NAME:
             dispatcher.utter_message(text=texts.HUMAN_CONTINUE_SCAN)
         else:
-            dispatcher.utter_message(text=texts.offer_contact(), buttons=YES_NO)
+            dispatcher.utter_message(text=texts.OFFER_CONTACT, buttons=YES_NO)
         return []
 
 

@@ -28,5 +28,5 @@ class ActionScanOutcome(Action):
         outcome = build_outcome(answers, config, date.today(), distress=bool(tracker.get_slot(DISTRESS_SLOT)))
         for message in result_messages(answers, outcome, config):
             dispatcher.utter_message(text=message)
-        dispatcher.utter_message(text=texts.offer_contact(), buttons=YES_NO)
+        dispatcher.utter_message(text=texts.OFFER_CONTACT, buttons=YES_NO)
         return [SlotSet(name, value) for name, value in outcome.slots().items()]

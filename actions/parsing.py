@@ -305,9 +305,7 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
         return 1.0
     if re.search(r"paar jaar|enkele jaren|aantal jaren", norm):
         return 3.0
-    if re.search(r"heel lang|jaren en jaren|altijd al|mijn hele leven|tientallen jaren", norm):
-        return None
-    return None
+    return None  # "heel lang", "altijd al": no figure to go on, so the question is asked again
 
 
 # -------------------------------------------------------------------------- hours

@@ -99,13 +99,11 @@ def _button(title: str, value: str) -> Dict[str, str]:
 
 
 class ValidateScanForm(FormValidationAction):
+    """Reads each message as an answer to the requested question. ``run`` is overridden:
+    the catalogue, not the domain's slot list, decides the next question."""
+
     def name(self) -> Text:
         return f"validate_{FORM_NAME}"
-
-    async def required_slots(
-        self, domain_slots: List[Text], dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Text]:
-        return catalogue().applicable_ids(scan_answers(tracker))
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot("requested_slot")
@@ -117,11 +115,11 @@ class ValidateScanForm(FormValidationAction):
             events = read
         tracker.add_slots(events)
         next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
-        return events + ([next_slot] if next_slot else [])
+        return events + [next_slot]
 
     async def next_requested_slot(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> Optional[EventType]:
+    ) -> EventType:
         nxt = catalogue().next_question(scan_answers(tracker))
         return SlotSet("requested_slot", nxt.id if nxt else None)
 
@@ -161,7 +159,7 @@ class ValidateScanForm(FormValidationAction):
             return correction
 
         result = interpret(question, text, _today())
-        if not result.ok and intent in SOFT_INTERRUPT_INTENTS | QUESTION_INTENTS and looks_like_question(text):
+        if not result.ok and intent in SOFT_INTERRUPT_INTENTS and looks_like_question(text):
             return None
         return self._accept_or_retry(question, result, tracker, dispatcher)
 

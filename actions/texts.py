@@ -80,8 +80,7 @@ CORE_FALLBACK = (
 
 # --- contact with the gemeente (handoff) -------------------------------------------
 
-def offer_contact() -> str:
-    return "Wilt u dat een medewerker van de gemeente contact met u opneemt?"
+OFFER_CONTACT = "Wilt u dat een medewerker van de gemeente contact met u opneemt?"
 
 
 def consent_statement(g: GemeenteConfig) -> str:

@@ -124,3 +124,11 @@ def test_amounts_in_help_texts_come_from_the_gemeente_configuration():
             assert name in config.amounts, f"{q.id}: {name} is not an amount in the gemeente configuration"
     hours = catalogue()["hours_per_week"].help
     assert config.with_amounts(hours, on) == hours.replace("{urencriterium}", "1.225")
+
+
+def test_special_category_choices_are_marked_and_only_where_the_separate_consent_covers_them():
+    from actions.outcome.staff_summary import CAUSE, SENSITIVE_CAUSES
+
+    marked = {(q.id, c.value) for q in catalogue().questions for c in q.choices if c.sensitive}
+    assert {qid for qid, _ in marked} == {CAUSE}
+    assert SENSITIVE_CAUSES == {"ziekte", "scheiding", "mantelzorg"}

@@ -10,8 +10,8 @@ from actions.outcome.wording import Outcome
 from actions.parsing import UNKNOWN
 
 
-SENSITIVE_CAUSES = ("ziekte", "scheiding", "mantelzorg")
 CAUSE = "main_cause"  # the one question whose answer can hold a health or family cause
+SENSITIVE_CAUSES = frozenset(c.value for c in catalogue()[CAUSE].choices if c.sensitive)
 LEVEL_WORDS = {"laag": "laag risico", "verhoogd": "verhoogd risico", "hoog": "hoog risico"}
 FIRST_STEPS = {
     "acute_measures": "Bel vandaag: vraag naar beslag, deurwaarder of afsluiting en wat er nu nodig is.",
