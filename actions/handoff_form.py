@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import re
 from abc import ABC, abstractmethod
-from datetime import date
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -21,10 +20,10 @@ from actions import texts
 from actions.conversation import YES_NO, reset_all_slots
 from actions.gemeente import gemeente
 from actions.handoff_client import Refused, client, new_reference
-from actions.outcome.result import build_outcome
+from actions.outcome_action import outcome_of
 from actions.outcome.staff_summary import has_sensitive_cause, ticket_payload
 from actions.parsing import contains_phrase, is_dont_know, normalize, parse_bool, parse_email, parse_name, parse_phone
-from actions.scan_form import DISTRESS_SLOT, QUESTION_INTENTS, looks_like_question, scan_answers
+from actions.scan_form import QUESTION_INTENTS, looks_like_question, scan_answers
 
 logger = logging.getLogger(__name__)
 
@@ -205,8 +204,7 @@ class ActionCreateTicket(Action):
         config = gemeente()
         if tracker.get_slot("consent_contact") is not True:
             return await ActionNoContact().run(dispatcher, tracker, domain)
-        answers = scan_answers(tracker)
-        outcome = build_outcome(answers, config, date.today(), distress=bool(tracker.get_slot(DISTRESS_SLOT)))
+        answers, outcome = outcome_of(tracker, config)
         reference = tracker.get_slot(REFERENCE_SLOT) or new_reference()
         contact = {
             "name": tracker.get_slot("contact_name"),

@@ -3,7 +3,7 @@ slots and tells the entrepreneur where they stand, why, and what to do next."""
 from __future__ import annotations
 
 from datetime import date
-from typing import List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -12,10 +12,16 @@ from rasa_sdk.types import DomainDict
 
 from actions import texts
 from actions.conversation import YES_NO
-from actions.gemeente import gemeente
+from actions.gemeente import GemeenteConfig, gemeente
 from actions.outcome.result import build_outcome
-from actions.outcome.wording import result_messages
+from actions.outcome.wording import Outcome, result_messages
 from actions.scan_form import DISTRESS_SLOT, scan_answers
+
+
+def outcome_of(tracker: Tracker, config: GemeenteConfig) -> Tuple[Dict[str, Any], Outcome]:
+    """The scan's answers in this conversation and the outcome they give today."""
+    answers = scan_answers(tracker)
+    return answers, build_outcome(answers, config, date.today(), distress=bool(tracker.get_slot(DISTRESS_SLOT)))
 
 
 class ActionScanOutcome(Action):
@@ -23,9 +29,8 @@ class ActionScanOutcome(Action):
         return "action_scan_outcome"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        answers = scan_answers(tracker)
         config = gemeente()
-        outcome = build_outcome(answers, config, date.today(), distress=bool(tracker.get_slot(DISTRESS_SLOT)))
+        answers, outcome = outcome_of(tracker, config)
         for message in result_messages(answers, outcome, config):
             dispatcher.utter_message(text=message)
         dispatcher.utter_message(text=texts.OFFER_CONTACT, buttons=YES_NO)
