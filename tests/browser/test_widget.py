@@ -185,7 +185,7 @@ def test_connection_lost_is_announced(web_stack, page):
 
 
 def test_chat_works_when_storage_is_blocked(web_stack, page):
-    # privacy settings or a full quota: every write to localStorage fails
+    # privacy settings or a full quota: every write to the browser's storage fails
     page.add_init_script("Storage.prototype.setItem = () => { throw new DOMException('blocked', 'SecurityError'); };")
     open_chat(page, web_stack)
     assert page.evaluate("document.activeElement.id") == "zs-input"
@@ -206,3 +206,17 @@ def test_reduced_motion_scrolls_the_log_without_animation_on_any_page(web_stack,
         assert page.evaluate("getComputedStyle(document.querySelector('.zs-log')).scrollBehavior") == "auto"
     finally:
         context.close()
+
+
+def test_a_new_tab_does_not_show_the_earlier_conversation(web_stack, page):
+    # a shared computer: the next person opens the site in a new tab
+    open_chat(page, web_stack)
+    page.get_by_role("button", name="Ja, start de scan").click()
+    wait_for_bot_text(page, "Vraag 1 van")
+    page.reload()
+    wait_for_bot_text(page, "Vraag 1 van")  # a reload keeps it
+    other = page.context.new_page()
+    other.goto(web_stack.handoff.url + "/")
+    other.get_by_role("button", name="Chat: zelfscan geldzorgen").click()
+    wait_for_bot_text(other, "Wilt u de zelfscan doen?")
+    assert "Vraag 1 van" not in other.locator(".zs-log").inner_text()

@@ -7,6 +7,16 @@
 import { io } from "socket.io-client";
 
 const STORAGE_KEY = "zelfscan-chat";
+// sessionStorage: a reload keeps the conversation, closing the tab forgets it, so the next
+// person on a shared computer (a library, the town hall) does not see it
+// (reading window.sessionStorage itself throws where storage is blocked)
+function store() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
 const SCRIPT_SRC = document.currentScript && document.currentScript.src;
 const REST_FALLBACK_AFTER_MS = 8000;
 const TYPING_TIMEOUT_MS = 20000;
@@ -42,7 +52,7 @@ export function renderText(text) {
 
 function load() {
   try {
-    return JSON.parse(localStorage.getItem(STORAGE_KEY)) || null;
+    return JSON.parse(store().getItem(STORAGE_KEY)) || null;
   } catch {
     return null;
   }
@@ -68,7 +78,7 @@ class ZelfscanChat {
   // storage may be blocked or full: the chat then goes on, only a reload loses it
   save() {
     try {
-      localStorage.setItem(STORAGE_KEY, JSON.stringify(this.state));
+      store().setItem(STORAGE_KEY, JSON.stringify(this.state));
     } catch {
       // nothing to do
     }
