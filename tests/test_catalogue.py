@@ -33,6 +33,10 @@ CONTRACT_TYPES = {
     "monthly_income": "amount", "payment_arrears": "count", "total_debt": "amount", "buffer_months": "months",
     "employees": "count",
 }
+# Questions added to the contract's (contract.md: "add to them freely").
+ADDED_CHOICES = {
+    "private_arrears": ["huur", "energie", "water", "zorgverzekering", "geen"],  # vroegsignalering
+}
 CONTRACT_INTENTS = """greet goodbye affirm deny thank start_scan ask_bbz ask_ioaz ask_help_options request_human
 ask_privacy delete_my_data stop_scan dont_know explain_question bot_challenge distress inform out_of_scope""".split()
 CONTRACT_SLOTS = """consent_contact contact_name contact_phone contact_email contact_preference
@@ -40,10 +44,10 @@ risk_score risk_level urgent risk_drivers indications referrals""".split()
 
 
 def test_catalogue_has_exactly_the_contract_questions():
-    assert sorted(catalogue().ids()) == sorted(list(CONTRACT_CHOICES) + list(CONTRACT_TYPES))
+    assert sorted(catalogue().ids()) == sorted(list(CONTRACT_CHOICES) + list(CONTRACT_TYPES) + list(ADDED_CHOICES))
 
 
-@pytest.mark.parametrize("qid, values", CONTRACT_CHOICES.items())
+@pytest.mark.parametrize("qid, values", {**CONTRACT_CHOICES, **ADDED_CHOICES}.items())
 def test_choice_values_are_the_contract_values(qid, values):
     assert catalogue()[qid].choice_values() == values
 
