@@ -6,6 +6,7 @@ returns what the user said and validation decides whether it is plausible.
 """
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from datetime import date
@@ -62,6 +63,10 @@ _TENS = {
     "zeventig": 70, "tachtig": 80, "negentig": 90,
 }
 _MULTIPLIERS = [("miljoen", 1_000_000), ("duizend", 1000), ("honderd", 100)]
+# no numeral a person writes is longer ("zevenhonderdzevenenzeventigduizendzevenhonderdzevenenzeventig"
+# is 59); longer words are not numbers, which keeps the parser linear on long input
+_LONGEST_NUMERAL = 64
+_MAX_NUMERAL_WORDS = 6
 
 
 def _below_hundred(word: str) -> Optional[int]:
@@ -86,7 +91,7 @@ def dutch_number_word(word: str) -> Optional[int]:
     'vijftienhonderd' and 'drieduizendvijfhonderd'.
     """
     word = word.strip().lower().replace("ë", "e").replace("-", "")
-    if not word:
+    if not word or len(word) > _LONGEST_NUMERAL:
         return None
     for mult_word, mult in _MULTIPLIERS:
         if mult_word in word:
@@ -125,6 +130,17 @@ _SCALE_WORDS = {
 _FRACTION_WORDS = {"anderhalf": 1.5, "anderhalve": 1.5, "half": 0.5, "halve": 0.5, "een half": 0.5}
 
 
+_SCALE_AFTER_RE = re.compile(r"\s*(k|duizend|mille|milles|ton|miljoen|mln|m)(?![a-z])")
+
+
+def _digit_before(norm: str, pos: int) -> bool:
+    """Is the last non-space character before ``pos`` a digit ("10 - 20": a range, not -20)?"""
+    pos -= 1
+    while pos >= 0 and norm[pos].isspace():
+        pos -= 1
+    return pos >= 0 and norm[pos].isdigit()
+
+
 def numbers_in_text(text: str) -> List[Tuple[float, int, int]]:
     """All numbers in text with their span, digits and Dutch words, scaled by k/duizend/ton.
 
@@ -134,19 +150,21 @@ def numbers_in_text(text: str) -> List[Tuple[float, int, int]]:
     found: List[Tuple[float, int, int]] = []
     for m in _NUMBER_RE.finditer(norm):
         value = _to_float(m.group("num"))
-        if m.group("sign") and not re.search(r"\d\s*$", norm[: m.start()]):
+        if m.group("sign") and not _digit_before(norm, m.start()):
             value = -value
         end = m.end()
-        rest = norm[end:]
-        scale = re.match(r"\s*(k|duizend|mille|milles|ton|miljoen|mln|m)(?![a-z])", rest)
+        scale = _SCALE_AFTER_RE.match(norm, end)
         if scale:
             value *= _SCALE_WORDS[scale.group(1)]
-            end += scale.end()
+            end = scale.end()
         found.append((value, m.start(), end))
+    # positions already taken by a digit number (spans do not overlap and come in order)
+    taken = [start for _, start, _ in found]
     # Number words, joined across spaces: "twaalf duizend", "anderhalve ton", "2 mille".
     for m in re.finditer(r"[a-z]+(?:\s+[a-z]+)*", norm):
         for value, start, end in _word_numbers(m.group(0), m.start()):
-            if not any(s <= start < e for _, s, e in found):
+            i = bisect.bisect_right(taken, start) - 1
+            if i < 0 or not found[i][1] <= start < found[i][2]:
                 found.append((value, start, end))
     found.sort(key=lambda item: item[1])
     return found
@@ -170,7 +188,7 @@ def _word_numbers(chunk: str, offset: int) -> Iterable[Tuple[float, int, int]]:
             if parsed is not None:
                 value = float(parsed)
                 # join following numeral words: "twaalf duizend", "honderd vijftig"
-                while j + 1 < len(spans):
+                while j + 1 < len(spans) and j + 1 - i < _MAX_NUMERAL_WORDS:
                     combined = dutch_number_word("".join(s[0] for s in spans[i : j + 2]))
                     if combined is None:
                         break
@@ -491,7 +509,7 @@ def parse_percent_change(text: str) -> Optional[float]:
 # ---------------------------------------------------------------------- choices
 
 def _negated_before(norm: str, start: int) -> bool:
-    before = norm[:start].split()[-2:]
+    before = norm[max(0, start - 40):start].split()[-2:]
     return any(w in ("niet", "geen", "nooit") for w in before)
 
 
