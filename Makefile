@@ -10,11 +10,10 @@ MODEL := models/zelfscan.tar.gz
 RASA_PORT ?= 5005
 ACTIONS_PORT ?= 5055
 HANDOFF_PORT ?= 8000
-# Development defaults only; set your own in production.
-RASA_AUTH_TOKEN ?= dev-token-change-me
-HANDOFF_API_TOKEN ?= dev-handoff-token-change-me
-export HANDOFF_API_TOKEN
-export HANDOFF_URL ?= http://localhost:$(HANDOFF_PORT)
+export RASA_PORT ACTIONS_PORT HANDOFF_PORT
+# No secret has a default here: development generates them once under var/secrets/,
+# ZELFSCAN_ENV=production refuses to start without them (README, "Security").
+export HANDOFF_URL ?= http://127.0.0.1:$(HANDOFF_PORT)
 # Addresses the browser uses (demo page widget, links in e-mails): follow the ports.
 export RASA_PUBLIC_URL ?= http://localhost:$(RASA_PORT)
 export HANDOFF_PUBLIC_URL ?= http://localhost:$(HANDOFF_PORT)
@@ -80,18 +79,16 @@ train: $(MODEL)
 # --- run --------------------------------------------------------------------------
 
 run: install $(MODEL)
-	@mkdir -p var
+	@$(PY) -m zelfscan_runtime prepare
 	@echo "Starting services (Ctrl-C stops all of them):"
-	@echo "  Rasa server     http://localhost:$(RASA_PORT)  (REST: /webhooks/rest/webhook, socket.io; API token: RASA_AUTH_TOKEN=$(RASA_AUTH_TOKEN))"
-	@echo "  Action server   http://localhost:$(ACTIONS_PORT)  (health: /health)"
-	@echo "  Handoff service http://localhost:$(HANDOFF_PORT)  (demo page: /, staff inbox: /inbox, API: /api/)"
+	@echo "  Rasa server     http://$${RASA_HOST:-127.0.0.1}:$(RASA_PORT)  (REST: /webhooks/rest/webhook, socket.io; HTTP API: $$( [ -n "$$RASA_ENABLE_API" ] && echo 'on, JWT' || echo off))"
+	@echo "  Action server   http://$${ACTIONS_HOST:-127.0.0.1}:$(ACTIONS_PORT)  (health: /health; only the Rasa server may call it)"
+	@echo "  Handoff service http://$${HANDOFF_HOST:-127.0.0.1}:$(HANDOFF_PORT)  (demo page: /, staff inbox: /inbox, API: /api/)"
 	@if [ -z "$$INBOX_ADMIN_USER" ]; then echo "  No staff account yet? Start with INBOX_ADMIN_USER=... INBOX_ADMIN_PASSWORD=... make run"; fi
-	@$(PY) scripts/channels.py credentials.yml var/credentials.yml
-	@sed 's#localhost:5055/#localhost:$(ACTIONS_PORT)/#' endpoints.yml > var/endpoints.yml
 	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) -m handoff serve --port $(HANDOFF_PORT) & \
-	$(PY) -m rasa_sdk --actions actions --port $(ACTIONS_PORT) & \
-	$(RASA) run --model $(MODEL) --port $(RASA_PORT) --credentials var/credentials.yml --endpoints var/endpoints.yml --enable-api --auth-token "$(RASA_AUTH_TOKEN)" --cors "*" & \
+	$(PY) -m zelfscan_runtime handoff --port $(HANDOFF_PORT) & \
+	$(PY) -m zelfscan_runtime actions --port $(ACTIONS_PORT) & \
+	$(PY) -m zelfscan_runtime rasa --model $(MODEL) --port $(RASA_PORT) & \
 	wait
 
 # --- tests ------------------------------------------------------------------------

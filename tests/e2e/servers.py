@@ -1,6 +1,8 @@
 """Start the real action server and Rasa server for end-to-end tests."""
 import json
 import os
+import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,7 +14,12 @@ from typing import Dict, List, Optional
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "zelfscan.tar.gz"
-TOKEN = "e2e-test-token"
+
+
+def test_secrets() -> Dict[str, str]:
+    """Fresh random secrets for one test run (production mode accepts them)."""
+    return {name: secrets.token_hex(24) for name in
+            ("ACTION_SERVER_TOKEN", "CONVERSATION_ID_SECRET", "RASA_JWT_SECRET", "HANDOFF_API_TOKEN")}
 
 
 def free_port() -> int:
@@ -37,21 +44,33 @@ def wait_for(url: str, seconds: float, proc: subprocess.Popen) -> None:
 class Stack:
     """Action server + Rasa server with a SQLite tracker store in ``workdir``."""
 
-    def __init__(self, workdir: Path, credentials: Optional[Path] = None):
+    def __init__(self, workdir: Path, credentials: Optional[Path] = None, production: bool = True,
+                 extra_env: Optional[Dict[str, str]] = None):
+        """Services started as `make run` starts them (python -m zelfscan_runtime ...), with
+        var/ in ``workdir``, production mode and fresh secrets, the HTTP API on (JWT)."""
         if not MODEL.exists():
             raise FileNotFoundError(f"{MODEL} is missing: run `make train` first")
         self.workdir = workdir
         self.actions_port, self.rasa_port = free_port(), free_port()
-        self.credentials = credentials or self._rest_and_socketio(workdir)
-        self.endpoints = workdir / "endpoints.yml"
-        self.endpoints.write_text(
-            f'action_endpoint:\n  url: "http://127.0.0.1:{self.actions_port}/webhook"\n'
-            f'tracker_store:\n  type: SQL\n  dialect: "sqlite"\n  db: "{workdir / "tracker.db"}"\n'
-        )
-        self.env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore")
+        self.credentials = workdir / "credentials.yml"
+        if credentials is None:
+            self._rest_and_socketio(workdir)
+        elif Path(credentials).resolve() != self.credentials.resolve():
+            shutil.copyfile(credentials, self.credentials)
+        self.secrets = test_secrets()
+        self.env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore",
+                        ZELFSCAN_VAR_DIR=str(workdir), ACTIONS_PORT=str(self.actions_port),
+                        RASA_ENABLE_API="1", HANDOFF_OUTBOX=str(workdir / "outbox.db"), **self.secrets)
+        if production:
+            self.env["ZELFSCAN_ENV"] = "production"
+        self.env.update(extra_env or {})
         self.actions: Optional[subprocess.Popen] = None
         self.handoff = None
         self.rasa: Optional[subprocess.Popen] = None
+
+    def runtime(self, *args: str, log: str) -> subprocess.Popen:
+        return subprocess.Popen([str(BIN / "python"), "-m", "zelfscan_runtime", *args], cwd=ROOT, env=self.env,
+                                stdout=open(self.workdir / log, "ab"), stderr=subprocess.STDOUT)
 
     @staticmethod
     def _rest_and_socketio(workdir: Path) -> Path:
@@ -68,23 +87,29 @@ class Stack:
             "RASA_PUBLIC_URL": f"http://127.0.0.1:{self.rasa_port}",
         })
         self.handoff.start()
-        self.env.update(HANDOFF_URL=self.handoff.url, HANDOFF_API_TOKEN=API_TOKEN,
-                        HANDOFF_OUTBOX=str(self.workdir / "outbox.db"))
+        self.env.update(HANDOFF_URL=self.handoff.url, HANDOFF_API_TOKEN=API_TOKEN)
 
     def start_actions(self) -> None:
-        self.actions = subprocess.Popen(
-            [str(BIN / "python"), "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.actions_port)],
-            cwd=ROOT, env=self.env, stdout=open(self.workdir / "actions.log", "ab"), stderr=subprocess.STDOUT,
-        )
+        self.actions = self.runtime("actions", "--port", str(self.actions_port), log="actions.log")
         wait_for(f"http://127.0.0.1:{self.actions_port}/health", 60, self.actions)
 
     def start_rasa(self) -> None:
-        self.rasa = subprocess.Popen(
-            [str(BIN / "rasa"), "run", "--model", str(MODEL), "--port", str(self.rasa_port), "--endpoints",
-             str(self.endpoints), "--credentials", str(self.credentials), "--enable-api", "--auth-token", TOKEN, "--cors", "*"],
-            cwd=ROOT, env=self.env, stdout=open(self.workdir / "rasa.log", "ab"), stderr=subprocess.STDOUT,
-        )
+        prepare = subprocess.run([str(BIN / "python"), "-m", "zelfscan_runtime", "prepare"], cwd=ROOT, env=self.env,
+                                 capture_output=True, text=True, timeout=60)
+        if prepare.returncode:
+            raise RuntimeError("prepare failed: " + prepare.stderr)
+        if Path(self.credentials).read_text() != (self.workdir / "credentials.yml").read_text():
+            raise RuntimeError("credentials changed by prepare")
+        self.rasa = self.runtime("rasa", "--model", str(MODEL), "--port", str(self.rasa_port), log="rasa.log")
         wait_for(f"http://127.0.0.1:{self.rasa_port}/", 180, self.rasa)
+
+    def api_headers(self) -> Dict[str, str]:
+        """Authorization for the Rasa HTTP API: a JWT signed with RASA_JWT_SECRET."""
+        import jwt
+
+        token = jwt.encode({"user": {"username": "test", "role": "admin"}, "exp": int(time.time()) + 3600},
+                           self.secrets["RASA_JWT_SECRET"], algorithm="HS256")
+        return {"Authorization": f"Bearer {token}"}
 
     def stop_rasa(self) -> None:
         if self.rasa:
@@ -107,5 +132,6 @@ class Stack:
         return json.loads(urllib.request.urlopen(req, timeout=60).read())
 
     def tracker(self, sender: str) -> Dict:
-        url = f"http://127.0.0.1:{self.rasa_port}/conversations/{sender}/tracker?token={TOKEN}"
-        return json.loads(urllib.request.urlopen(url, timeout=30).read())
+        req = urllib.request.Request(f"http://127.0.0.1:{self.rasa_port}/conversations/{sender}/tracker",
+                                     headers=self.api_headers())
+        return json.loads(urllib.request.urlopen(req, timeout=30).read())
