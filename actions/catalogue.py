@@ -5,6 +5,7 @@ applies) comes from ``catalogue.yml``; this module only reads it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -48,6 +49,9 @@ class Question:
     percent_bands: Tuple[Mapping[str, Any], ...] = ()
     applies_when: Tuple[Mapping[str, Any], ...] = ()
     topic_words: Tuple[str, ...] = ()
+    answers_over: Tuple[str, ...] = ()  # interrupting intents read as an answer here (answer rule)
+    facts: Tuple[str, ...] = ()  # patterns of this answer stated in passing (actions/facts.py)
+    noted_yes: str = ""  # for bool questions: how a "yes" stated in passing is confirmed
 
     def text(self, gemeente_name: str = "") -> str:
         return self.question.replace("{gemeente}", gemeente_name).strip()
@@ -124,6 +128,9 @@ def _question_from_dict(raw: Mapping[str, Any]) -> Question:
         percent_bands=tuple(raw.get("percent_bands", ())),
         applies_when=tuple(raw.get("applies_when", ())),
         topic_words=tuple(raw.get("topic_words", ())),
+        answers_over=tuple(raw.get("answers_over", ())),
+        facts=tuple(raw.get("facts", ())),
+        noted_yes=raw.get("noted_yes", ""),
     )
 
 
@@ -144,6 +151,11 @@ def validate_catalogue(data: Mapping[str, Any]) -> List[str]:
             problems.append(f"{qid}: unknown type '{qtype}'")
         if qtype in ("choice", "multi_choice") and not raw.get("choices"):
             problems.append(f"{qid}: a {qtype} question needs 'choices'")
+        for pattern in raw.get("facts", ()):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(f"{qid}: fact pattern {pattern!r} is not a regular expression ({exc})")
         for cond in raw.get("applies_when", ()):
             if cond.get("slot") not in seen:
                 problems.append(f"{qid}: applies_when refers to '{cond.get('slot')}', which is not an earlier question")

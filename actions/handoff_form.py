@@ -22,8 +22,9 @@ from actions.gemeente import gemeente
 from actions.handoff_client import Refused, client, new_reference
 from actions.outcome_action import outcome_of
 from actions.outcome.staff_summary import has_sensitive_cause, ticket_payload
-from actions.parsing import contains_phrase, is_dont_know, normalize, parse_bool, parse_email, parse_name, parse_phone
-from actions.scan_form import QUESTION_INTENTS, looks_like_question, scan_answers
+from actions.parsing import contains_phrase, is_dont_know, normalize, parse_email, parse_name, parse_phone
+from actions.answer_rule import contact_question, decide, yes_no_from
+from actions.scan_form import scan_answers
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,6 @@ FORM_NAME = "handoff_form"
 REFERENCE_SLOT = "handoff_reference"
 SPECIAL_SLOT = "special_category_consent"
 NOT_GIVEN = ""  # contact detail the user chose not to give
-INTERRUPT_INTENTS = {"stop_scan", "distress", "delete_my_data"}
 _REFUSE = ["nee", "neen", "geen", "liever niet", "niet", "nope", "wil ik niet", "hoeft niet", "niet nodig"]
 CONTACT_SLOTS = ("consent_contact", SPECIAL_SLOT, "contact_name", "contact_phone", "contact_email",
                  "contact_preference")
@@ -52,6 +52,14 @@ def required_contact_slots(tracker: Tracker) -> List[str]:
     return slots + ["contact_name", "contact_phone", "contact_email", "contact_preference"]
 
 
+def _asked(slot: str, intent: Optional[str]):
+    """A contact question for the answer rule: consent questions are yes/no questions."""
+    if slot in ("consent_contact", SPECIAL_SLOT):
+        return contact_question(lambda t: yes_no_from(t, intent, person_is_yes=slot == "consent_contact"), yes_no=True)
+    readers = {"contact_name": parse_name, "contact_phone": parse_phone, "contact_email": parse_email}
+    return contact_question(readers.get(slot, lambda t: t.strip() or None))
+
+
 class ValidateHandoffForm(FormValidationAction):
     def name(self) -> Text:
         return f"validate_{FORM_NAME}"
@@ -69,16 +77,19 @@ class ValidateHandoffForm(FormValidationAction):
         if requested in required_contact_slots(tracker):
             message = tracker.latest_message or {}
             intent = (message.get("intent") or {}).get("name")
-            if intent in INTERRUPT_INTENTS or (intent in QUESTION_INTENTS and looks_like_question(message.get("text") or "")):
+            text = message.get("text") or ""
+            # The answer rule decides whether this is an answer (actions/answer_rule.py).
+            decision = decide(_asked(requested, intent), text, intent)
+            if decision.kind == "interrupt":
                 return []
-            events = self.read(requested, message.get("text") or "", intent, tracker, dispatcher)
+            events = self.read(requested, text, intent, tracker, dispatcher, decision.value)
         tracker.add_slots(events)
         return events + [await self.next_requested_slot(dispatcher, tracker, domain)]
 
     def read(self, slot: str, text: str, intent: Optional[str], tracker: Tracker,
-             dispatcher: CollectingDispatcher) -> List[EventType]:
+             dispatcher: CollectingDispatcher, typed: Any = None) -> List[EventType]:
         if slot in ("consent_contact", SPECIAL_SLOT):
-            value = True if intent == "affirm" else False if intent == "deny" else parse_bool(text)
+            value = typed if isinstance(typed, bool) else yes_no_from(text, intent, person_is_yes=slot == "consent_contact")
             if value is None:
                 dispatcher.utter_message(text="Antwoord met ja of nee.", buttons=YES_NO)
                 return [SlotSet(slot, None)]

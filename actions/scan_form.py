@@ -27,9 +27,10 @@ from actions.catalogue import (
     describe_value,
     interpret,
 )
+from actions.answer_rule import decide, scan_question
+from actions.facts import facts_in, noted
 from actions.gemeente import gemeente
 from actions.parsing import UNKNOWN, contains_phrase, normalize
-from zelfscan_nlu.patterns import is_crisis
 
 logger = logging.getLogger(__name__)
 
@@ -38,37 +39,12 @@ RETRY_SLOT = "scan_retry"
 DISTRESS_SLOT = "distress_reported"
 BUTTON_ENTITY = "answer"
 
-# Intents that never count as an answer: the form steps aside and a rule answers.
-INTERRUPT_INTENTS = {"stop_scan", "request_human", "distress", "delete_my_data"}
-# Questions back to the bot. They interrupt when the text is phrased as a question;
-# otherwise ("de omzet is ingestort" taken for a question about "omzet") the text is
-# first tried as an answer.
-QUESTION_INTENTS = {"explain_question", "ask_privacy", "bot_challenge"}
-_QUESTION_WORDS = [
-    "wat", "waarom", "hoezo", "hoe", "wie", "welke", "welk", "bedoel", "bedoelt", "bedoelen", "snap", "begrijp",
-    "uitleg", "uitleggen", "leg uit", "betekent", "betekend", "betekenis", "ben jij", "ben je", "is dit", "kun je",
-    "kunt u", "huh", "pardon", "wanneer", "waar", "kan ik", "mag ik", "moet ik", "hoeveel kost",
-]
-# Intents that count as an answer when the text contains a usable answer ("ik ben 62"
-# may look like an IOAZ question); a real question is answered by a rule, anything
-# else is asked again with an example.
-SOFT_INTERRUPT_INTENTS = {"out_of_scope", "ask_bbz", "ask_ioaz", "ask_help_options"}
-
 _CORRECTION_MARKERS = [
     "ik bedoel", "ik bedoelde", "bedoel ik", "sorry", "correctie", "verkeerd", "moet zijn", "eigenlijk",
     "klopt niet", "foutje", "vergist", "aanpassen", "veranderen", "wijzigen", "verbeteren", "toch",
     "ik zei", "niet goed ingevuld", "fout",
 ]
-_BACK_PHRASES = [
-    "vorige vraag", "terug naar de vorige", "ga terug", "een vraag terug", "vorig antwoord",
-    "vorige antwoord",
-]
-_BUSINESS_WORDS = ["bedrijf", "zaak", "onderneming", "winkel", "praktijk", "eenmanszaak", "bv"]
-
-
-def looks_like_question(text: str) -> bool:
-    norm = normalize(text)
-    return "?" in (text or "") or any(contains_phrase(norm, w) for w in _QUESTION_WORDS)
+ALSO_NOTED = "Ik heb ook genoteerd:"
 
 
 def scan_answers(tracker: Tracker) -> Dict[str, Any]:
@@ -126,50 +102,55 @@ class ValidateScanForm(FormValidationAction):
     def read_answer(
         self, question: Question, tracker: Tracker, dispatcher: CollectingDispatcher
     ) -> Optional[List[EventType]]:
-        """Events for the user's latest message as an answer to ``question``,
-        or None when the message is not an answer at all."""
+        """Events for the user's latest message as an answer to ``question``, or None
+        when the message is not an answer at all. The answer rule decides which
+        (actions/answer_rule.py); this method carries the decision out."""
         message = tracker.latest_message or {}
         text = message.get("text") or ""
         intent = (message.get("intent") or {}).get("name")
         button_value = next(
             (e.get("value") for e in message.get("entities", []) if e.get("entity") == BUTTON_ENTITY), None
         )
-        if button_value is not None:
-            return self._accept_or_retry(question, coerce_button_value(question, button_value), tracker, dispatcher)
-        if intent == "distress" and not is_crisis(text):
-            # "de omzet is ingestort" can look like despair. When it answers the question,
-            # keep the answer and the scan going, but still offer 113 and a person first.
-            result = interpret(question, text, _today())
-            if result.ok:
-                dispatcher.utter_message(text=texts.distress(gemeente()))
-                return self._accept(question, result.value)
-            return None
-        if intent in INTERRUPT_INTENTS and not self._is_business_stop(question, intent, text):
-            return None
-        if intent in QUESTION_INTENTS and looks_like_question(text):
-            return None
-        if intent == "dont_know":
-            return self._accept(question, UNKNOWN)
+        today = _today()
 
-        norm = normalize(text)
-        if any(contains_phrase(norm, p) for p in _BACK_PHRASES):
+        def read(t: str) -> Any:
+            result = interpret(question, t, today)
+            return result.value if result.ok else None
+
+        decision = decide(scan_question(question, read), text, intent, button_value)
+        if decision.kind == "interrupt":
+            return None
+        if decision.kind == "back":
             return self._go_back(question, tracker, dispatcher)
-        correction = self._correction(question, text, tracker, dispatcher)
-        if correction is not None:
-            return correction
-
-        result = interpret(question, text, _today())
-        if not result.ok and intent in SOFT_INTERRUPT_INTENTS and looks_like_question(text):
-            return None
-        return self._accept_or_retry(question, result, tracker, dispatcher)
+        if decision.step == "button":
+            return self._accept_or_retry(question, coerce_button_value(question, decision.value), tracker, dispatcher)
+        if decision.kind == "answer":
+            return self._accept(question, decision.value) + self._also_stated(question, text, tracker, dispatcher)
+        if decision.distress_note:
+            # "de omzet is ingestort" can look like despair. Keep the answer and the scan
+            # going, but still offer 113 and a person first.
+            dispatcher.utter_message(text=texts.distress(gemeente()))
+        else:
+            correction = self._correction(question, text, tracker, dispatcher)
+            if correction is not None:
+                return correction
+        result = interpret(question, text, today)
+        events = self._accept_or_retry(question, result, tracker, dispatcher)
+        if result.ok and result.value != UNKNOWN:
+            events += self._also_stated(question, text, tracker, dispatcher)
+        return events
 
     @staticmethod
-    def _is_business_stop(question: Question, intent: Optional[str], text: str) -> bool:
-        """'Ik wil stoppen met mijn bedrijf' answers the outlook question; it does not stop the scan."""
-        if intent != "stop_scan" or question.id not in ("outlook", "help_wanted"):
-            return False
-        norm = normalize(text)
-        return any(contains_phrase(norm, w) for w in _BUSINESS_WORDS)
+    def _also_stated(
+        question: Question, text: str, tracker: Tracker, dispatcher: CollectingDispatcher
+    ) -> List[EventType]:
+        """Several answers in one message: 'ik ben 58 en werk zo'n 50 uur' also fills the
+        questions not asked yet, each confirmed, so the scan skips them."""
+        found = facts_in(text, scan_answers(tracker), _today(), skip=[question.id])
+        if not found:
+            return []
+        dispatcher.utter_message(text=" ".join([ALSO_NOTED] + [noted(f) for f in found]))
+        return [SlotSet(f.question.id, f.value) for f in found]
 
     @staticmethod
     def _accept(question: Question, value: Any) -> List[EventType]:
