@@ -5,6 +5,13 @@ makes two tickets. When the handoff service cannot be reached, the ticket goes t
 durable outbox (SQLite file) and a background task delivers it when the service is
 back. After a restart of the action server, the first new session starts that task
 again (``ensure_worker``), so a queued ticket never waits for the next failure.
+
+What the outbox never does: deliver a ticket after the entrepreneur asked for erasure
+(queued tickets of that conversation are dropped first, and the service refuses late
+ones with 410); retry data the service refused (4xx); keep hammering with a token the
+service rejects (401/403: delivery pauses until the next start or session); keep
+personal data indefinitely (entries older than HANDOFF_OUTBOX_MAX_DAYS, default 7, are
+removed and counted in the log).
 """
 from __future__ import annotations
 
@@ -28,7 +35,13 @@ ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in
 
 
 class Refused(ValueError):
-    """The handoff service refused the request for good (the data is wrong)."""
+    """The handoff service refused the request for good (the data is wrong, or the
+    conversation was erased): the item leaves the outbox."""
+
+
+class Unauthorized(ConnectionError):
+    """The service rejects our token (401/403): an operator must fix the configuration.
+    The item stays (until the maximum age) but delivery pauses."""
 
 
 def new_reference() -> str:
@@ -44,13 +57,18 @@ class HandoffClient:
         self.outbox_path = Path(outbox_path or os.environ.get("HANDOFF_OUTBOX", ROOT / "var" / "handoff_outbox.db"))
         self.attempts = attempts
         self.retry_interval = retry_interval
+        self.max_age_seconds = float(os.environ.get("HANDOFF_OUTBOX_MAX_DAYS", 7)) * 86400
         self._worker: Optional[asyncio.Task] = None
+        self.paused = False
         self._init_outbox()
 
     # ----------------------------------------------------------------- outbox
 
     def _connect(self) -> sqlite3.Connection:
-        self.outbox_path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.outbox_path.parent.exists():
+            self.outbox_path.parent.mkdir(parents=True, mode=0o700)
+        if not self.outbox_path.exists():
+            os.close(os.open(self.outbox_path, os.O_CREAT | os.O_WRONLY, 0o600))
         conn = sqlite3.connect(self.outbox_path, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         return conn
@@ -72,6 +90,20 @@ class HandoffClient:
             rows = conn.execute("SELECT key, kind, body FROM outbox ORDER BY queued_at").fetchall()
         return [(k, kind, json.loads(b)) for k, kind, b in rows]
 
+    def _drop_tickets_of(self, conversation_id: str) -> int:
+        """Remove queued tickets of a conversation (before its erasure is sent)."""
+        dropped = 0
+        with self._connect() as conn:
+            for key, body in conn.execute("SELECT key, body FROM outbox WHERE kind = 'ticket'").fetchall():
+                if json.loads(body).get("conversation_id") == conversation_id:
+                    conn.execute("DELETE FROM outbox WHERE key = ?", (key,))
+                    dropped += 1
+        return dropped
+
+    def _expire(self) -> int:
+        with self._connect() as conn:
+            return conn.execute("DELETE FROM outbox WHERE queued_at < ?", (time.time() - self.max_age_seconds,)).rowcount
+
     def _done(self, key: str) -> None:
         with self._connect() as conn:
             conn.execute("DELETE FROM outbox WHERE key = ?", (key,))
@@ -92,12 +124,17 @@ class HandoffClient:
         timeout = aiohttp.ClientTimeout(total=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             async with session.post(self.base_url + path, json=body, headers=headers) as response:
-                if response.status >= 500 or response.status in (401, 403):
-                    # down, or a wrong token: an operator can fix that, so keep the item and retry
-                    raise ConnectionError(f"handoff service answered {response.status}")
-                data = await response.json()
-                if response.status >= 400:
-                    raise Refused(f"handoff service refused the request ({response.status}): {data.get('error')}")
+                if response.status in (401, 403):
+                    raise Unauthorized(f"handoff service rejects the token ({response.status})")
+                if response.status >= 500 or response.status == 429:
+                    raise ConnectionError(f"handoff service answered {response.status}")  # try again later
+                try:
+                    data = await response.json(content_type=None)
+                except ValueError:
+                    data = None
+                if response.status >= 400 or not isinstance(data, dict):
+                    error = data.get("error") if isinstance(data, dict) else "no JSON in the answer"
+                    raise Refused(f"handoff service refused the request ({response.status}): {error}")
                 return data
 
     async def _send(self, kind: str, key: str, body: Dict[str, Any]) -> None:
@@ -114,6 +151,10 @@ class HandoffClient:
             try:
                 await self._send(kind, key, body)
                 return True
+            except Unauthorized as exc:
+                logger.error("Handoff %s %s not delivered: %s. Set HANDOFF_API_TOKEN to the service's token.",
+                             kind, key, exc)
+                return False
             except TRANSIENT as exc:
                 logger.info("Handoff %s %s not delivered (%s), attempt %d", kind, key, type(exc).__name__, attempt + 1)
         return False
@@ -125,6 +166,10 @@ class HandoffClient:
         return await self._submit("ticket", payload["id"], payload)
 
     async def request_erasure(self, conversation_id: str) -> str:
+        # a queued ticket of this conversation must never arrive after (or instead of) its erasure
+        dropped = await asyncio.to_thread(self._drop_tickets_of, conversation_id)
+        if dropped:
+            logger.info("Erasure: %d queued ticket(s) dropped before delivery", dropped)
         return await self._submit("erasure", f"erase:{conversation_id}:{int(time.time())}",
                                   {"conversation_id": conversation_id})
 
@@ -145,6 +190,10 @@ class HandoffClient:
     async def flush(self) -> int:
         """Deliver everything in the outbox that can be delivered now; returns the number delivered."""
         delivered = 0
+        expired = await asyncio.to_thread(self._expire)
+        if expired:
+            logger.error("Handoff outbox: %d item(s) older than %.0f days removed undelivered (personal data is "
+                         "not kept indefinitely)", expired, self.max_age_seconds / 86400)
         for key, kind, body in await asyncio.to_thread(self._pending):
             try:
                 await self._send(kind, key, body)
@@ -152,6 +201,10 @@ class HandoffClient:
                 logger.error("Handoff %s %s refused: %s", kind, key, exc)
                 await asyncio.to_thread(self._done, key)
                 continue
+            except Unauthorized as exc:
+                self.paused = True
+                logger.error("Handoff outbox paused: %s. It tries again at the next start or conversation.", exc)
+                break
             except TRANSIENT:
                 break
             await asyncio.to_thread(self._done, key)
@@ -165,8 +218,11 @@ class HandoffClient:
             self._worker = asyncio.get_running_loop().create_task(self._work())
 
     async def _work(self) -> None:
+        self.paused = False
         while await self.pending_count():
             await self.flush()
+            if self.paused:  # a rejected token: retrying does not help until an operator acts
+                return
             if await self.pending_count():
                 await asyncio.sleep(self.retry_interval)
 

@@ -7,7 +7,7 @@ import requests
 
 from actions.handoff_client import HandoffClient, Refused, new_reference
 from tests.e2e.servers import free_port
-from tests.handoff_service.conftest import machine_get, ticket_body
+from tests.handoff_service.conftest import logged_in, ticket_body
 from tests.handoff_service.service import API_TOKEN, HandoffService
 
 
@@ -23,7 +23,9 @@ def client_for(svc, tmp_path, **kw):
 
 
 def count(svc, reference):
-    return len([t for t in machine_get(svc, "/api/tickets").json()["tickets"] if t["id"] == reference])
+    """Tickets with this reference, as a staff member sees them (the machine token cannot list)."""
+    session, _ = logged_in(svc)
+    return len([t for t in session.get(svc.url + "/api/tickets", timeout=10).json()["tickets"] if t["id"] == reference])
 
 
 def test_references_are_readable_and_unique():
@@ -87,13 +89,71 @@ async def test_refused_ticket_is_not_retried_forever(down_service, tmp_path):
 
 
 @pytest.mark.asyncio
-async def test_a_wrong_token_keeps_the_ticket_until_an_operator_fixes_it(down_service, tmp_path):
+async def test_a_wrong_token_pauses_delivery_and_keeps_the_ticket_until_an_operator_fixes_it(down_service, tmp_path):
     svc = down_service.start()
-    wrong = HandoffClient(base_url=svc.url, token="wrong", outbox_path=tmp_path / "outbox.db", attempts=1)
+    wrong = HandoffClient(base_url=svc.url, token="wrong", outbox_path=tmp_path / "outbox.db", attempts=3,
+                          retry_interval=0.1)
     body = ticket_body(id=new_reference())
     assert await wrong.create_ticket(body) == "queued"
-    wrong._worker.cancel()
+    await asyncio.wait_for(wrong._worker, 10)  # the loop ends by itself instead of retrying a rejected token
+    assert wrong.paused
     assert await wrong.pending_count() == 1
     fixed = client_for(svc, tmp_path)
     assert await fixed.flush() == 1
     assert count(svc, body["id"]) == 1
+
+
+@pytest.mark.asyncio
+async def test_erasure_drops_queued_tickets_of_that_conversation_first(down_service, tmp_path):
+    client = client_for(down_service, tmp_path, attempts=1)
+    mine, other = ticket_body(id=new_reference()), ticket_body(id=new_reference())
+    assert await client.create_ticket(mine) == "queued"
+    assert await client.create_ticket(other) == "queued"
+    client._worker.cancel()
+    assert await client.request_erasure(mine["conversation_id"]) == "queued"
+    client._worker.cancel()
+    svc = down_service.start()
+    assert await client.flush() == 2  # the other ticket and the erasure; never the erased conversation's ticket
+    assert count(svc, mine["id"]) == 0
+    assert count(svc, other["id"]) == 1
+
+
+@pytest.mark.asyncio
+async def test_outbox_does_not_keep_personal_data_indefinitely(down_service, tmp_path, monkeypatch):
+    monkeypatch.setenv("HANDOFF_OUTBOX_MAX_DAYS", "0.0000001")  # about 9 ms
+    client = client_for(down_service, tmp_path, attempts=1)
+    assert await client.create_ticket(ticket_body(id=new_reference())) == "queued"
+    client._worker.cancel()
+    await asyncio.sleep(0.05)
+    assert await client.flush() == 0
+    assert await client.pending_count() == 0
+    assert "Jan Jansen" not in (tmp_path / "outbox.db").read_bytes().decode("latin-1")
+
+
+def test_outbox_file_is_private(tmp_path):
+    client = HandoffClient(base_url="http://127.0.0.1:9", token="x", outbox_path=tmp_path / "new" / "outbox.db")
+    assert client.outbox_path.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.asyncio
+async def test_a_non_json_error_is_refused_not_retried_forever(tmp_path):
+    """A proxy in front of the service answers 400 with an HTML page: final, not a loop."""
+    from aiohttp import web
+
+    async def html_error(request):
+        return web.Response(status=400, text="<html>Bad Request</html>", content_type="text/html")
+
+    app = web.Application()
+    app.router.add_post("/api/tickets", html_error)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        client = HandoffClient(base_url=f"http://127.0.0.1:{port}", token="x", outbox_path=tmp_path / "o.db")
+        with pytest.raises(Refused):
+            await client.create_ticket(ticket_body(id=new_reference()))
+        assert await client.pending_count() == 0
+    finally:
+        await runner.cleanup()
