@@ -1,8 +1,11 @@
 """Command line of the handoff service.
 
-    python -m handoff serve [--port 8000]     start the service
-    python -m handoff add-user NAME           add a staff account (password from
-                                              INBOX_NEW_PASSWORD or asked on the terminal)
+    python -m handoff serve [--host 127.0.0.1] [--port 8000]   start the service
+    python -m handoff add-user NAME           add a staff account or set a new password
+                                              (from INBOX_NEW_PASSWORD or asked on the
+                                              terminal; a new password ends its sessions)
+    python -m handoff disable-user NAME       disable an account and end its sessions
+    python -m handoff enable-user NAME        enable it again
     python -m handoff purge                   erase personal data older than RETENTION_DAYS
 """
 from __future__ import annotations
@@ -16,21 +19,34 @@ import sys
 from handoff import auth, tickets
 from handoff.db import Database
 from handoff.settings import Settings
+from zelfscan_runtime import secrets as runtime_secrets
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m handoff")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="start the service")
-    serve.add_argument("--host", default=os.environ.get("HANDOFF_HOST", "0.0.0.0"))
+    # local only by default: opening it to the network is an explicit choice
+    serve.add_argument("--host", default=os.environ.get("HANDOFF_HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("HANDOFF_PORT", 8000)))
     add = sub.add_parser("add-user", help="add a staff account or set a new password")
     add.add_argument("username")
+    disable = sub.add_parser("disable-user", help="disable a staff account and end its sessions")
+    disable.add_argument("username")
+    enable = sub.add_parser("enable-user", help="enable a disabled staff account")
+    enable.add_argument("username")
     sub.add_parser("purge", help="erase personal data older than the retention period")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = Settings()
+    try:
+        return _run(args)
+    except runtime_secrets.SecretError as exc:
+        print(exc.line, file=sys.stderr)
+        return 2
 
+
+def _run(args) -> int:
+    settings = Settings()
     if args.command == "serve":
         from handoff.app import create_app
 
@@ -38,7 +54,7 @@ def main(argv=None) -> int:
         app.run(host=args.host, port=args.port, access_log=False, workers=1)
         return 0
 
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, runtime_secrets.get("HANDOFF_ERASURE_KEY"))
     db.create()
     if args.command == "add-user":
         password = os.environ.get("INBOX_NEW_PASSWORD") or getpass.getpass("Wachtwoord (minstens 12 tekens): ")
@@ -48,9 +64,19 @@ def main(argv=None) -> int:
             print(f"Niet gelukt: {exc}", file=sys.stderr)
             return 1
         print(f"Account '{args.username}' is klaar.")
+        if auth.is_active(db, args.username) is False:
+            print(f"Let op: dit account is uitgeschakeld. Zet het aan met: python -m handoff enable-user {args.username}")
+        return 0
+    if args.command in ("disable-user", "enable-user"):
+        active = args.command == "enable-user"
+        if not auth.set_active(db, args.username, active):
+            print(f"Niet gelukt: er is geen account '{args.username}'.", file=sys.stderr)
+            return 1
+        print(f"Account '{args.username}' is {'aangezet' if active else 'uitgeschakeld; de sessies zijn beëindigd'}.")
         return 0
     if args.command == "purge":
         result = tickets.purge(db, settings.retention_days, settings.tracker_db_url)
+        auth.forget_old_throttles(db)
         print(f"Bewaartermijn {settings.retention_days} dagen: {result}")
         return 0
     return 2

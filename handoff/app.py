@@ -1,14 +1,16 @@
 """The handoff service (Sanic): ticket API for the action server, staff inbox, demo page.
 
-Every route under /api/ and /inbox needs authentication: a machine token
-(``Authorization: Bearer``) or a staff session cookie. Database work runs in worker
-threads so the event loop never blocks.
+Every route under /api/ and /inbox needs authentication. The action server's token
+(``Authorization: Bearer $HANDOFF_API_TOKEN``) may only create tickets and request
+erasure (MACHINE_ROUTES); everything else takes a staff session cookie. Database work
+runs in worker threads so the event loop never blocks.
 """
 from __future__ import annotations
 
 import asyncio
 import functools
 import logging
+import math
 import re
 import secrets
 from datetime import datetime, timezone
@@ -31,7 +33,11 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "zs_session"
 LOGIN_CSRF_COOKIE = "zs_login_csrf"
+DEVICE_COOKIE = "zs_device"
 PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login")
+# the only things the action server's token may do
+MACHINE_ROUTES = {("POST", "/api/tickets"), ("POST", "/api/erasures")}
+HSTS = "max-age=31536000"
 LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
 # the ?m= codes of the ticket page: (text, is an error); an unknown code shows nothing
 TICKET_MESSAGES = {
@@ -42,6 +48,7 @@ TICKET_MESSAGES = {
     "ongeldig": ("Dit is niet gelukt. Probeer het nog eens.", True),
 }
 TICKET_ACTION_RE = re.compile(r"^(/inbox/tickets/[^/]+)/[^/]+$")
+FORM_PAGES = ("/inbox/wachtwoord",)  # pages whose form posts to the page itself
 
 
 async def run(fn: Callable, *args: Any) -> Any:
@@ -49,13 +56,15 @@ async def run(fn: Callable, *args: Any) -> Any:
 
 
 def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sanic:
-    settings = settings or Settings()
-    db = Database(settings.database_url)
+    settings = (settings or Settings()).load_secrets()
+    db = Database(settings.database_url, settings.erasure_key)
     db.create()
     if settings.admin_user and settings.admin_password:
-        auth.upsert_user(db, settings.admin_user, settings.admin_password)
-    if not settings.api_token:
-        logger.warning("HANDOFF_API_TOKEN is not set: the action server cannot create tickets.")
+        auth.upsert_user(db, settings.admin_user, settings.admin_password, actor="start")
+        if auth.is_active(db, settings.admin_user) is False:
+            logger.warning("INBOX_ADMIN_USER %s is disabled; enable it with: python -m handoff enable-user %s",
+                           settings.admin_user, settings.admin_user)
+    limits = auth.Limits.of(settings)
 
     app = Sanic(name)
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -81,9 +90,11 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
         if path in PUBLIC_PATHS or path.startswith("/static/"):
             return None
         if path.startswith("/api/") and machine_ok(request):
+            if (request.method, path.rstrip("/") or "/") not in MACHINE_ROUTES:
+                return json({"error": "this token may only create tickets and request erasure"}, status=403)
             request.ctx.machine = True
             return None
-        found = await run(auth.session_user, db, request.cookies.get(SESSION_COOKIE))
+        found = await run(auth.session_user, db, request.cookies.get(SESSION_COOKIE), settings.session_idle_minutes)
         if found:
             request.ctx.user, request.ctx.csrf = found
             if request.method == "POST" and not _csrf_ok(request):
@@ -112,6 +123,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
     @app.middleware("response")
     async def security_headers(request: Request, response: HTTPResponse) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if settings.production or request.scheme == "https":
+            response.headers["Strict-Transport-Security"] = HSTS
         response.headers.setdefault("Referrer-Policy", "same-origin")
         if request.path.startswith("/inbox") or request.path.startswith("/api/"):
             response.headers["X-Frame-Options"] = "DENY"
@@ -124,12 +137,12 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
     def actor(request: Request) -> str:
         return request.ctx.user or "api"
 
-    def cookie(response: HTTPResponse, key: str, value: str, max_age: int) -> None:
+    def cookie(response: HTTPResponse, key: str, value: str, max_age: int, path: str = "/") -> None:
         response.cookies[key] = value
         response.cookies[key]["httponly"] = True
         response.cookies[key]["samesite"] = "Strict"
-        response.cookies[key]["path"] = "/"
-        response.cookies[key]["max-age"] = max_age
+        response.cookies[key]["path"] = path
+        response.cookies[key]["max-age"] = int(max_age)
         if settings.secure_cookies:
             response.cookies[key]["secure"] = True
 
@@ -155,9 +168,13 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
             return json({"error": "only the action server creates tickets"}, status=403)
         try:
             ticket, created = await run(tickets.create_ticket, db, request.json or {},
-                                        request.headers.get("idempotency-key", ""))
+                                        request.headers.get("idempotency-key", ""), settings.max_tickets_per_conversation)
+        except tickets.TicketGone as exc:
+            return json({"error": str(exc), "code": exc.code}, status=410)
+        except tickets.TicketLimit as exc:
+            return json({"error": str(exc), "code": exc.code}, status=409)
         except tickets.TicketError as exc:
-            return json({"error": str(exc)}, status=422)
+            return json({"error": str(exc), "code": "invalid"}, status=422)
         if created:
             app.add_task(notify_new(ticket))
         return json(ticket, status=201 if created else 200)
@@ -213,25 +230,32 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
             cookie(response, LOGIN_CSRF_COOKIE, token, 3600)
             return response
         username, password = form.get("username", ""), form.get("password", "")
-        remote = request.remote_addr or request.ip or "?"
-        if await run(auth.too_many_failures, db, username, remote, settings.login_max_failures,
-                     settings.login_window_minutes):
-            minutes = settings.login_window_minutes
+        result = await run(auth.login, db, username, password, remote_of(request), request.cookies.get(DEVICE_COOKIE),
+                           limits, settings.session_hours)
+        if result.outcome == "blocked":
+            minutes = max(1, math.ceil(result.retry_after / 60))
             return render("login.html", http_status=429, csrf_token=form.get("csrf_token"), next=next_,
                           error=f"Te veel mislukte pogingen. Probeer het over {minutes} "
                                 f"{'minuut' if minutes == 1 else 'minuten'} opnieuw.")
-        result = await run(auth.login, db, username, password, remote, settings.session_hours)
-        if result is None:
+        if result.outcome == "disabled":
+            return render("login.html", http_status=403, csrf_token=form.get("csrf_token"), next=next_,
+                          error="Dit account is uitgeschakeld. Vraag de beheerder van de inbox om het weer aan te zetten.")
+        if result.outcome != "ok":
             return render("login.html", http_status=401, csrf_token=form.get("csrf_token"), next=next_,
                           error="Gebruikersnaam of wachtwoord klopt niet.")
         response = redirect(next_)
-        cookie(response, SESSION_COOKIE, result[0], settings.session_hours * 3600)
+        cookie(response, SESSION_COOKIE, result.token, settings.session_hours * 3600)
+        if result.device_token:
+            cookie(response, DEVICE_COOKIE, result.device_token, 365 * 24 * 3600, path="/inbox")
         del response.cookies[LOGIN_CSRF_COOKIE]
         return response
 
+    def remote_of(request: Request) -> str:
+        return request.remote_addr or request.ip or "?"
+
     @app.post("/inbox/logout")
     async def logout(request: Request) -> HTTPResponse:
-        await run(auth.logout, db, request.cookies.get(SESSION_COOKIE))
+        await run(auth.logout, db, request.cookies.get(SESSION_COOKIE), remote_of(request))
         response = redirect("/inbox/login")
         del response.cookies[SESSION_COOKIE]
         return response
@@ -242,6 +266,27 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
         items = await run(tickets.list_tickets, db, status or None, level or None)
         return render("inbox.html", tickets=items, status=status, level=level, user=request.ctx.user,
                       csrf_token=request.ctx.csrf, counts=await run(tickets.counts, db))
+
+    @app.get("/inbox/wachtwoord")
+    async def password_form(request: Request) -> HTTPResponse:
+        return render("password.html", user=request.ctx.user, csrf_token=request.ctx.csrf, error=None, done=False)
+
+    @app.post("/inbox/wachtwoord")
+    async def password_submit(request: Request) -> HTTPResponse:
+        form = request.form or {}
+        new, repeat = form.get("new_password", ""), form.get("repeat_password", "")
+        error = None
+        if new != repeat:
+            error = "De twee nieuwe wachtwoorden zijn niet hetzelfde."
+        else:
+            outcome = await run(auth.change_password, db, request.ctx.user, form.get("current_password", ""), new,
+                                request.cookies.get(SESSION_COOKIE))
+            if outcome == "short":
+                error = f"Kies een nieuw wachtwoord van minstens {auth.MIN_PASSWORD_LENGTH} tekens."
+            elif outcome == "wrong":
+                error = "Uw huidige wachtwoord klopt niet."
+        return render("password.html", http_status=400 if error else 200, user=request.ctx.user,
+                      csrf_token=request.ctx.csrf, error=error, done=error is None)
 
     @app.get("/inbox/tickets/<ticket_id>")
     async def ticket_page(request: Request, ticket_id: str) -> HTTPResponse:
@@ -325,6 +370,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
                     await notify_new(ticket, recheck=True)
                 if last_purge is None or (utcnow() - last_purge).total_seconds() > 24 * 3600:
                     result = await run(tickets.purge, db, settings.retention_days, settings.tracker_db_url)
+                    await run(auth.forget_old_throttles, db)
                     last_purge = utcnow()
                     logger.info("Retention purge: %s", result)
             except Exception:  # noqa: BLE001 - keep the loop alive, say what failed
@@ -348,6 +394,8 @@ def _safe_next(value: Optional[str]) -> str:
 
 def _page_of(path: str) -> str:
     """The page a form was on: the ticket page for a ticket's form action, else the list."""
+    if path in FORM_PAGES:
+        return path
     match = TICKET_ACTION_RE.match(path)
     return match.group(1) if match else "/inbox"
 

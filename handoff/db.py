@@ -1,22 +1,33 @@
 """Storage for tickets, staff, sessions and the audit log (SQLAlchemy; SQLite or PostgreSQL).
 
-Tables are created on start; the schema version is kept in ``schema_info`` so a later
-release can migrate an existing database instead of starting over.
+Tables are created on start; the schema version is kept in ``schema_info`` and an older
+database is migrated in place (see ``_migrate``).
+
+A SQLite file and the folder it is created in are private: folder 0700, file 0600.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import logging
+import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from typing import Iterator
+from pathlib import Path
+from typing import Iterator, Optional
 
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, select,
+    JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, inspect,
+    select, text,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 
-SCHEMA_VERSION = 1
+from zelfscan_runtime import secrets as runtime_secrets
+
+SCHEMA_VERSION = 2
 Base = declarative_base()
+logger = logging.getLogger(__name__)
 
 
 def utcnow() -> datetime:
@@ -38,21 +49,42 @@ class StaffUser(Base):
     active = Column(Boolean, default=True, nullable=False)
 
 
+class StaffTeam(Base):
+    """A staff user belongs to zero or more teams; the inbox shows their teams' tickets first."""
+    __tablename__ = "staff_teams"
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    team = Column(String(80), primary_key=True)
+
+
 class StaffSession(Base):
     __tablename__ = "staff_sessions"
     id = Column(String(64), primary_key=True)  # sha256 of the cookie value
-    user_id = Column(Integer, ForeignKey("staff_users.id"), nullable=False)
+    user_id = Column(Integer, ForeignKey("staff_users.id"), nullable=False, index=True)
     csrf_token = Column(String(64), nullable=False)
-    expires_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)  # absolute lifetime
+    last_seen_at = Column(DateTime, default=utcnow, nullable=False)  # for the idle timeout
     user = relationship(StaffUser)
 
 
-class LoginFailure(Base):
-    __tablename__ = "login_failures"
-    id = Column(Integer, primary_key=True)
-    username = Column(String(80), nullable=False, index=True)
-    remote = Column(String(64), nullable=False)
-    at = Column(DateTime, default=utcnow, nullable=False, index=True)
+class KnownDevice(Base):
+    """A browser a user logged in with before (cookie ``zs_device``): its login attempts
+    are limited on their own, so failures elsewhere never lock the user out there."""
+    __tablename__ = "known_devices"
+    id = Column(String(64), primary_key=True)  # sha256 of the cookie value
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = Column(DateTime, default=utcnow, nullable=False)
+    last_used_at = Column(DateTime, default=utcnow, nullable=False)
+
+
+class LoginThrottle(Base):
+    """Login limiting, one row per key (``ip:…``, ``user:…``, ``device:…``). Times are
+    epoch seconds so the database can do the arithmetic in one atomic UPDATE."""
+    __tablename__ = "login_throttle"
+    key = Column(String(200), primary_key=True)
+    failures = Column(Integer, nullable=False, default=0)  # attempts under way or failed in this window
+    window_start = Column(Float, nullable=False)
+    locked_until = Column(Float, nullable=False, default=0.0)
+    lock_seconds = Column(Float, nullable=False)  # the next lock's length; doubles up to the maximum
 
 
 class Ticket(Base):
@@ -62,7 +94,9 @@ class Ticket(Base):
     status = Column(String(20), default="nieuw", nullable=False, index=True)
     created_at = Column(DateTime, default=utcnow, nullable=False, index=True)
     updated_at = Column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
-    conversation_id = Column(String(255), nullable=False, index=True)
+    conversation_id = Column(String(255), nullable=False)  # "" once erased (it can be a phone number)
+    conversation_key = Column(String(64), nullable=True, index=True)  # keyed hash, for erasure and limits
+    team = Column(String(80), nullable=True, index=True)
     channel = Column(String(50), nullable=False)
     risk_score = Column(Float, nullable=False)
     risk_level = Column(String(20), nullable=False, index=True)
@@ -106,37 +140,130 @@ class AuditEntry(Base):
     detail = Column(String(255), nullable=True)
 
 
-class ErasureRequest(Base):
-    __tablename__ = "erasure_requests"
-    id = Column(Integer, primary_key=True)
-    conversation_id = Column(String(255), nullable=False)
-    requested_at = Column(DateTime, default=utcnow, nullable=False)
-    due_at = Column(DateTime, nullable=False)
-    done_at = Column(DateTime, nullable=True)
+class ConversationMark(Base):
+    """What the service remembers of a conversation, by keyed hash only (never the id
+    itself, which can be a phone number): how many tickets it made (the cap) and its
+    erasure request: when asked, when the tracker-store conversation is due to go and
+    when that was done. A ticket made before the erasure was asked is refused (410).
+    The row goes with the retention purge."""
+    __tablename__ = "conversation_marks"
+    key = Column(String(64), primary_key=True)
+    tickets = Column(Integer, nullable=False, default=0)
+    updated_at = Column(DateTime, default=utcnow, nullable=False, index=True)
+    erasure_requested_at = Column(DateTime, nullable=True)
+    erasure_due_at = Column(DateTime, nullable=True, index=True)
+    erasure_done_at = Column(DateTime, nullable=True)
+
+
+def keyed_hash(key: str, value: str) -> str:
+    """HMAC-SHA256 of a conversation id: the same id gives the same mark, but the mark
+    does not give the id back (not even by trying every phone number) without the key."""
+    return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def _private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (its -wal and -shm files take the
+    same mode), in a folder created 0700. An existing folder is tightened only when it
+    is the service's own var/ folder (never, say, /tmp)."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database).resolve()
+    folder = path.parent
+    if not folder.exists() or folder == runtime_secrets.var_dir().resolve():
+        runtime_secrets.private_dir(folder)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+    for suffix in ("-wal", "-shm", "-journal"):
+        extra = Path(str(path) + suffix)
+        if extra.exists():
+            os.chmod(extra, 0o600)
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, erasure_key: Optional[str] = None):
         kwargs = {"future": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            _private_sqlite_file(url)
         else:
             kwargs["pool_pre_ping"] = True
         self.engine: Engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False, future=True)
+        self.erasure_key = erasure_key
+
+    def conversation_key(self, conversation_id: str) -> str:
+        if not self.erasure_key:
+            raise RuntimeError("the database was opened without HANDOFF_ERASURE_KEY")
+        return keyed_hash(self.erasure_key, conversation_id)
 
     def create(self) -> None:
+        with self.engine.begin() as conn:
+            tables = set(inspect(conn).get_table_names())
+            version = None
+            if "schema_info" in tables:
+                version = conn.execute(text("SELECT version FROM schema_info WHERE id = 1")).scalar()
+        if version is not None and version > SCHEMA_VERSION:
+            raise RuntimeError(
+                f"The database has schema version {version}, newer than this release ({SCHEMA_VERSION})."
+            )
+        if version is not None and version < SCHEMA_VERSION:
+            self._migrate(version, tables)
         Base.metadata.create_all(self.engine)
         with self.session() as s:
             info = s.execute(select(SchemaInfo)).scalar_one_or_none()
             if info is None:
                 s.add(SchemaInfo(id=1, version=SCHEMA_VERSION))
-            elif info.version > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"The database has schema version {info.version}, newer than this release ({SCHEMA_VERSION})."
-                )
+            else:
+                info.version = SCHEMA_VERSION
+        if self.erasure_key:
+            self._backfill_conversation_keys()
+
+    def _migrate(self, version: int, tables: set) -> None:
+        """Version 1 -> 2: conversation ids of erasure requests become keyed hashes
+        (conversation_marks), login limiting moves to login_throttle, sessions get an
+        idle timeout (existing sessions end), tickets get conversation_key and team."""
+        logger.info("Migrating the handoff database from schema version %s to %s", version, SCHEMA_VERSION)
+        if not self.erasure_key:
+            raise RuntimeError("Migrating the database needs HANDOFF_ERASURE_KEY")
+        ConversationMark.__table__.create(self.engine, checkfirst=True)
+        with self.engine.begin() as conn:
+            columns = {c["name"] for c in inspect(conn).get_columns("tickets")}
+            if "conversation_key" not in columns:
+                conn.execute(text("ALTER TABLE tickets ADD COLUMN conversation_key VARCHAR(64)"))
+                conn.execute(text("CREATE INDEX IF NOT EXISTS ix_tickets_conversation_key ON tickets (conversation_key)"))
+            if "team" not in columns:
+                conn.execute(text("ALTER TABLE tickets ADD COLUMN team VARCHAR(80)"))
+                conn.execute(text("CREATE INDEX IF NOT EXISTS ix_tickets_team ON tickets (team)"))
+            if "erasure_requests" in tables:
+                rows = conn.execute(text(
+                    "SELECT conversation_id, requested_at, due_at, done_at FROM erasure_requests ORDER BY requested_at"
+                )).all()
+                for conversation_id, requested, due, done in rows:
+                    key = self.conversation_key(conversation_id)
+                    conn.execute(text("DELETE FROM conversation_marks WHERE key = :k"), {"k": key})
+                    conn.execute(text(
+                        "INSERT INTO conversation_marks (key, tickets, updated_at, erasure_requested_at, "
+                        "erasure_due_at, erasure_done_at) VALUES (:k, 0, :u, :r, :d, :x)"),
+                        {"k": key, "u": requested, "r": requested, "d": due, "x": done})
+                conn.execute(text("DROP TABLE erasure_requests"))
+            if "login_failures" in tables:
+                conn.execute(text("DROP TABLE login_failures"))
+            if "staff_sessions" in tables:
+                conn.execute(text("DROP TABLE staff_sessions"))  # recreated with last_seen_at
+
+    def _backfill_conversation_keys(self) -> None:
+        """Tickets from before version 2 get their keyed hash; erased ones lose the id."""
+        with self.session() as s:
+            for ticket in s.execute(select(Ticket).where(Ticket.conversation_key.is_(None),
+                                                         Ticket.conversation_id != "")).scalars():
+                if ticket.erased_at is not None:
+                    ticket.conversation_id = ""
+                else:
+                    ticket.conversation_key = self.conversation_key(ticket.conversation_id)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

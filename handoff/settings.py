@@ -8,11 +8,17 @@ from typing import Optional
 
 import yaml
 
+from zelfscan_runtime import secrets as runtime_secrets
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name, default))
+    return int(os.environ.get(name) or default)
+
+
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name) or default)
 
 
 def _gemeente_retention_days() -> int:
@@ -28,18 +34,31 @@ def _gemeente_retention_days() -> int:
     return int(data.get("retention_days", 90))
 
 
+def _secure_cookies() -> bool:
+    """Secure cookies everywhere except in development; HANDOFF_SECURE_COOKIES=true forces
+    them in development too (it cannot switch them off outside development)."""
+    forced = os.environ.get("HANDOFF_SECURE_COOKIES", "").strip().lower() in ("1", "true", "yes")
+    return forced or runtime_secrets.environment() != "development"
+
+
 @dataclass
 class Settings:
     database_url: str = field(default_factory=lambda: os.environ.get(
-        "HANDOFF_DATABASE_URL", f"sqlite:///{ROOT / 'var' / 'handoff.db'}"))
-    api_token: str = field(default_factory=lambda: os.environ.get("HANDOFF_API_TOKEN", ""))
-    secure_cookies: bool = field(default_factory=lambda: os.environ.get("HANDOFF_SECURE_COOKIES", "false") == "true")
+        "HANDOFF_DATABASE_URL", f"sqlite:///{runtime_secrets.var_dir() / 'handoff.db'}"))
+    # the action server's token and the key of the conversation-id hashes: filled by
+    # load_secrets() (zelfscan_runtime.secrets) when the service starts, unless given
+    api_token: Optional[str] = None
+    erasure_key: Optional[str] = None
+    production: bool = field(default_factory=runtime_secrets.is_production)
+    secure_cookies: bool = field(default_factory=_secure_cookies)
     admin_user: Optional[str] = field(default_factory=lambda: os.environ.get("INBOX_ADMIN_USER"))
     admin_password: Optional[str] = field(default_factory=lambda: os.environ.get("INBOX_ADMIN_PASSWORD"))
     retention_days: int = field(default_factory=_gemeente_retention_days)
     tracker_db_url: Optional[str] = field(default_factory=lambda: os.environ.get(
-        "TRACKER_DB_URL", f"sqlite:///{ROOT / 'var' / 'rasa_tracker.db'}"))
+        "TRACKER_DB_URL", f"sqlite:///{runtime_secrets.var_dir() / 'rasa_tracker.db'}"))
     erasure_delay_seconds: int = field(default_factory=lambda: _int("ERASURE_DELAY_SECONDS", 120))
+    max_tickets_per_conversation: int = field(
+        default_factory=lambda: _int("HANDOFF_MAX_TICKETS_PER_CONVERSATION", 3))
     smtp_host: Optional[str] = field(default_factory=lambda: os.environ.get("SMTP_HOST"))
     smtp_port: int = field(default_factory=lambda: _int("SMTP_PORT", 25))
     smtp_user: Optional[str] = field(default_factory=lambda: os.environ.get("SMTP_USER"))
@@ -51,6 +70,21 @@ class Settings:
     public_url: str = field(default_factory=lambda: os.environ.get("HANDOFF_PUBLIC_URL", "http://localhost:8000"))
     rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_PUBLIC_URL", "http://localhost:5005"))
     background_interval_seconds: int = field(default_factory=lambda: _int("HANDOFF_BACKGROUND_INTERVAL", 30))
-    login_max_failures: int = 5
-    login_window_minutes: int = 15
-    session_hours: int = 8
+    # login limiting: see auth.py and the README ("Staff inbox")
+    login_max_failures: int = field(default_factory=lambda: _int("HANDOFF_LOGIN_MAX_FAILURES", 5))
+    login_max_failures_per_ip: int = field(default_factory=lambda: _int("HANDOFF_LOGIN_MAX_FAILURES_PER_IP", 20))
+    login_window_minutes: float = field(default_factory=lambda: _float("HANDOFF_LOGIN_WINDOW_MINUTES", 15))
+    login_lock_seconds: float = field(default_factory=lambda: _float("HANDOFF_LOGIN_LOCK_SECONDS", 60))
+    login_max_lock_seconds: float = field(default_factory=lambda: _float("HANDOFF_LOGIN_MAX_LOCK_SECONDS", 900))
+    session_hours: float = field(default_factory=lambda: _float("HANDOFF_SESSION_HOURS", 8))
+    session_idle_minutes: float = field(default_factory=lambda: _float("HANDOFF_SESSION_IDLE_MINUTES", 30))
+
+    def load_secrets(self) -> "Settings":
+        """Read HANDOFF_API_TOKEN and HANDOFF_ERASURE_KEY through zelfscan_runtime.secrets:
+        in production a missing, default or short value stops the service (SecretError,
+        one line naming the variable); in development they are generated once under var/."""
+        if not self.api_token:
+            self.api_token = runtime_secrets.get("HANDOFF_API_TOKEN")
+        if not self.erasure_key:
+            self.erasure_key = runtime_secrets.get("HANDOFF_ERASURE_KEY")
+        return self

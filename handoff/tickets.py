@@ -3,12 +3,14 @@ the web layer runs them in a worker thread."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
-from handoff.db import AuditEntry, Database, ErasureRequest, Note, StaffUser, Ticket, utcnow
+from handoff.db import AuditEntry, ConversationMark, Database, Note, StaffUser, Ticket, keyed_hash, utcnow
 
 # the labels staff see; the keys are the values stored and sent over the API
 STATUS_LABELS = {"nieuw": "Nieuw", "in_behandeling": "In behandeling", "afgesloten": "Afgesloten"}
@@ -26,6 +28,43 @@ class TicketError(ValueError):
     def __init__(self, message: str, code: str = "ongeldig"):
         super().__init__(message)
         self.code = code
+
+
+class TicketGone(TicketError):
+    """The conversation asked for erasure after this ticket was made (a ticket that waited
+    in the action server's outbox): it is not stored. HTTP 410, final."""
+
+    def __init__(self) -> None:
+        super().__init__("this conversation asked for erasure of its data; the ticket was not stored",
+                         code="conversation_erased")
+
+
+class TicketLimit(TicketError):
+    """The conversation has made the maximum number of tickets. HTTP 409, final."""
+
+    def __init__(self, cap: int) -> None:
+        super().__init__(f"this conversation has reached the maximum of {cap} tickets", code="ticket_limit")
+
+
+def _made_at(value: Any) -> Optional[datetime]:
+    """The optional ``made_at`` of a ticket (when the action server made it): epoch
+    seconds or ISO 8601; as naive UTC like the rest of the database."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TicketError("'made_at' must be epoch seconds or an ISO 8601 time")
+    try:
+        if isinstance(value, (int, float)):
+            moment = datetime.fromtimestamp(float(value), tz=timezone.utc)
+        elif isinstance(value, str):
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+        else:
+            raise ValueError
+    except (ValueError, OverflowError, OSError):
+        raise TicketError("'made_at' must be epoch seconds or an ISO 8601 time") from None
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def _require(payload: Mapping[str, Any], key: str, kind: Any) -> Any:
@@ -50,6 +89,12 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
     contact = payload.get("contact")
     if contact is not None and not isinstance(contact, Mapping):
         raise TicketError("'contact' must be an object")
+    team = payload.get("team")
+    if team is not None and (not isinstance(team, str) or len(team.strip()) > 80):
+        raise TicketError("'team' must be a text of at most 80 characters")
+    indications = payload.get("indications") or []
+    if not isinstance(indications, list) or not all(isinstance(i, str) for i in indications):
+        raise TicketError("'indications' must be a list of texts")
     return {
         "id": reference,
         "conversation_id": _require(payload, "conversation_id", str),
@@ -58,7 +103,7 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
         "risk_level": level,
         "urgent": bool(payload.get("urgent", False)),
         "risk_drivers": list(payload.get("risk_drivers") or []),
-        "indications": list(payload.get("indications") or []),
+        "indications": list(indications),
         "indication_details": list(payload.get("indication_details") or []),
         "referrals": list(payload.get("referrals") or []),
         "answers": dict(payload.get("answers") or {}),
@@ -67,6 +112,7 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
         "contact": dict(contact) if contact else None,
         "transcript": payload.get("transcript") if payload.get("transcript") else None,
         "special_category_consent": bool(payload.get("special_category_consent", False)),
+        "team": team.strip() or None if team else None,
     }
 
 
@@ -78,6 +124,7 @@ def to_json(t: Ticket, include_notes: bool = False) -> Dict[str, Any]:
         "updated_at": t.updated_at.isoformat() + "Z",
         "conversation_id": t.conversation_id,
         "channel": t.channel,
+        "team": t.team,
         "risk_score": t.risk_score,
         "risk_level": t.risk_level,
         "urgent": t.urgent,
@@ -100,11 +147,39 @@ def to_json(t: Ticket, include_notes: bool = False) -> Dict[str, Any]:
     return data
 
 
-def create_ticket(db: Database, payload: Mapping[str, Any], idempotency_key: str) -> Tuple[Dict[str, Any], bool]:
-    """Create a ticket; a repeated key returns the existing ticket (created=False)."""
+def _mark_row(db: Database, key: str):
+    """INSERT of an empty conversation mark that does nothing when it exists."""
+    values = {"key": key, "tickets": 0, "updated_at": utcnow()}
+    dialect = sqlite if db.engine.dialect.name == "sqlite" else postgresql
+    return dialect.insert(ConversationMark).values(**values).on_conflict_do_nothing(index_elements=["key"])
+
+
+def create_ticket(db: Database, payload: Mapping[str, Any], idempotency_key: str,
+                  max_per_conversation: int = 3) -> Tuple[Dict[str, Any], bool]:
+    """Create a ticket; a repeated key returns the existing ticket (created=False).
+
+    Refused for good: a ticket made before its conversation asked for erasure
+    (TicketGone; without ``made_at``, any ticket of a conversation with an erasure on
+    record) and a ticket over the cap per conversation (TicketLimit). Both checks are
+    one conditional UPDATE of the conversation's mark, so they hold under parallel
+    requests and against an erasure arriving at the same moment."""
     if not idempotency_key or len(idempotency_key) > 100:
         raise TicketError("an Idempotency-Key header of at most 100 characters is required")
     fields = validate_payload(payload)
+    made_at = _made_at(payload.get("made_at"))
+    key = db.conversation_key(fields["conversation_id"])
+    for attempt in range(2):
+        try:
+            return _create(db, fields, idempotency_key, key, made_at, max_per_conversation)
+        except IntegrityError:  # the same ticket in a parallel request: answer with that one
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create(db: Database, fields: Dict[str, Any], idempotency_key: str, key: str, made_at: Optional[datetime],
+            cap: int) -> Tuple[Dict[str, Any], bool]:
+    M = ConversationMark
     with db.session() as s:
         existing = s.execute(
             select(Ticket).where(or_(Ticket.idempotency_key == idempotency_key, Ticket.id == fields["id"]))
@@ -113,7 +188,25 @@ def create_ticket(db: Database, payload: Mapping[str, Any], idempotency_key: str
             if existing.idempotency_key != idempotency_key:
                 raise TicketError("'id' is already used by another ticket")
             return to_json(existing), False
-        ticket = Ticket(idempotency_key=idempotency_key, **fields)
+        s.execute(_mark_row(db, key))
+        not_erased = M.erasure_requested_at.is_(None)
+        if made_at is not None:
+            not_erased = or_(not_erased, M.erasure_requested_at < made_at)
+        taken = s.execute(
+            update(M).where(and_(M.key == key, M.tickets < cap, not_erased))
+            .values(tickets=M.tickets + 1, updated_at=utcnow()).execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            mark = s.get(M, key)
+            s.rollback()
+            if mark is not None and mark.erasure_requested_at is not None and (
+                    made_at is None or mark.erasure_requested_at >= made_at):
+                with db.session() as log:
+                    log.add(AuditEntry(actor="api", action="refused", ticket_id=fields["id"],
+                                       detail="made before an erasure request"))
+                raise TicketGone()
+            raise TicketLimit(cap)
+        ticket = Ticket(idempotency_key=idempotency_key, conversation_key=key, **fields)
         s.add(ticket)
         s.add(AuditEntry(actor="api", action="create", ticket_id=fields["id"]))
         s.flush()
@@ -193,20 +286,33 @@ def staff_names(db: Database) -> List[str]:
 def _erase(ticket: Ticket) -> None:
     for name in PERSONAL_FIELDS:
         setattr(ticket, name, None)
+    ticket.conversation_id = ""  # on WhatsApp/SMS it is the phone number
+    ticket.conversation_key = None
     ticket.erased_at = utcnow()
     for note in list(ticket.notes):
         ticket.notes.remove(note)
 
 
 def request_erasure(db: Database, conversation_id: str, delay_seconds: int) -> int:
-    """Erase the personal data of this conversation's tickets now; schedule the removal of
-    the conversation itself from the tracker store (after the current turn has been saved)."""
+    """Erase this conversation's tickets now (personal data and the conversation id);
+    remember the erasure under the conversation's keyed hash only, so that a ticket made
+    before it and delivered later is refused; schedule the removal of the conversation
+    from the tracker store (after the current turn has been saved)."""
+    key = db.conversation_key(conversation_id)
+    M = ConversationMark
+    now = utcnow()
     with db.session() as s:
-        tickets = s.execute(select(Ticket).where(Ticket.conversation_id == conversation_id)).scalars().all()
+        s.execute(_mark_row(db, key))
+        # the mark's row lock first: a ticket being created at this moment either commits
+        # before (and is erased below) or sees the erasure and is refused
+        s.execute(update(M).where(M.key == key).values(
+            erasure_requested_at=now, erasure_due_at=now + timedelta(seconds=delay_seconds), erasure_done_at=None,
+            tickets=0, updated_at=now).execution_options(synchronize_session=False))
+        tickets = s.execute(select(Ticket).where(Ticket.conversation_key == key)).scalars().all()
         for ticket in tickets:
             _erase(ticket)
             s.add(AuditEntry(actor="api", action="erase", ticket_id=ticket.id, detail="on request"))
-        s.add(ErasureRequest(conversation_id=conversation_id, due_at=utcnow() + timedelta(seconds=delay_seconds)))
+        s.add(AuditEntry(actor="api", action="erasure_request", detail=f"{len(tickets)} ticket(s)"))
         return len(tickets)
 
 
@@ -226,16 +332,36 @@ def delete_conversation_events(tracker_db_url: Optional[str], conversation_ids: 
         tracker.engine.dispose()
 
 
+def tracker_ids_with_keys(tracker_db_url: Optional[str], erasure_key: str, keys: set) -> List[str]:
+    """The conversation ids in the tracker store whose keyed hash is one of ``keys`` (the
+    service keeps no conversation id of an erasure request, only its hash)."""
+    if not tracker_db_url or not keys:
+        return []
+    tracker = Database(tracker_db_url)
+    try:
+        with tracker.engine.begin() as conn:
+            if not tracker.engine.dialect.has_table(conn, "events"):
+                return []
+            ids = conn.execute(text("SELECT DISTINCT sender_id FROM events")).scalars().all()
+    finally:
+        tracker.engine.dispose()
+    return [i for i in ids if i is not None and keyed_hash(erasure_key, i) in keys]
+
+
 def process_erasures(db: Database, tracker_db_url: Optional[str]) -> int:
-    """Carry out the erasure requests that are due."""
+    """Carry out the erasure requests that are due: delete those conversations from the
+    tracker store. Afterwards the mark keeps only the hash and the times."""
+    M = ConversationMark
     with db.session() as s:
         due = s.execute(
-            select(ErasureRequest).where(and_(ErasureRequest.done_at.is_(None), ErasureRequest.due_at <= utcnow()))
+            select(M).where(and_(M.erasure_done_at.is_(None), M.erasure_due_at <= utcnow()))
         ).scalars().all()
-        ids = [r.conversation_id for r in due]
+        if not due:
+            return 0
+        ids = tracker_ids_with_keys(tracker_db_url, db.erasure_key, {m.key for m in due})
         delete_conversation_events(tracker_db_url, ids)
-        for r in due:
-            r.done_at = utcnow()
+        for m in due:
+            m.erasure_done_at = utcnow()
         return len(due)
 
 
@@ -248,7 +374,10 @@ def purge(db: Database, retention_days: int, tracker_db_url: Optional[str]) -> D
         for ticket in old:
             _erase(ticket)
             s.add(AuditEntry(actor="system", action="purge", ticket_id=ticket.id, detail=f"{retention_days} days"))
-        s.execute(delete(ErasureRequest).where(ErasureRequest.done_at < cutoff))
+        # conversation marks (keyed hashes: ticket counts, done erasures) go with the retention period
+        s.execute(delete(ConversationMark).where(and_(
+            ConversationMark.updated_at < cutoff,
+            or_(ConversationMark.erasure_due_at.is_(None), ConversationMark.erasure_done_at.isnot(None)))))
         tickets = len(old)
     events = 0
     if tracker_db_url:

@@ -7,6 +7,8 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, Optional
 
+import requests
+
 from tests.e2e.servers import ROOT, free_port
 
 API_TOKEN = "test-machine-token-123"
@@ -15,20 +17,32 @@ ADMIN = ("beheerder", "een-lang-wachtwoord-1")
 
 class HandoffService:
     def __init__(self, workdir: Path, database_url: Optional[str] = None, extra_env: Optional[Dict[str, str]] = None,
-                 port: Optional[int] = None):
+                 port: Optional[int] = None, default_database: bool = False):
+        """``default_database``: no HANDOFF_DATABASE_URL, so the service uses its default
+        file under ZELFSCAN_VAR_DIR (``workdir/var``)."""
         self.workdir = workdir
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.database_url = database_url or f"sqlite:///{workdir / 'handoff.db'}"
+        self.var_dir = workdir / "var"
+        self.database_url = database_url or (f"sqlite:///{self.var_dir / 'handoff.db'}" if default_database
+                                             else f"sqlite:///{workdir / 'handoff.db'}")
         self.tracker_db = workdir / "tracker.db"
         self.env = dict(
             os.environ, HANDOFF_DATABASE_URL=self.database_url, HANDOFF_API_TOKEN=API_TOKEN,
             INBOX_ADMIN_USER=ADMIN[0], INBOX_ADMIN_PASSWORD=ADMIN[1], HANDOFF_BACKGROUND_INTERVAL="1",
             TRACKER_DB_URL=f"sqlite:///{self.tracker_db}", ERASURE_DELAY_SECONDS="0",
-            HANDOFF_PUBLIC_URL=self.url, PYTHONWARNINGS="ignore",
+            HANDOFF_PUBLIC_URL=self.url, PYTHONWARNINGS="ignore", ZELFSCAN_VAR_DIR=str(self.var_dir),
         )
+        if default_database:
+            del self.env["HANDOFF_DATABASE_URL"]
         self.env.update(extra_env or {})
         self.proc: Optional[subprocess.Popen] = None
+        self._staff: Optional[requests.Session] = None
+
+    @property
+    def log(self) -> str:
+        path = self.workdir / "handoff.log"
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def start(self) -> "HandoffService":
         self.proc = subprocess.Popen(
@@ -38,7 +52,7 @@ class HandoffService:
         deadline = time.time() + 60
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("handoff service exited: " + (self.workdir / "handoff.log").read_text()[-2000:])
+                raise RuntimeError("handoff service exited: " + self.log[-2000:])
             try:
                 urllib.request.urlopen(self.url + "/health", timeout=2)
                 return self
@@ -55,3 +69,24 @@ class HandoffService:
     def cli(self, *args: str, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "handoff", *args], cwd=ROOT, env={**self.env, **(env or {})},
                               capture_output=True, text=True, timeout=60)
+
+    def staff_get(self, path: str) -> requests.Response:
+        """GET as the staff account ADMIN (reading tickets takes a staff session; the
+        action server's token may not). Logs in again when the session has ended."""
+        for _ in range(2):
+            if self._staff is None:
+                self._staff = self.login(*ADMIN)
+            response = self._staff.get(self.url + path, timeout=10, allow_redirects=False)
+            if response.status_code != 401:
+                return response
+            self._staff = None
+        return response
+
+    def login(self, username: str, password: str, session: Optional[requests.Session] = None) -> requests.Session:
+        s = session or requests.Session()
+        page = s.get(self.url + "/inbox/login", timeout=10)
+        csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+        r = s.post(self.url + "/inbox/login", data={"username": username, "password": password, "csrf_token": csrf,
+                                                    "next": "/inbox"}, timeout=10, allow_redirects=False)
+        assert r.status_code in (302, 303), (r.status_code, r.text[-500:])
+        return s
