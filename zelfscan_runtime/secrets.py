@@ -90,7 +90,7 @@ def refusal(name: str, reason: str) -> str:
 
 def _stored(name: str, environ: Mapping[str, str]) -> str:
     """The development value of ``name``: read from var/secrets, generated once."""
-    folder = private_dir(var_dir(environ) / "secrets")
+    folder = private_dir(private_dir(var_dir(environ)) / "secrets")
     path = folder / name
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

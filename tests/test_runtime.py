@@ -1,0 +1,125 @@
+"""How services start: secrets, production mode, generated files, addresses."""
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from zelfscan_runtime import config, secrets
+from tests.e2e.servers import ROOT
+
+GOOD = "Zq8vN3xL0pR7tY2wK5mB9cH4jD6fG1sA"  # 32 characters, varied
+
+
+def prod(**values):
+    return {"ZELFSCAN_ENV": "production", **values}
+
+
+@pytest.mark.parametrize("value, reason", [
+    (None, "is missing"), ("", "is missing"),
+    ("dev-token-change-me", "known development value"), ("dev-handoff-token-change-me", "known development value"),
+    ("please-change-me-before-use-0123456789", "known development value"),
+    ("Zq8vN3xL0pR7tY2wK5m", "shorter than 32"), ("a" * 40, "not random enough"),
+])
+def test_production_refuses_a_missing_default_or_short_secret(value, reason):
+    env = prod() if value is None else prod(HANDOFF_API_TOKEN=value)
+    with pytest.raises(secrets.SecretError) as refused:
+        secrets.get("HANDOFF_API_TOKEN", env)
+    line = refused.value.line
+    assert "HANDOFF_API_TOKEN" in line and reason in line and "\n" not in line
+
+
+def test_production_accepts_a_good_secret_and_writes_nothing(tmp_path):
+    env = prod(HANDOFF_API_TOKEN=GOOD, ZELFSCAN_VAR_DIR=str(tmp_path / "var"))
+    assert secrets.get("HANDOFF_API_TOKEN", env) == GOOD
+    assert not (tmp_path / "var").exists()
+
+
+def test_development_generates_each_secret_once_privately(tmp_path):
+    env = {"ZELFSCAN_VAR_DIR": str(tmp_path / "var")}
+    first = secrets.get("ACTION_SERVER_TOKEN", env)
+    assert first == secrets.get("ACTION_SERVER_TOKEN", env)  # the same for every service
+    assert first != secrets.get("CONVERSATION_ID_SECRET", env)
+    assert secrets.problem("ACTION_SERVER_TOKEN", first) is None  # would pass production's check too
+    folder = tmp_path / "var" / "secrets"
+    assert (tmp_path / "var").stat().st_mode & 0o777 == 0o700
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert (folder / "ACTION_SERVER_TOKEN").stat().st_mode & 0o777 == 0o600
+
+
+def test_development_uses_a_secret_from_the_environment(tmp_path):
+    env = {"ZELFSCAN_VAR_DIR": str(tmp_path), "ACTION_SERVER_TOKEN": "mine"}
+    assert secrets.get("ACTION_SERVER_TOKEN", env) == "mine"
+    assert not (tmp_path / "secrets" / "ACTION_SERVER_TOKEN").exists()
+
+
+def test_no_secret_value_is_written_in_the_repository():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    for name in tracked:
+        if name.startswith("tests/") or not name.endswith((".yml", ".py", ".md", "Makefile", ".js", ".env")):
+            continue
+        text = (ROOT / name).read_text(encoding="utf-8", errors="ignore")
+        for default in ("dev-token-change-me", "dev-handoff-token-change-me"):
+            assert default not in text or name == "zelfscan_runtime/secrets.py", name
+
+
+def test_rasa_api_is_off_unless_asked_and_then_jwt_only(tmp_path):
+    env = {"ZELFSCAN_VAR_DIR": str(tmp_path), "HANDOFF_PUBLIC_URL": "https://www.voorbeeldstad.nl/ondernemers"}
+    argv = config.rasa_argv("models/m.tar.gz", 5005, env)
+    assert "--enable-api" not in argv and "--auth-token" not in argv
+    assert argv[argv.index("--interface") + 1] == "127.0.0.1"
+    cors = argv[argv.index("--cors") + 1:]
+    assert cors[0] == "https://www.voorbeeldstad.nl" and "*" not in cors
+
+    env.update(RASA_ENABLE_API="1", RASA_JWT_SECRET=GOOD, ZELFSCAN_ENV="production",
+               RASA_CORS_ORIGINS="https://gemeente.example, not-a-url")
+    argv = config.rasa_argv("models/m.tar.gz", 5005, env)
+    assert "--enable-api" in argv and "--auth-token" not in argv
+    assert argv[argv.index("--jwt-secret") + 1] == GOOD
+    cors = argv[argv.index("--cors") + 1:argv.index("--enable-api")]
+    assert cors == ["https://www.voorbeeldstad.nl", "https://gemeente.example"]
+
+
+def test_public_addresses_are_an_explicit_choice():
+    argv = config.rasa_argv("m", 1, {"RASA_HOST": "0.0.0.0", "ZELFSCAN_VAR_DIR": "/tmp/x"})
+    assert argv[argv.index("--interface") + 1] == "0.0.0.0"
+    assert config.actions_url({"ACTIONS_PORT": "6000"}) == "http://127.0.0.1:6000/webhook"
+
+
+def test_endpoints_carry_the_action_token_as_a_variable_and_the_tracker_in_var(tmp_path):
+    env = {"ZELFSCAN_VAR_DIR": str(tmp_path), "ACTIONS_PORT": "6001"}
+    data = yaml.safe_load(config.write_endpoints(env).read_text())
+    assert data["action_endpoint"]["url"] == "http://127.0.0.1:6001/webhook"
+    assert data["action_endpoint"]["headers"][config.ACTION_TOKEN_HEADER] == "${ACTION_SERVER_TOKEN}"
+    assert data["tracker_store"]["db"] == str(tmp_path / "rasa_tracker.db")
+    assert (tmp_path / "endpoints.yml").stat().st_mode & 0o777 == 0o600
+
+
+def test_channels_are_switched_on_only_with_all_their_variables():
+    source = yaml.safe_load((ROOT / "credentials.yml").read_text())
+    assert set(config.enabled_channels(source, {})) == {c for c, v in source.items() if not v or "${" not in str(v)}
+    twilio = [c for c in source if "Twilio" in c][0]
+    needed = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "x" * 32, "TWILIO_NUMBER": "+31600000000"}
+    assert twilio not in config.enabled_channels(source, dict(needed, TWILIO_NUMBER=""))
+    assert twilio in config.enabled_channels(source, dict(os.environ, **needed)) or any(
+        v not in needed for v in config._VAR.findall(str(source[twilio])))
+
+
+def test_a_switched_on_channel_needs_its_verification_secret():
+    channels = {"x.Twilio": {"auth_token": "${TWILIO_AUTH_TOKEN}"}}
+    with pytest.raises(secrets.SecretError) as refused:
+        config.require_channel_secrets(channels, prod(TWILIO_AUTH_TOKEN="short"))
+    assert "TWILIO_AUTH_TOKEN" in refused.value.line
+    config.require_channel_secrets(channels, prod(TWILIO_AUTH_TOKEN=GOOD))
+
+
+@pytest.mark.parametrize("service", ["prepare", "actions", "handoff", "rasa"])
+def test_every_service_refuses_to_start_in_production_without_its_secrets(service, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in secrets.SECRETS}
+    env.update(ZELFSCAN_ENV="production", ZELFSCAN_VAR_DIR=str(tmp_path), HANDOFF_API_TOKEN="dev-handoff-token-change-me")
+    done = subprocess.run([sys.executable, "-m", "zelfscan_runtime", service], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("ZELFSCAN_ENV=production: ") and any(name in last for name in secrets.SECRETS)
