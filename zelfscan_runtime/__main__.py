@@ -35,6 +35,7 @@ def _rasa(args: argparse.Namespace) -> int:
     config.prepare_var()
     secrets.export(config.rasa_secrets())
     config.require_channel_secrets(config.read_credentials())
+    config.write_endpoints()
     argv = config.rasa_argv(args.model, args.port)
     sys.argv = ["rasa"] + argv
     from rasa.__main__ import main

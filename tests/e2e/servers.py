@@ -74,10 +74,11 @@ class Stack:
 
     @staticmethod
     def _rest_and_socketio(workdir: Path) -> Path:
-        path = workdir / "credentials.yml"
-        path.write_text("rest:\nsocketio:\n  user_message_evt: user_uttered\n  bot_message_evt: bot_uttered\n"
-                        "  session_persistence: true\n")
-        return path
+        """The website channels exactly as the repository's credentials.yml has them."""
+        from zelfscan_runtime import config
+
+        config.write_credentials({"ZELFSCAN_VAR_DIR": str(workdir)})
+        return workdir / "credentials.yml"
 
     def start_handoff(self) -> None:
         from tests.handoff_service.service import API_TOKEN, HandoffService
@@ -94,12 +95,6 @@ class Stack:
         wait_for(f"http://127.0.0.1:{self.actions_port}/health", 60, self.actions)
 
     def start_rasa(self) -> None:
-        prepare = subprocess.run([str(BIN / "python"), "-m", "zelfscan_runtime", "prepare"], cwd=ROOT, env=self.env,
-                                 capture_output=True, text=True, timeout=60)
-        if prepare.returncode:
-            raise RuntimeError("prepare failed: " + prepare.stderr)
-        if Path(self.credentials).read_text() != (self.workdir / "credentials.yml").read_text():
-            raise RuntimeError("credentials changed by prepare")
         self.rasa = self.runtime("rasa", "--model", str(MODEL), "--port", str(self.rasa_port), log="rasa.log")
         wait_for(f"http://127.0.0.1:{self.rasa_port}/", 180, self.rasa)
 
