@@ -12,22 +12,41 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import yaml
+
+from actions.outcome.names import ANY_TICKET, INDICATIONS, SITUATIONS
 
 logger = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PATH = PROJECT_ROOT / "gemeente" / "config.yml"
-REQUIRED_AMOUNTS = {
-    "bijstandsnorm": ("alleenstaand", "samenwonend", "alleenstaand_aow", "samenwonend_aow"),
-    "aow_age": ("value",),
-    "urencriterium": ("value",),
-    "ioaz_profit_limit": ("value",),
-    "bbz_capital_gevestigd_max": ("value",),
-    "bbz_capital_starter_max": ("value",),
-    "problematic_debt": ("value",),
+
+
+@dataclass(frozen=True)
+class Key:
+    """One figure of an amount's period: required or not, its range, whole or not."""
+
+    required: bool = True
+    low: float = 0.0  # inclusive lower limit, unless ``positive``
+    high: float = float("inf")
+    whole: bool = False
+    positive: bool = True  # must be above 0 (amounts, hours)
+
+
+MONEY = Key()
+# Every amount the code reads, with its keys; a period may not hold other keys.
+AMOUNTS: Dict[str, Dict[str, Key]] = {
+    "bijstandsnorm": {"alleenstaand": MONEY, "samenwonend": MONEY, "alleenstaand_aow": MONEY,
+                      "samenwonend_aow": MONEY, "jongeren_alleenstaand": Key(required=False)},
+    "aow_age": {"years": Key(low=60, high=75, whole=True, positive=False),
+                "months": Key(required=False, low=0, high=11, whole=True, positive=False)},
+    "urencriterium": {"value": MONEY},
+    "ioaz_income_limits": {"past_average": MONEY, "expected": MONEY},
+    "ioaz_couple_hours": {"own": MONEY, "partner": MONEY},
+    "bbz_capital": {"gevestigd": MONEY, "starter": MONEY, "om_niet": MONEY},
+    "problematic_debt": {"value": MONEY},
 }
 
 
@@ -55,6 +74,14 @@ class Partner:
     phone: Optional[str]
     web: Optional[str]
     fits: Tuple[str, ...]
+    local: bool = False  # help of this gemeente: not offered to someone who lives elsewhere
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    handles: Tuple[str, ...]  # indication ids and situations; ANY_TICKET takes every ticket
 
 
 @dataclass(frozen=True)
@@ -63,6 +90,12 @@ class Period:
     valid_until: Optional[date]
     source: str
     values: Mapping[str, float]
+
+    def covers(self, on: date) -> bool:
+        return self.valid_from <= on and (self.valid_until is None or on <= self.valid_until)
+
+    def ended_before(self, on: date) -> bool:
+        return self.valid_until is not None and self.valid_until < on
 
 
 def dutch_number(value: float) -> str:
@@ -88,12 +121,13 @@ class GemeenteConfig:
     threshold_hoog: float = 45
     partners: Tuple[Partner, ...] = ()
     amounts: Mapping[str, Tuple[Period, ...]] = None  # type: ignore[assignment]
+    teams: Tuple[Team, ...] = ()
 
     def period(self, name: str, on: date) -> Period:
         """The period of amount ``name`` valid on ``on``; the newest one when all have
         ended (with a warning in the log), the oldest one before the first starts."""
         periods = sorted(self.amounts[name], key=lambda p: p.valid_from)
-        valid = [p for p in periods if p.valid_from <= on and (p.valid_until is None or on <= p.valid_until)]
+        valid = [p for p in periods if p.covers(on)]
         if valid:
             return valid[-1]
         started = [p for p in periods if p.valid_from <= on]
@@ -111,18 +145,43 @@ class GemeenteConfig:
     def amount(self, name: str, on: date, key: str = "value") -> float:
         return float(self.period(name, on).values[key])
 
+    def optional_amount(self, name: str, on: date, key: str) -> Optional[float]:
+        value = self.period(name, on).values.get(key)
+        return None if value is None else float(value)
+
+    def aow_age(self, on: date) -> Tuple[int, int]:
+        """The AOW age on ``on`` as (years, months)."""
+        values = self.period("aow_age", on).values
+        return int(values["years"]), int(values.get("months", 0))
+
     def with_amounts(self, text: str, on: date) -> str:
-        """'{urencriterium}' in a text -> '1.225': the amount valid on ``on``."""
-        return re.sub(r"\{(\w+)\}", lambda m: dutch_number(self.amount(m.group(1), on)), text)
+        """'{urencriterium}' in a text -> '1.225', '{bbz_capital.starter}' -> '48.060':
+        the amount valid on ``on``."""
+        return re.sub(r"\{(\w+)(?:\.(\w+))?\}",
+                      lambda m: dutch_number(self.amount(m.group(1), on, m.group(2) or "value")), text)
 
     def expired_amounts(self, on: date) -> List[str]:
         """Names of the amounts whose newest period has ended before ``on``."""
         return [name for name, periods in self.amounts.items() if _has_expired(periods, on)]
 
+    def ended_periods(self, on: date, names: Optional[Iterable[str]] = None) -> List[Tuple[str, Period]]:
+        """The amounts (of ``names``, default all) whose period used on ``on`` has ended."""
+        chosen = self.amounts if names is None else [n for n in names if n in self.amounts]
+        return [(name, p) for name in chosen if (p := self.period(name, on)).ended_before(on)]
+
+    def uncovered_amounts(self, on: date) -> List[str]:
+        """Names of the amounts that have no period valid on ``on``."""
+        return [name for name, periods in self.amounts.items() if not any(p.covers(on) for p in periods)]
+
+    def team_for(self, labels: Iterable[str]) -> Team:
+        """The first team that handles one of ``labels`` (indication ids and situations)."""
+        wanted = set(labels) | {ANY_TICKET}
+        return next(t for t in self.teams if wanted & set(t.handles))
+
 
 def _has_expired(periods: Tuple[Period, ...], on: date) -> bool:
     started = [p for p in periods if p.valid_from <= on]
-    return bool(started) and all(p.valid_until is not None and p.valid_until < on for p in started)
+    return bool(started) and all(p.ended_before(on) for p in started)
 
 
 def _require(data: Mapping[str, Any], path: str, problems: List[str]) -> Any:
@@ -158,9 +217,16 @@ def _parse_partners(raw: Any, problems: List[str]) -> Tuple[Partner, ...]:
         if not isinstance(fits, list):
             problems.append(f"'{where}.fits' must be a list")
             fits = []
+        for tag in fits:
+            if tag not in SITUATIONS:
+                problems.append(f"'{where}.fits' names an unknown situation '{tag}' (known: {', '.join(SITUATIONS)})")
+        local = item.get("local", False)
+        if not isinstance(local, bool):
+            problems.append(f"'{where}.local' must be true or false")
         partners.append(Partner(
             id=str(item.get("id", "")), name=str(item.get("name", "")), does=str(item.get("does", "")),
             phone=str(item["phone"]) if item.get("phone") else None, web=item.get("web"), fits=tuple(fits),
+            local=local is True,
         ))
     return tuple(partners)
 
@@ -180,7 +246,10 @@ def _parse_amounts(raw: Any, problems: List[str]) -> Dict[str, Tuple[Period, ...
     if not isinstance(raw, Mapping):
         problems.append("'amounts' is missing")
         return amounts
-    for name, keys in REQUIRED_AMOUNTS.items():
+    for name in raw:
+        if name not in AMOUNTS:
+            problems.append(f"'amounts.{name}' is not an amount the bot uses (known: {', '.join(AMOUNTS)})")
+    for name, keys in AMOUNTS.items():
         periods_raw = raw.get(name)
         if not isinstance(periods_raw, list) or not periods_raw:
             problems.append(f"'amounts.{name}' is missing")
@@ -193,19 +262,72 @@ def _parse_amounts(raw: Any, problems: List[str]) -> Dict[str, Tuple[Period, ...
                 continue
             start = _as_date(p.get("valid_from"), f"{where}.valid_from", problems)
             end = _as_date(p["valid_until"], f"{where}.valid_until", problems) if p.get("valid_until") else None
+            if not str(p.get("source") or "").strip():
+                problems.append(f"'{where}.source' is missing: say where the figure comes from")
+            for key in p:
+                if key not in keys and key not in ("valid_from", "valid_until", "source"):
+                    problems.append(f"'{where}.{key}' is not a figure of '{name}' (known: {', '.join(keys)})")
             values = {}
-            for key in keys:
+            for key, spec in keys.items():
+                if key not in p and not spec.required:
+                    continue
                 value = p.get(key)
-                if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
-                    problems.append(f"'{where}.{key}' must be a positive number, not '{value}'")
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                ok = number and (value > 0 if spec.positive else value >= spec.low) and value <= spec.high \
+                    and (not spec.whole or float(value).is_integer())
+                if not ok:
+                    kind = "a whole number" if spec.whole else "a positive number"
+                    limits = f" from {spec.low:g} to {spec.high:g}" if spec.high != float("inf") else ""
+                    problems.append(f"'{where}.{key}' must be {kind}{limits}, not '{value}'")
                 else:
                     values[key] = value
             if start and end and end < start:
                 problems.append(f"'{where}.valid_until' is before its valid_from")
             if start:
                 periods.append(Period(start, end, str(p.get("source", "")), values))
+        ordered = sorted(periods, key=lambda q: q.valid_from)
+        for earlier, later in zip(ordered, ordered[1:]):
+            if earlier.valid_until is None or earlier.valid_until >= later.valid_from:
+                problems.append(f"'amounts.{name}': the period from {earlier.valid_from} overlaps the one "
+                                f"from {later.valid_from} (give the first a valid_until before it)")
         amounts[name] = tuple(periods)
     return amounts
+
+
+def _parse_teams(raw: Any, loket_name: str, problems: List[str]) -> Tuple[Team, ...]:
+    """The teams that work tickets; without a 'teams' list, the loket takes every ticket."""
+    if raw is None:
+        return (Team("ondernemersloket", loket_name or "Ondernemersloket", (ANY_TICKET,)),)
+    if not isinstance(raw, list) or not raw:
+        problems.append("'teams' must be a non-empty list")
+        return ()
+    known = set(INDICATIONS) | set(SITUATIONS) | {ANY_TICKET}
+    teams, seen = [], set()
+    for i, item in enumerate(raw):
+        where = f"teams[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(f"'{where}' must be a mapping with id, name and handles")
+            continue
+        for key in ("id", "name"):
+            if not item.get(key):
+                problems.append(f"'{where}.{key}' is missing")
+        if not re.fullmatch(r"[a-z0-9_]+", str(item.get("id", ""))):
+            problems.append(f"'{where}.id' may hold only a-z, 0-9 and _")
+        if item.get("id") in seen:
+            problems.append(f"'{where}.id' '{item.get('id')}' appears twice")
+        seen.add(item.get("id"))
+        handles = item.get("handles")
+        if not isinstance(handles, list) or not handles:
+            problems.append(f"'{where}.handles' must be a non-empty list of indications or situations")
+            handles = []
+        for label in handles:
+            if label not in known:
+                problems.append(f"'{where}.handles' names '{label}', which is no indication, situation or "
+                                f"'{ANY_TICKET}'")
+        teams.append(Team(str(item.get("id", "")), str(item.get("name", "")), tuple(handles)))
+    if teams and not any(ANY_TICKET in t.handles for t in teams):
+        problems.append(f"'teams': one team must handle '{ANY_TICKET}', so every ticket has a team")
+    return tuple(teams)
 
 
 def _parse_response_days(raw: Any, problems: List[str]) -> Dict[str, int]:
@@ -266,6 +388,7 @@ def parse_config(data: Mapping[str, Any], today: Optional[date] = None) -> Gemee
         threshold_hoog=hoog,
         partners=_parse_partners(data.get("partners"), problems),
         amounts=_parse_amounts(data.get("amounts"), problems),
+        teams=_parse_teams(data.get("teams"), str((data.get("ondernemersloket") or {}).get("name", "")), problems),
     )
     email = config.loket.email
     if email and "@" not in email:
