@@ -11,8 +11,12 @@ from actions.outcome.scoring import max_score, score_answers, weights
 from actions.parsing import UNKNOWN
 from tests.profiles import ACUTE, BV_GROWTH, HEALTHY, STARTER_FROM_BIJSTAND, profile
 
-ON = date(2026, 11, 27)
+ON = date.today()  # every amount is read from the configuration for this date
 CONFIG = gemeente()
+
+
+def norm(key):
+    return CONFIG.amount("bijstandsnorm", ON, key)
 NUMBER_RANGES = {"amount": (0, 200000), "years": (0, 40), "hours": (0, 100), "age": (15, 100), "count": (0, 2),
                  "months": (0, 24)}
 
@@ -46,12 +50,55 @@ def test_distress_makes_it_urgent():
 
 
 def test_income_below_norm_counts_with_partner_income():
-    # 900 + 800 = 1700 is below the couple norm (1922.07): 8 points
-    assert score(profile(monthly_income=900, household_other_income=800)).contributions["monthly_income"] == 8
-    # alone, 1300 is below the single norm (1345.45); 1500 is within 125%: 4 points
-    assert score(profile(monthly_income=1300, household="alleenstaand")).contributions["monthly_income"] == 8
-    assert score(profile(monthly_income=1500, household="alleenstaand")).contributions["monthly_income"] == 4
-    assert score(profile(monthly_income=1800, household="alleenstaand")).contributions["monthly_income"] == 0
+    couple, single = norm("samenwonend"), norm("alleenstaand")
+    # business income plus partner income just below the couple norm: 8 points
+    assert score(profile(monthly_income=900, household_other_income=couple - 901)).contributions["monthly_income"] == 8
+    assert score(profile(monthly_income=900, household_other_income=couple - 899)).contributions["monthly_income"] == 4
+    # alone: below the single norm 8; up to 125 % of it 4; above 0
+    alone = dict(household="alleenstaand", household_other_income=None)
+    assert score(profile(monthly_income=single - 1, **alone)).contributions["monthly_income"] == 8
+    assert score(profile(monthly_income=single * 1.25, **alone)).contributions["monthly_income"] == 4
+    assert score(profile(monthly_income=single * 1.25 + 1, **alone)).contributions["monthly_income"] == 0
+
+
+def test_unknown_partner_income_never_counts_as_zero():
+    unknown = weights()["monthly_income"].unknown_points
+    low = profile(monthly_income=300, household_other_income=UNKNOWN)
+    assert scoring.household_income(low) is None
+    assert scoring.income_below_norm(low, CONFIG, ON) is None
+    assert score(low).contributions["monthly_income"] == unknown
+    # a business income that alone is above the couple norm tells enough
+    high = profile(monthly_income=norm("samenwonend") * 1.3, household_other_income=UNKNOWN)
+    assert scoring.income_below_norm(high, CONFIG, ON) is False
+    assert score(high).contributions["monthly_income"] == 0
+    # an unknown household: the partner's income may exist, so it is not 0 either
+    assert scoring.household_income(profile(household=UNKNOWN, household_other_income=None)) is None
+
+
+def test_a_young_single_person_has_the_jongerennorm():
+    young = profile(household="alleenstaand", household_other_income=None, age=19)
+    expected = CONFIG.optional_amount("bijstandsnorm", ON, "jongeren_alleenstaand") or norm("alleenstaand")
+    assert scoring.household_norm(young, CONFIG, ON) == expected
+    assert scoring.household_norm(dict(young, age=21), CONFIG, ON) == norm("alleenstaand")
+
+
+def test_the_aow_norm_from_the_aow_age():
+    years, months = CONFIG.aow_age(ON)
+    single = profile(household="alleenstaand", household_other_income=None)
+    assert scoring.household_norm(dict(single, age=years - 1), CONFIG, ON) == norm("alleenstaand")
+    assert scoring.household_norm(dict(single, age=years + 1), CONFIG, ON) == norm("alleenstaand_aow")
+    at = scoring.household_norm(dict(single, age=years), CONFIG, ON)
+    assert at == norm("alleenstaand" if months else "alleenstaand_aow")
+
+
+@pytest.mark.parametrize("years, months, age, below", [
+    (67, 0, 66, True), (67, 0, 67, False), (67, 3, 66, True), (67, 3, 67, None), (67, 3, 68, False)])
+def test_below_aow_age_with_months_is_to_check_in_the_boundary_year(years, months, age, below):
+    from dataclasses import replace
+    from actions.gemeente import Period
+    config = replace(CONFIG, amounts=dict(CONFIG.amounts, aow_age=(
+        Period(date(2000, 1, 1), None, "test", {"years": years, "months": months}),)))
+    assert scoring.below_aow_age(age, config, ON) is below
 
 
 def test_unknown_answers_are_counted_deliberately_and_named():

@@ -51,26 +51,70 @@ def max_score() -> int:
     return sum(w.maximum for w in weights().values())
 
 
+YOUNG_NORM_BELOW_AGE = 21  # Participatiewet art. 20: a lower norm for 18 to 20
+
+
+def below_aow_age(age: float, config: GemeenteConfig, on: date) -> Optional[bool]:
+    """Whether someone of ``age`` whole years is below the AOW age on ``on``. When the
+    AOW age has months (67 and 3 months), the boundary year cannot be told: None."""
+    years, months = config.aow_age(on)
+    if age < years:
+        return True
+    if age == years and months:
+        return None
+    return False
+
+
 def household_norm(answers: Mapping[str, Any], config: GemeenteConfig, on: date) -> float:
-    """The bijstandsnorm for this household (couple norm unless known to live alone)."""
-    aow = config.amount("aow_age", on)
+    """The bijstandsnorm for this household (couple norm unless known to live alone; the
+    jongerennorm for a single person of 18 to 20 when the period has one)."""
     age = answers.get("age")
-    at_aow = isinstance(age, (int, float)) and age >= aow
+    known_age = isinstance(age, (int, float)) and not isinstance(age, bool)
+    at_aow = known_age and below_aow_age(age, config, on) is False
     alone = answers.get("household") == "alleenstaand"
+    if alone and known_age and age < YOUNG_NORM_BELOW_AGE:
+        young = config.optional_amount("bijstandsnorm", on, "jongeren_alleenstaand")
+        if young is not None:
+            return young
     key = ("alleenstaand" if alone else "samenwonend") + ("_aow" if at_aow else "")
     return config.amount("bijstandsnorm", on, key)
 
 
+def _number(value: Any) -> Optional[float]:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
 def household_income(answers: Mapping[str, Any]) -> Optional[float]:
-    """Business income plus other household income per month; None when the business
-    income is unknown. Unknown or skipped other income counts as 0."""
-    income = answers.get("monthly_income")
-    if not isinstance(income, (int, float)) or isinstance(income, bool):
+    """Business income plus other household income per month; None when either is
+    unknown. Unknown partner income never counts as 0: for a couple (or an unknown
+    household) the other income must be known."""
+    income = _number(answers.get("monthly_income"))
+    if income is None:
         return None
-    other = answers.get("household_other_income")
-    if answers.get("household") != "alleenstaand" and isinstance(other, (int, float)) and not isinstance(other, bool):
-        income += other
-    return float(income)
+    if answers.get("household") == "alleenstaand":
+        return income
+    other = _number(answers.get("household_other_income"))
+    return None if other is None else income + other
+
+
+def income_vs_norm(answers: Mapping[str, Any], config: GemeenteConfig, on: date) -> Optional[float]:
+    """Household income as a share of the household's norm (0.9 = 10 % below it); None
+    when it cannot be told. With the other income unknown, a business income that is on
+    its own at or above the norm still tells: the household is not below it."""
+    norm = household_norm(answers, config, on)
+    total = household_income(answers)
+    if total is not None:
+        return total / norm
+    income = _number(answers.get("monthly_income"))
+    if income is not None and income >= norm:
+        return income / norm  # a lower bound: the rest can only add
+    return None
+
+
+def income_below_norm(answers: Mapping[str, Any], config: GemeenteConfig, on: date) -> Optional[bool]:
+    """True, False, or None when it depends on an answer that is not known."""
+    share = income_vs_norm(answers, config, on)
+    return None if share is None else share < 1
 
 
 def _points(weight: Weight, value: Any, answers: Mapping[str, Any], config: GemeenteConfig, on: date) -> int:
@@ -84,14 +128,13 @@ def _points(weight: Weight, value: Any, answers: Mapping[str, Any], config: Geme
             if "below" not in band or value < band["below"]:
                 return int(band["points"])
     if "income_vs_norm" in raw:
-        income = household_income(answers)
-        norm = household_norm(answers, config, on)
+        share = income_vs_norm(answers, config, on)
         table = raw["income_vs_norm"]
-        if income is None:
+        if share is None:
             return weight.unknown_points
-        if income < norm:
+        if share < 1:
             return int(table["below_norm"])
-        if income <= 1.25 * norm:
+        if share <= 1.25:
             return int(table["up_to_125_percent"])
         return int(table["above"])
     if "per_choice" in raw:
