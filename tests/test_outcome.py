@@ -1,7 +1,7 @@
 """What the entrepreneur sees after the scan, and the action that sets the outcome slots."""
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,7 +15,8 @@ from actions.outcome.result import build_outcome
 from actions.outcome.scoring import weights
 from actions.outcome.staff_summary import ticket_payload
 from actions.outcome.wording import (
-    DECIDES, INDICATION_TEXT, LEVEL_LINE, WHY_IT_FITS, all_indication_texts, explain_jargon_in, jargon,
+    DECIDES, INDICATION_TEXT, LEVEL_LINE, LEVEL_LOW_INCOME, LOAN_FIRST, NEXT_BBZ, NEXT_BBZ_STOPPING, NEXT_IOAZ,
+    NO_INDICATION, NOT_HERE, WHY_IT_FITS, all_indication_texts, all_result_texts, explain_jargon_in, jargon,
     result_messages,
 )
 from actions.outcome_action import ActionScanOutcome
@@ -23,8 +24,9 @@ from actions.parsing import UNKNOWN
 from tests.helpers import make_tracker, slot_events
 from tests.profiles import ACUTE, BV_GROWTH, HEALTHY, STARTER_FROM_BIJSTAND, STOPPING_AT_58, profile
 
-ON = date(2026, 11, 27)
+ON = date.today()  # every amount is read from the configuration for this date
 CONFIG = gemeente()
+NORM_ALONE = CONFIG.amount("bijstandsnorm", ON, "alleenstaand")
 PROFILES = {"healthy": HEALTHY, "acute": ACUTE, "starter": STARTER_FROM_BIJSTAND, "stopping_58": STOPPING_AT_58,
             "bv_growth": BV_GROWTH}
 MAX_WORDS = 25
@@ -62,7 +64,7 @@ def test_every_indication_text_is_an_indication_not_a_promise():
 
 def user_facing_texts():
     """Every fixed text the entrepreneur can read in the result."""
-    found = list(LEVEL_LINE.values()) + list(all_indication_texts()) + [q.topic for q in catalogue().questions]
+    found = list(all_result_texts()) + [q.topic for q in catalogue().questions]
     found += [w.reason for w in weights().values()]  # the driver lines
     for rule in RULES:
         found += [c.says for c in rule.conditions if isinstance(c.says, str)]
@@ -116,9 +118,9 @@ def test_contrasting_entrepreneurs_get_different_outcomes():
     assert "schuldhulpverlening" in slots["acute"]["referrals"]
     assert "bbz_starter" in slots["starter"]["indications"]
     assert slots["stopping_58"]["indications"][0] == "ioaz"
-    assert "schuldhulp" not in slots["bv_growth"]["indications"]
-    assert "gemeente_ondernemersloket" in slots["bv_growth"]["referrals"]
-    assert "schuldhulpverlening" not in slots["bv_growth"]["referrals"]
+    # a bv's director may need help with private debts: schuldhulp is to check, not no
+    assert "schuldhulp" in slots["bv_growth"]["indications"]
+    assert "schuldhulpverlening" in slots["bv_growth"]["referrals"]
 
 
 def test_crisis_line_comes_first_after_distress():
@@ -180,7 +182,8 @@ def test_the_urencriterium_is_explained_with_the_configured_hours():
 
 # ---- why an indication fits, without promises -------------------------------------
 
-LOW_INCOME = profile(household="alleenstaand", household_other_income=None, monthly_income=1000, outlook="misschien")
+LOW_INCOME = profile(household="alleenstaand", household_other_income=None, monthly_income=NORM_ALONE - 300,
+                     outlook="misschien")
 
 
 def indication_message(answers, indication):
@@ -196,17 +199,19 @@ def test_an_indication_says_which_answers_made_it_fit():
     assert "- het inkomen van uw huishouden is niet genoeg om van te leven" in text
     assert text.endswith(DECIDES)
     starter = indication_message(STARTER_FROM_BIJSTAND, "bbz_starter")
-    assert "- u bent korter dan 1,5 jaar ondernemer" in starter and "- u heeft een WW- of bijstandsuitkering" in starter
+    assert "- u bent nog niet begonnen, of korter dan 1,5 jaar ondernemer" in starter
+    assert "- u heeft een WW- of bijstandsuitkering" in starter
     debts = indication_message(ACUTE, "schuldhulp")
     assert "- de betalingsregeling met de Belastingdienst lukt niet meer" in debts
 
 
 def test_bedrijfskapitaal_names_the_refused_loan_only_when_the_user_said_so():
-    refused = indication_message(profile(financing_asked="afgewezen"), "bbz_gevestigd_kapitaal")
+    capital = dict(LOW_INCOME, outlook="ja")
+    refused = indication_message(dict(capital, financing_asked="afgewezen"), "bbz_gevestigd_kapitaal")
     assert "- de bank of Qredits wilde u geen lening geven" in refused
-    unknown = indication_message(profile(financing_asked=UNKNOWN), "bbz_gevestigd_kapitaal")
+    unknown = indication_message(dict(capital, financing_asked=UNKNOWN), "bbz_gevestigd_kapitaal")
     assert not re.search(r"nee zei|geweigerd|afgewezen|wilde u geen lening", unknown), unknown
-    assert "nog nader bekijken" in unknown
+    assert "De gemeente bekijkt nog: of de bank of Qredits u een lening wil geven." in unknown
 
 
 # ---- the ticket for the accountmanager --------------------------------------------
@@ -262,3 +267,143 @@ def test_the_staff_summary_names_unknown_answers_by_topic():
     t = ticket(profile(total_debt=UNKNOWN, buffer_months=UNKNOWN), special_consent=True)
     line = next(x for x in t["summary"].splitlines() if x.startswith("Onbekend gebleven:"))
     assert line == "Onbekend gebleven: schulden, spaargeld." or line == "Onbekend gebleven: spaargeld, schulden."
+
+
+# ---- texts: loans, no promises, what happens next ---------------------------------
+
+INCOME_SUPPORT = re.compile(r"inkomen\b.*\baanvul|aanvult", re.I)
+
+
+def test_every_text_about_bbz_income_support_says_it_is_first_an_interest_free_loan():
+    texts = [t for t in all_indication_texts() if INCOME_SUPPORT.search(t)]
+    assert len(texts) >= 4
+    for text in texts:
+        assert LOAN_FIRST in text, text
+
+
+@pytest.mark.parametrize("text", all_result_texts())
+def test_no_text_gives_money_or_promises_a_loan(text):
+    assert not re.search(r"geld (te )?geven|geeft u geld|helpt met een lening|u krijgt een lening|"
+                         r"geeft (u )?een lening", text, re.I), text
+    assert not re.search(r"geen hulp met geld", text, re.I) or text == NO_INDICATION
+
+
+def test_no_help_with_money_only_in_the_prescribed_wording():
+    assert NO_INDICATION.startswith("Uit deze korte scan blijkt nu geen regeling")
+    assert NO_INDICATION.endswith("Een medewerker kan dat met u bekijken.")
+    _, messages = messages_for(HEALTHY)
+    assert NO_INDICATION in messages
+
+
+def test_green_never_says_redelijk_while_the_income_is_below_the_norm():
+    answers = dict(STARTER_FROM_BIJSTAND)
+    outcome, messages = messages_for(answers)
+    assert outcome.score.level == "laag"
+    assert "redelijk" not in messages[0] and messages[0] == LEVEL_LOW_INCOME
+    _, healthy = messages_for(HEALTHY)
+    assert healthy[0] == LEVEL_LINE["laag"]
+
+
+def test_what_happens_next_follows_the_shown_indications():
+    _, starter = messages_for(STARTER_FROM_BIJSTAND)
+    joined = "\n".join(starter)
+    for word in ("levensvatbaarheidsonderzoek", "jaarcijfers", "aangiftes inkomstenbelasting", "bankafschriften",
+                 "uittreksel van de KVK", "een paar maanden"):
+        assert word in joined
+    ioaz_case = dict(STOPPING_AT_58, monthly_income=CONFIG.amount("ioaz_income_limits", ON, "past_average") / 24)
+    outcome, stopping = messages_for(ioaz_case)
+    assert "ioaz" in [i.id for i in outcome.indications]
+    assert NEXT_IOAZ in "\n".join(stopping) and "voordat u stopt" in NEXT_IOAZ and "3 maanden" in NEXT_IOAZ
+    assert "niet uit bij de KVK" in NEXT_IOAZ
+    # a beëindiger needs no viable business: no viability study in its next step
+    beeindiger = dict(LOW_INCOME, outlook="stoppen", age=40)
+    outcome, messages = messages_for(beeindiger)
+    assert [i.id for i in outcome.indications] == ["bbz_beeindiger"]
+    joined = "\n".join(messages)
+    assert NEXT_BBZ_STOPPING in joined and NEXT_BBZ not in joined
+
+
+def test_someone_who_lives_elsewhere_gets_the_elsewhere_text_and_no_local_partners():
+    for answers in (ACUTE, STARTER_FROM_BIJSTAND, profile(main_cause=["mantelzorg"])):
+        outcome, messages = messages_for(dict(answers, lives_in_municipality=False))
+        assert NOT_HERE in messages
+        assert outcome.indications == []
+        assert outcome.partners and not any(p.local for p in outcome.partners)
+        assert not any("Bbz" in m or "schuldhulpverlening" in m for m in messages)
+
+
+def test_a_care_illness_or_divorce_cause_goes_to_the_wmo_loket_when_configured():
+    for cause in ("mantelzorg", "ziekte", "scheiding"):
+        assert "wmo_loket" in build_outcome(profile(main_cause=[cause]), CONFIG, ON).slots()["referrals"]
+    assert "wmo_loket" in build_outcome(dict(ACUTE, main_cause=["ziekte"]), CONFIG, ON).slots()["referrals"]
+    without = replace(CONFIG, partners=tuple(p for p in CONFIG.partners if "zorg_gezin" not in p.fits))
+    assert build_outcome(profile(main_cause=["mantelzorg"]), without, ON).partners  # still a next step
+
+
+def test_the_schuldhulp_partner_follows_the_rule_not_the_shown_list():
+    answers = dict(LOW_INCOME, outlook="stoppen", age=60, years_in_business=20, total_debt=90000,
+                   fixed_costs_paid="nee", help_wanted=["stoppen"])
+    outcome = build_outcome(answers, CONFIG, ON)
+    assert outcome.schuldhulp_rule and "schulden" in outcome.situations
+    assert "schuldhulpverlening" in outcome.slots()["referrals"]
+
+
+# ---- the ticket: next steps, routing, vroegsignalering, ended amounts -------------
+
+def summary_steps(t):
+    lines = t["summary"].splitlines()
+    start = lines.index("Voorgestelde eerste stappen:")
+    return [line for line in lines[start + 1:] if line.startswith("- ")]
+
+
+def test_staff_next_steps_follow_the_indications():
+    starter = summary_steps(ticket(STARTER_FROM_BIJSTAND, special_consent=True))
+    assert any("levensvatbaarheidsonderzoek" in s and "KVK-uittreksel" in s for s in starter)
+    capital = CONFIG.with_amounts("{bbz_capital.starter}", ON)
+    assert any(f"maximaal € {capital}" in s for s in starter)
+    assert starter[-1].startswith("- Altijd nagaan") and "verblijfsstatus" in starter[-1]
+    both = summary_steps(ticket(ACUTE, special_consent=True))
+    assert any("art. 17" in s and "art. 42" in s for s in both)
+    assert any(s.startswith("- Schuldhulp:") for s in both)
+    ioaz_case = dict(STOPPING_AT_58, monthly_income=CONFIG.amount("ioaz_income_limits", ON, "past_average") / 24)
+    ioaz = summary_steps(ticket(ioaz_case, special_consent=True))
+    assert any("IOAZ: liefst aanvragen voor het stoppen" in s and "niet eerst uitschrijven" in s for s in ioaz)
+
+
+def test_the_ticket_names_the_team_from_the_configuration():
+    assert ticket(ACUTE, special_consent=True)["team"] == CONFIG.team_for(["acuut"]).id
+    assert ticket(STARTER_FROM_BIJSTAND, special_consent=True)["team"] == CONFIG.team_for(["bbz_starter"]).id
+    healthy = ticket(HEALTHY, special_consent=True)
+    assert healthy["team"] == CONFIG.team_for([]).id
+    assert f"Team: {CONFIG.team_for([]).name}." in healthy["summary"]
+
+
+def test_private_arrears_are_flagged_for_the_schuldhulp_team():
+    answers = profile(payment_arrears=1, private_arrears=["huur", "zorgverzekering"])
+    t = ticket(answers, special_consent=True)
+    assert "prive_achterstand" in t["situations"]
+    assert t["team"] == CONFIG.team_for(["prive_achterstand"]).id == "schuldhulp"
+    assert "VROEGSIGNALERING: privé-achterstand bij huur, zorgverzekering (voor het schuldhulpteam)." in t["summary"]
+    business_only = ticket(profile(payment_arrears=1, private_arrears=["geen"]), special_consent=True)
+    assert "VROEGSIGNALERING" not in business_only["summary"]
+    assert "prive_achterstand" not in business_only["situations"]
+
+
+def test_without_separate_consent_the_referrals_and_team_do_not_reveal_a_care_cause():
+    answers = profile(main_cause=["mantelzorg"])
+    assert "wmo_loket" in build_outcome(answers, CONFIG, ON).slots()["referrals"]
+    hidden = ticket(answers, special_consent=False)
+    assert "wmo_loket" not in hidden["referrals"] and "zorg_gezin" not in hidden["situations"]
+    assert "Wmo" not in hidden["summary"]
+    shared = ticket(answers, special_consent=True)
+    assert "wmo_loket" in shared["referrals"] and "zorg_gezin" in shared["situations"]
+
+
+def test_the_summary_says_when_an_amount_came_from_an_ended_period():
+    assert "verlopen periode" not in ticket(ACUTE, special_consent=True)["summary"]
+    newest = max(CONFIG.amounts["bijstandsnorm"], key=lambda p: p.valid_from)
+    after = newest.valid_until + timedelta(days=1)
+    outcome = build_outcome(ACUTE, CONFIG, after)
+    summary = ticket_payload("ZS-TEST02", "conv", "rest", ACUTE, outcome, {}, True, [])["summary"]
+    assert f"bijstandsnorm (geldig tot {newest.valid_until:%d-%m-%Y})" in summary
+    assert "LET OP: bedragen uit een verlopen periode" in summary

@@ -4,27 +4,37 @@ from __future__ import annotations
 from typing import Any, List, Mapping, Sequence, Set
 
 from actions.gemeente import GemeenteConfig, Partner
-from actions.outcome.indications import Indication
+from actions.outcome.indications import Indication, private_arrears
+from actions.outcome.names import BBZ_INDICATIONS, SITUATIONS
 from actions.outcome.scoring import Score
 
 MAX_REFERRALS = 3
+# main_cause values that a Wmo-loket / sociaal wijkteam helps with (special-category data:
+# only in a ticket with separate consent, see staff_summary.shared_view)
+CARE_CAUSES = ("ziekte", "mantelzorg", "scheiding")
 
 
-def situations(answers: Mapping[str, Any], score: Score, found: Sequence[Indication], distress: bool) -> Set[str]:
-    """Situation tags that partners can fit (see the 'fits' lists in the configuration)."""
+def situations(answers: Mapping[str, Any], score: Score, found: Sequence[Indication], distress: bool,
+               schuldhulp_rule: bool = False) -> Set[str]:
+    """Situation tags that partners can fit (see the 'fits' lists in the configuration).
+    ``schuldhulp_rule``: the schuldhulp rule fired, whatever indications are shown."""
     tags: Set[str] = set()
     ids = {i.id for i in found}
     help_wanted = answers.get("help_wanted") if isinstance(answers.get("help_wanted"), list) else []
+    cause = answers.get("main_cause") if isinstance(answers.get("main_cause"), list) else []
     if distress:
         tags.add("crisis")
     if answers.get("acute_measures") is True:
         tags.add("acuut")
     if score.level == "hoog":
         tags.add("hoog_risico")
-    if "schuldhulp" in ids or "schulden" in help_wanted:
+    if schuldhulp_rule or "schuldhulp" in ids or "schulden" in help_wanted:
         tags.add("schulden")
-    if ids & {"bbz_aspirant", "bbz_starter", "bbz_gevestigd_inkomen", "bbz_gevestigd_kapitaal",
-              "bbz_beeindiger", "bbz_oudere_zelfstandige"}:
+    if private_arrears(answers):
+        tags.add("prive_achterstand")
+    if any(c in CARE_CAUSES for c in cause):
+        tags.add("zorg_gezin")
+    if ids & set(BBZ_INDICATIONS):
         tags.add("bbz")
     if "ioaz" in ids:
         tags.add("ioaz")
@@ -44,20 +54,25 @@ def situations(answers: Mapping[str, Any], score: Score, found: Sequence[Indicat
         tags.add("bv")
     if not tags or score.level == "laag":
         tags.add("informatie")
+    assert tags <= set(SITUATIONS), tags - set(SITUATIONS)
     return tags
 
 
-def referrals(tags: Set[str], config: GemeenteConfig) -> List[Partner]:
-    """Partners that fit, in the configuration's order of preference; the most
-    pressing situations first so a crisis line or debt help is never pushed out."""
-    priority = ["crisis", "acuut", "schulden", "hoog_risico", "belasting", "ioaz", "bbz", "stoppen",
-                "administratie", "praten", "coaching", "financiering", "bv", "informatie"]
+# the most pressing situations first, so a crisis line or debt help is never pushed out
+PRIORITY = ["crisis", "acuut", "schulden", "zorg_gezin", "prive_achterstand", "hoog_risico", "belasting", "ioaz",
+            "bbz", "stoppen", "administratie", "praten", "coaching", "financiering", "bv", "informatie"]
+assert sorted(PRIORITY) == sorted(SITUATIONS)
+
+
+def referrals(tags: Set[str], config: GemeenteConfig, lives_here: bool = True) -> List[Partner]:
+    """Partners that fit, in the configuration's order of preference. Someone who lives
+    elsewhere gets no help of this gemeente (``local`` partners)."""
     chosen: List[Partner] = []
-    for tag in priority:
+    for tag in PRIORITY:
         if tag not in tags:
             continue
         for partner in config.partners:
-            if tag in partner.fits and partner not in chosen:
+            if tag in partner.fits and partner not in chosen and (lives_here or not partner.local):
                 chosen.append(partner)
                 break
     return chosen

@@ -5,8 +5,12 @@ from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
 
 from actions.catalogue import catalogue, describe_value
+from actions.gemeente import GemeenteConfig, Partner, Team, dutch_number
+from actions.outcome.indications import private_arrears
+from actions.outcome.names import BBZ_INDICATIONS
+from actions.outcome.referrals import MAX_REFERRALS, referrals, situations
 from actions.outcome.scoring import Score, max_score, weights
-from actions.outcome.wording import Outcome
+from actions.outcome.wording import VIABILITY_FIRST, Outcome
 from actions.parsing import UNKNOWN
 
 
@@ -23,6 +27,19 @@ FIRST_STEPS = {
     "total_debt": "Breng de totale schuld in kaart; bespreek schuldhulpverlening.",
     "opens_mail": "Open samen de post; maak een lijst van brieven en termijnen.",
 }
+# next steps that follow the indications (domain-2026.md: Bbz art. 17, 35, 42; IOAZ art. 5)
+BBZ_STEP = ("Bbz: eerst levensvatbaarheidsonderzoek; vraag jaarcijfers (2 jaar), aangiften inkomstenbelasting, "
+            "bankafschriften en KVK-uittreksel op. Besluit binnen 13 weken, verlengbaar met 13.")
+BBZ_STOPPING_STEP = ("Bbz ({which}): geen levensvatbaarheid nodig; vraag jaarcijfers, aangiften inkomstenbelasting, "
+                     "bankafschriften en KVK-uittreksel op; aanvragen voordat het bedrijf is beëindigd (art. 27a).")
+CAPITAL_STEP = "Bedrijfskapitaal: maximaal € {max} ({who}, geldig op de scandatum); eerst bank of Qredits."
+IOAZ_STEP = ("IOAZ: liefst aanvragen voor het stoppen (uiterlijk 3 maanden erna); niet eerst uitschrijven bij de KVK. "
+             "Inkomensgrenzen: gemiddeld € {past} over 3 jaar, verwacht € {expected}.")
+TOGETHER_STEP = ("Schuldhulp en Bbz samen onderzoeken: Bbz art. 17 (kapitaal voor een bedrijfsschuld) en art. 42 "
+                 "(medewerking aan een schuldregeling).")
+SCHULDHULP_STEP = "Schuldhulp: aanmelden bij het schuldhulpteam; overzicht van schuldeisers en vaste lasten."
+BV_STEP = "Bv: privéschulden en persoonlijke borgstellingen van de dga nagaan."
+STANDARD_CHECKS = "Altijd nagaan (niet gevraagd in de scan): verblijfsstatus, vergunningen en diploma's, vermogen."
 
 
 def has_sensitive_cause(answers: Mapping[str, Any]) -> bool:
@@ -66,6 +83,62 @@ def readable_answers(answers: Mapping[str, Any]) -> List[Dict[str, str]]:
     return rows
 
 
+def next_steps(shared: Shared, outcome: Outcome) -> List[str]:
+    """First steps for the accountmanager: those that follow the indications, then the
+    heaviest answers, then what the scan never asks."""
+    ids = [i.id for i in outcome.indications]
+    config, on = outcome.config, outcome.on
+    steps: List[str] = []
+    if "schuldhulp" in ids or outcome.schuldhulp_rule:
+        steps.append(SCHULDHULP_STEP)
+    if set(ids) & set(VIABILITY_FIRST):
+        steps.append(BBZ_STEP)
+    stopping = [i for i in ids if i in BBZ_INDICATIONS and i not in VIABILITY_FIRST]
+    if stopping:
+        steps.append(BBZ_STOPPING_STEP.format(which=", ".join(stopping)))
+    if config is not None and on is not None:
+        for ind, key, who in (("bbz_gevestigd_kapitaal", "gevestigd", "gevestigde"), ("bbz_starter", "starter", "starter")):
+            if ind in ids:
+                steps.append(CAPITAL_STEP.format(max=dutch_number(config.amount("bbz_capital", on, key)), who=who))
+        if "ioaz" in ids:
+            steps.append(IOAZ_STEP.format(past=dutch_number(config.amount("ioaz_income_limits", on, "past_average")),
+                                          expected=dutch_number(config.amount("ioaz_income_limits", on, "expected"))))
+    if ("schuldhulp" in ids or outcome.schuldhulp_rule) and set(ids) & set(BBZ_INDICATIONS):
+        steps.append(TOGETHER_STEP)
+    if shared.answers.get("business_form") == "bv" and ("schuldhulp" in ids or outcome.schuldhulp_rule):
+        steps.append(BV_STEP)
+    steps += [FIRST_STEPS[d] for d in shared.drivers if d in FIRST_STEPS][:3]
+    if not steps:
+        steps.append("Kennismakingsgesprek; situatie verder uitvragen.")
+    steps.append(STANDARD_CHECKS)
+    return steps
+
+
+def shared_situations(shared: Shared, outcome: Outcome) -> List[str]:
+    """The situations from the answers the ticket may hold (no health or family cause
+    without separate consent), in a fixed order."""
+    tags = situations(shared.answers, outcome.score, outcome.indications, outcome.distress, outcome.schuldhulp_rule)
+    return sorted(tags)
+
+
+def shared_referrals(shared: Shared, outcome: Outcome) -> List[Partner]:
+    """The referrals as the ticket may show them: without separate consent, no partner
+    that only a health or family cause brought in (it would reveal the cause)."""
+    if not shared.hidden or outcome.config is None:
+        return list(outcome.partners)
+    lives_here = shared.answers.get("lives_in_municipality") is not False
+    tags = set(shared_situations(shared, outcome)) | ({"informatie"} if not lives_here else set())
+    return referrals(tags, outcome.config, lives_here)[:MAX_REFERRALS]
+
+
+def team_for(shared: Shared, outcome: Outcome) -> Optional[Team]:
+    """The gemeente team that gets the ticket (configuration 'teams'), from the shown
+    indications and the situations the ticket may hold."""
+    if outcome.config is None:
+        return None
+    return outcome.config.team_for([i.id for i in outcome.indications] + shared_situations(shared, outcome))
+
+
 def staff_summary(shared: Shared, outcome: Outcome, contact: Optional[Mapping[str, str]]) -> str:
     """Situation in three lines, drivers, indications with missing facts, first steps, contact.
     Only what ``shared`` allows: its answers and its drivers."""
@@ -76,6 +149,7 @@ def staff_summary(shared: Shared, outcome: Outcome, contact: Optional[Mapping[st
         if years is not None else "duur onbekend"
     household = describe_value(catalogue()["household"], a["household"]) if a.get("household") else "huishouden onbekend"
     score = outcome.score
+    team = team_for(shared, outcome)
     lines = [
         f"Situatie: {form}, {years_text}; woont {household}"
         + (f", {a['age']} jaar" if isinstance(a.get("age"), int) else "") + ".",
@@ -83,9 +157,15 @@ def staff_summary(shared: Shared, outcome: Outcome, contact: Optional[Mapping[st
         + ("; URGENT: binnen een werkdag contact" if score.urgent else "") + ".",
         "Hulpvraag: " + (describe_value(catalogue()["help_wanted"], a["help_wanted"])
                          if isinstance(a.get("help_wanted"), list) else "niet opgegeven") + ".",
-        "",
-        "Zwaarst wegende antwoorden:",
     ]
+    if team is not None:
+        lines.append(f"Team: {team.name}.")
+    arrears = private_arrears(a)
+    if arrears:
+        lines.append("VROEGSIGNALERING: privé-achterstand bij " + ", ".join(arrears) + " (voor het schuldhulpteam).")
+    if a.get("lives_in_municipality") is False:
+        lines.append("Woont niet in de gemeente: verwijzen naar de eigen woongemeente.")
+    lines += ["", "Zwaarst wegende antwoorden:"]
     lines += [_driver_line(qid, a[qid], score.contributions[qid]) for qid in shared.drivers[:5] if qid in a]
     if score.unknowns:
         lines.append("Onbekend gebleven: " + ", ".join(catalogue()[qid].topic.removeprefix("uw ") for qid in score.unknowns) + ".")
@@ -96,13 +176,25 @@ def staff_summary(shared: Shared, outcome: Outcome, contact: Optional[Mapping[st
     if not outcome.indications:
         lines.append("- geen")
     lines += ["", "Voorgestelde eerste stappen:"]
-    steps = [FIRST_STEPS[d] for d in shared.drivers if d in FIRST_STEPS][:3] \
-        or ["Kennismakingsgesprek; situatie verder uitvragen."]
-    lines += [f"- {s}" for s in steps]
-    if outcome.partners:
-        lines.append("Doorverwezen naar: " + ", ".join(p.name for p in outcome.partners) + ".")
+    lines += [f"- {s}" for s in next_steps(shared, outcome)]
+    partners = shared_referrals(shared, outcome)
+    if partners:
+        lines.append("Doorverwezen naar: " + ", ".join(p.name for p in partners) + ".")
+    lines += _ended_amounts_lines(outcome)
     lines += ["", "Contact: " + _contact_line(contact)]
     return "\n".join(lines)
+
+
+def _ended_amounts_lines(outcome: Outcome) -> List[str]:
+    """A warning when an amount used for this outcome came from a period that has ended."""
+    if outcome.config is None or outcome.on is None:
+        return []
+    ended = outcome.config.ended_periods(outcome.on)
+    if not ended:
+        return []
+    names = ", ".join(f"{name} (geldig tot {p.valid_until:%d-%m-%Y})" for name, p in ended)
+    return ["", f"LET OP: bedragen uit een verlopen periode gebruikt: {names}. "
+                "De gemeenteconfiguratie is niet bijgewerkt; controleer de indicaties met de huidige bedragen."]
 
 
 def _driver_line(qid: str, value: Any, points: int) -> str:
@@ -127,12 +219,16 @@ def ticket_payload(
     contact: Mapping[str, str], special_consent: bool, transcript: Sequence[Mapping[str, str]],
 ) -> Dict[str, Any]:
     shared = shared_view(answers, outcome.score, special_consent)
+    team = team_for(shared, outcome)
     return {
         "id": reference,
         "conversation_id": conversation_id,
         "channel": channel,
         **outcome.slots(),
         "risk_drivers": shared.drivers,
+        "referrals": [p.id for p in shared_referrals(shared, outcome)],
+        "team": team.id if team is not None else None,
+        "situations": shared_situations(shared, outcome),
         "indication_details": [
             {"id": i.id, "rule": i.rule, "met": i.met, "missing": i.missing, "missing_facts": i.missing_facts}
             for i in outcome.indications
