@@ -4,26 +4,55 @@ from __future__ import annotations
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActionExecuted, AllSlotsReset, EventType, SessionStarted, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import (
+    ActionExecuted, AllSlotsReset, EventType, FollowupAction, SessionStarted, SlotSet, UserUtteranceReverted,
+)
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
+from actions import situation, texts
+from actions.answer_rule import yes_no_from
+from actions.facts import facts_in, noted
 from actions.gemeente import gemeente
 from actions.handoff_client import client as handoff_client
-from actions.scan_form import DISTRESS_SLOT, FORM_NAME, scan_answers
-
-
+from actions.scan_form import DISTRESS_SLOT, FORM_NAME, _today, scan_answers
 
 ADDRESS_SLOT = "address_form"
+PREFILLED_SLOT = "scan_prefilled"  # questions answered in passing before the scan started
 YES_NO = [{"title": "Ja", "payload": "/affirm"}, {"title": "Nee", "payload": "/deny"}]
 
 
+def _typed_text(tracker: Tracker) -> str:
+    """The user's latest message as typed ('' for a button payload such as '/start_scan')."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.startswith("/") else text
+
+
+def acknowledge_situation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    """A first message about the situation: acknowledge it, keep its facts, offer the scan."""
+    ack = situation.acknowledge(_typed_text(tracker), scan_answers(tracker), gemeente(), _today())
+    for line in ack.lines[:-1]:
+        dispatcher.utter_message(text=line)
+    dispatcher.utter_message(text=ack.lines[-1], buttons=situation.SCAN_OFFER_BUTTONS)
+    events: List[EventType] = [SlotSet(k, v) for k, v in ack.slots.items()]
+    prefilled = [k for k in ack.slots if k != "business_kind"]
+    if prefilled:
+        events.append(SlotSet(PREFILLED_SLOT, sorted(set((tracker.get_slot(PREFILLED_SLOT) or []) + prefilled))))
+    if ack.urgent:
+        events.append(SlotSet("urgent", True))
+    return events
+
+
 class ActionGreet(Action):
+    """The greeting; a greeting that already tells the situation ("hoi, mijn zaak loopt
+    slecht") is answered as that situation."""
+
     def name(self) -> Text:
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        if situation.describes_situation(_typed_text(tracker)):
+            return acknowledge_situation(dispatcher, tracker)
         dispatcher.utter_message(
             text=texts.greeting(gemeente()),
             buttons=[
@@ -42,8 +71,101 @@ class ActionScanIntro(Action):
         return "action_scan_intro"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        started = any(v is not None for v in scan_answers(tracker).values())
+        answers = scan_answers(tracker)
+        prefilled = set(tracker.get_slot(PREFILLED_SLOT) or [])
+        started = any(v is not None for k, v in answers.items() if k not in prefilled)
         dispatcher.utter_message(text=texts.SCAN_RESUME if started else texts.SCAN_INTRO)
+        # "Ik wil de scan doen, ik ben 61": answers in the request are used, each confirmed.
+        found = facts_in(_typed_text(tracker), answers, _today())
+        if not found:
+            return []
+        dispatcher.utter_message(text=" ".join(["Dat neem ik mee:"] + [noted(f) for f in found]))
+        events: List[EventType] = [SlotSet(f.question.id, f.value) for f in found]
+        events.append(SlotSet(PREFILLED_SLOT, sorted(prefilled | {f.question.id for f in found})))
+        if any(f.question.id == "acute_measures" and f.value is True for f in found):
+            events.append(SlotSet("urgent", True))
+        return events
+
+
+class ActionAcknowledgeSituation(Action):
+    """Outside the scan, a message that is no question to the bot: when it tells the
+    situation, acknowledge it and offer the scan; otherwise say what the bot can do
+    (never "sorry, dat begrijp ik niet"), or, for "stop", that no scan is running."""
+
+    def name(self) -> Text:
+        return "action_acknowledge_situation"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        return respond_outside_scan(dispatcher, tracker)
+
+
+# Questions answered by a response first; when they also tell the situation ("ik ben 61
+# en wil stoppen, kan ik de IOAZ krijgen?") the acknowledgement and scan offer follow.
+QUESTIONS_ANSWERED_FIRST = {"ask_ioaz", "ask_bbz", "ask_help_options"}
+
+
+def respond_outside_scan(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    text = _typed_text(tracker)
+    if intent == "describe_situation" or situation.describes_situation(text):
+        return acknowledge_situation(dispatcher, tracker)
+    if intent in QUESTIONS_ANSWERED_FIRST:
+        return []  # a plain question ("wat is de IOAZ?"): its answer was enough
+    if intent == "stop_scan":
+        dispatcher.utter_message(text=situation.NO_SCAN_RUNNING)
+    elif intent == "out_of_scope":
+        dispatcher.utter_message(text=situation.OUT_OF_SCOPE, buttons=situation.WHAT_I_CAN_DO_BUTTONS)
+    else:
+        dispatcher.utter_message(text=situation.WHAT_I_CAN_DO, buttons=situation.WHAT_I_CAN_DO_BUTTONS)
+    return []
+
+
+# The yes/no questions asked outside a form, and what a yes and a no lead to.
+START_OFFERS = {"action_greet", "action_acknowledge_situation", "action_distress"}
+CONTACT_OFFERS = {"action_scan_outcome", "action_offer_human"}
+STOP_CONFIRMATION = "utter_confirm_stop"
+YES_NO_QUESTIONS = START_OFFERS | CONTACT_OFFERS | {STOP_CONFIRMATION}
+
+
+def last_yes_no_question(tracker: Tracker) -> str:
+    for event in reversed(tracker.events):
+        if event.get("event") == "action" and event.get("name") in YES_NO_QUESTIONS:
+            return event["name"]
+    return ""
+
+
+class ActionReadYesNo(Action):
+    """A yes/no question outside a form answered with a sentence the classifier did not
+    take for a plain yes or no ("ja, doe maar", "nee dank je, liever niet", "is goed"):
+    read it, and continue as a yes or a no would."""
+
+    def name(self) -> Text:
+        return "action_read_yes_no"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        asked = last_yes_no_question(tracker)
+        answer = yes_no_from(_typed_text(tracker), intent, person_is_yes=asked in CONTACT_OFFERS)
+        if answer is None:
+            if intent == "thank":
+                dispatcher.utter_message(response="utter_thank")
+                return []
+            if asked == STOP_CONFIRMATION:
+                dispatcher.utter_message(text=situation.ANSWER_YES_OR_NO, buttons=YES_NO)
+                return []
+            return respond_outside_scan(dispatcher, tracker)
+        if asked == STOP_CONFIRMATION:
+            if answer:
+                return [FollowupAction("action_stop_scan")]
+            dispatcher.utter_message(response="utter_continue_scan")
+            return [FollowupAction(FORM_NAME)]
+        if asked in CONTACT_OFFERS:
+            return [FollowupAction("handoff_form" if answer else "action_no_contact")]
+        if answer:
+            return [FollowupAction("action_scan_intro")]
+        if situation.describes_situation(_typed_text(tracker)):  # "nee, het gaat niet goed met mijn zaak"
+            return acknowledge_situation(dispatcher, tracker)
+        dispatcher.utter_message(response="utter_scan_declined")
         return []
 
 
@@ -55,8 +177,11 @@ class ActionDistress(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(text=texts.distress(gemeente()))
-        if tracker.active_loop.get("name") == FORM_NAME:
+        loop = tracker.active_loop.get("name")
+        if loop == FORM_NAME:
             dispatcher.utter_message(text=texts.DISTRESS_RESUME)
+        elif not loop:  # after 113: continue with the scan or a person, not left at the 113 text
+            dispatcher.utter_message(text=situation.AFTER_DISTRESS, buttons=situation.AFTER_DISTRESS_BUTTONS)
         return [SlotSet(DISTRESS_SLOT, True)]
 
 
@@ -94,7 +219,10 @@ class ActionCoreFallback(Action):
         return "action_core_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=texts.CORE_FALLBACK)
+        if tracker.active_loop.get("name"):
+            dispatcher.utter_message(text=texts.CORE_FALLBACK)
+        else:
+            dispatcher.utter_message(text=situation.WHAT_I_CAN_DO, buttons=situation.WHAT_I_CAN_DO_BUTTONS)
         return [UserUtteranceReverted()]
 
 

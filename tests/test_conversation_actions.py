@@ -84,3 +84,131 @@ async def test_a_refused_erasure_is_told_honestly_and_the_answers_are_still_forg
     (message,) = texts_of(dispatcher)
     assert message.startswith(texts.ERASE_FAILED) and "Bel " in message
     assert events[0]["event"] == "reset_slots"
+
+
+# --- first messages about the situation, yes/no in sentences, the fallback -----------
+
+from rasa_sdk import Tracker  # noqa: E402
+
+from actions.conversation import (  # noqa: E402
+    ActionAcknowledgeSituation, ActionCoreFallback, ActionGreet, ActionReadYesNo, ActionScanIntro,
+)
+from actions.catalogue import catalogue  # noqa: E402
+
+
+def outside(text, intent="describe_situation", asked=None, slots=None):
+    values = {q: None for q in catalogue().ids()}
+    values.update(slots or {})
+    events = [{"event": "action", "name": asked}] if asked else []
+    events.append({"event": "user", "text": text})
+    return Tracker("t", values, {"text": text, "intent": {"name": intent}, "entities": []}, events, False, None,
+                   {}, "action_listen")
+
+
+def slots_of(events):
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+@pytest.mark.asyncio
+async def test_a_first_message_with_beslag_is_acknowledged_noted_urgent_and_offers_the_scan():
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeSituation().run(dispatcher, outside("Er ligt beslag op mijn zakelijke rekening"), {})
+    said = texts_of(dispatcher)
+    assert said[0].startswith("Vervelend om te lezen dat er beslag ligt.")
+    assert "(beslag)" in said[1] and "Dat neem ik mee" in said[1]
+    assert "0800" not in said[2] and "dringend" in said[2]
+    assert said[-1].endswith("Wilt u de scan doen?")
+    assert dispatcher.messages[-1]["buttons"][0]["payload"] == "/start_scan"
+    assert slots_of(events)["acute_measures"] is True and slots_of(events)["urgent"] is True
+    assert slots_of(events)["scan_prefilled"] == ["acute_measures"]
+
+
+@pytest.mark.asyncio
+async def test_age_business_and_stopping_are_taken_from_the_first_message():
+    dispatcher = CollectingDispatcher()
+    events = await ActionAcknowledgeSituation().run(
+        dispatcher, outside("ik ben 61 en mijn kapsalon loopt slecht, ik wil stoppen"), {})
+    slots = slots_of(events)
+    assert (slots["age"], slots["outlook"], slots["business_kind"]) == (61, "stoppen", "kapsalon")
+    assert "uw kapsalon" in texts_of(dispatcher)[0]
+    assert "urgent" not in slots
+
+
+@pytest.mark.asyncio
+async def test_a_greeting_that_tells_the_situation_is_acknowledged():
+    dispatcher = CollectingDispatcher()
+    await ActionGreet().run(dispatcher, outside("hoi, mijn zaak loopt slecht", intent="greet"), {})
+    assert texts_of(dispatcher)[0].startswith("Vervelend om te lezen dat het niet goed gaat met uw zaak.")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, intent", [("asdf", "nlu_fallback"), ("ik heb een vraag", "inform")])
+async def test_unclear_outside_the_scan_says_what_the_bot_can_do_with_buttons(text, intent):
+    dispatcher = CollectingDispatcher()
+    await ActionAcknowledgeSituation().run(dispatcher, outside(text, intent=intent), {})
+    (message,) = dispatcher.messages
+    assert not message["text"].lower().startswith("sorry")
+    assert [b["payload"] for b in message["buttons"]] == ["/start_scan", "/ask_help_options", "/request_human"]
+
+
+@pytest.mark.asyncio
+async def test_the_core_fallback_outside_the_scan_does_not_start_with_sorry():
+    dispatcher = CollectingDispatcher()
+    await ActionCoreFallback().run(dispatcher, outside("blabla", intent="nlu_fallback"), {})
+    assert not texts_of(dispatcher)[0].startswith("Sorry") and dispatcher.messages[0]["buttons"]
+
+
+@pytest.mark.asyncio
+async def test_a_plain_question_answered_by_a_response_gets_no_acknowledgement():
+    dispatcher = CollectingDispatcher()
+    assert await ActionAcknowledgeSituation().run(dispatcher, outside("wat is de ioaz", intent="ask_ioaz"), {}) == []
+    assert dispatcher.messages == []
+
+
+@pytest.mark.asyncio
+async def test_distress_outside_the_scan_offers_the_scan_or_a_person_after_113():
+    dispatcher = CollectingDispatcher()
+    await ActionDistress().run(dispatcher, outside("ik zie het niet meer zitten", intent="distress"), {})
+    first, second = dispatcher.messages
+    assert "0800-0113" in first["text"]
+    assert [b["payload"] for b in second["buttons"]] == ["/start_scan", "/request_human"]
+
+
+@pytest.mark.asyncio
+async def test_the_scan_intro_uses_answers_in_the_request_and_is_no_resume_after_prefilled_facts():
+    dispatcher = CollectingDispatcher()
+    tracker = outside("ik wil de scan doen, ik ben 58", intent="start_scan",
+                      slots={"acute_measures": True, "scan_prefilled": ["acute_measures"]})
+    events = await ActionScanIntro().run(dispatcher, tracker, {})
+    assert texts_of(dispatcher)[0] == texts.SCAN_INTRO
+    assert slots_of(events)["age"] == 58 and "58 jaar" in texts_of(dispatcher)[1]
+
+
+def followup(events):
+    return next((e["name"] for e in events if e.get("event") == "followup"), None)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("asked, text, intent, expected", [
+    ("action_acknowledge_situation", "is goed hoor", "inform", "action_scan_intro"),
+    ("action_greet", "oké, doe maar", "nlu_fallback", "action_scan_intro"),
+    ("action_scan_outcome", "ja, ik wil dat iemand belt", "inform", "handoff_form"),
+    ("action_offer_human", "graag", "nlu_fallback", "handoff_form"),
+    ("action_scan_outcome", "nee dank je, liever niet", "inform", "action_no_contact"),
+    ("utter_confirm_stop", "ja, stop maar", "inform", "action_stop_scan"),
+    ("utter_confirm_stop", "nee hoor, ga maar door", "inform", "scan_form"),
+])
+async def test_yes_or_no_in_a_sentence_continues_as_a_yes_or_no(asked, text, intent, expected):
+    events = await ActionReadYesNo().run(CollectingDispatcher(), outside(text, intent=intent, asked=asked), {})
+    assert followup(events) == expected
+
+
+@pytest.mark.asyncio
+async def test_no_to_the_scan_in_a_sentence_declines_and_a_situation_is_acknowledged():
+    dispatcher = CollectingDispatcher()
+    events = await ActionReadYesNo().run(dispatcher, outside("liever niet", intent="inform", asked="action_greet"), {})
+    assert followup(events) is None and dispatcher.messages[0]["response"] == "utter_scan_declined"
+    dispatcher = CollectingDispatcher()
+    await ActionReadYesNo().run(dispatcher, outside("nee, mijn zaak gaat slecht", intent="inform",
+                                                    asked="action_greet"), {})
+    assert texts_of(dispatcher)[0].startswith("Vervelend om te lezen")
