@@ -72,7 +72,16 @@ class SlidingWindow:
 
 
 class ChatLimits:
-    """The limits of one channel instance."""
+    """The limits of the chat; :meth:`shared` is the one instance of this process, so the
+    website's REST and socket.io channels count an IP address's messages together."""
+
+    _shared: Optional["ChatLimits"] = None
+
+    @classmethod
+    def shared(cls) -> "ChatLimits":
+        if cls._shared is None:
+            cls._shared = cls()
+        return cls._shared
 
     def __init__(self, environ: Optional[Mapping[str, str]] = None, clock: Callable[[], float] = time.monotonic):
         env = environ if environ is not None else os.environ

@@ -48,7 +48,7 @@ class ZelfscanSlackInput(ApiBaseSetting, SlackInput):
         reason = secrets.problem("SLACK_SIGNING_SECRET", channel.slack_signing_secret)
         if secrets.is_production() and reason:
             raise secrets.SecretError(secrets.refusal("SLACK_SIGNING_SECRET", reason))
-        channel.limits = ChatLimits()
+        channel.limits = ChatLimits.shared()
         return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

@@ -72,7 +72,7 @@ class NumberedTwilioInput(ApiBaseSetting, TwilioInput):
                 raise secrets.SecretError("ZELFSCAN_ENV=production: TWILIO_WEBHOOK_URL is missing (the public "
                                           "address Twilio posts to; it is part of the signature).")
         channel.debug_mode = False  # a failing message must not leak a stack trace to the caller
-        channel.limits = ChatLimits()
+        channel.limits = ChatLimits.shared()
         return channel
 
     def verified(self, request: Request) -> bool:

@@ -89,7 +89,7 @@ class ZelfscanBotFrameworkInput(BotFrameworkInput):
         if credentials.get("token_url"):
             cls.token_url = credentials["token_url"]
         channel = cls(credentials.get("app_id"), credentials.get("app_password"))
-        channel.limits = ChatLimits()
+        channel.limits = ChatLimits.shared()
         return channel
 
     # ---------------------------------------------------------------- verification

@@ -70,7 +70,7 @@ class ZelfscanTelegramInput(ApiBaseSetting, TelegramInput):
             raise secrets.SecretError(secrets.refusal("TELEGRAM_WEBHOOK_SECRET",
                                                       secrets.problem("TELEGRAM_WEBHOOK_SECRET", secret) or ""))
         channel.webhook_secret = secret
-        channel.limits = ChatLimits()
+        channel.limits = ChatLimits.shared()
         return channel
 
     def verified(self, request: Request) -> bool:

@@ -61,7 +61,7 @@ class ZelfscanRestInput(RestInput):
     """Rasa's REST channel, for ids this server issued only."""
 
     def __init__(self, limits: Optional[ChatLimits] = None, key: Optional[bytes] = None) -> None:
-        self.limits = limits or ChatLimits()
+        self.limits = limits or ChatLimits.shared()
         self.key = key or _key()  # production: a missing or weak secret stops the start here
 
     @classmethod
@@ -123,7 +123,7 @@ class ZelfscanSocketIOInput(SocketIOInput):
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.session_persistence = True
-        self.limits = limits or ChatLimits()
+        self.limits = limits or ChatLimits.shared()
         self.key = key or _key()
 
     @classmethod
