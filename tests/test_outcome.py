@@ -68,6 +68,7 @@ def user_facing_texts():
     found += [w.reason for w in weights().values()]  # the driver lines
     for rule in RULES:
         found += [c.says for c in rule.conditions if isinstance(c.says, str)]
+        found += [c.to_check for c in rule.conditions if isinstance(c.to_check, str)]
     return found
 
 
