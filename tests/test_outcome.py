@@ -408,3 +408,35 @@ def test_the_summary_says_when_an_amount_came_from_an_ended_period():
     summary = ticket_payload("ZS-TEST02", "conv", "rest", ACUTE, outcome, {}, True, [])["summary"]
     assert f"bijstandsnorm (geldig tot {newest.valid_until:%d-%m-%Y})" in summary
     assert "LET OP: bedragen uit een verlopen periode" in summary
+
+
+def test_every_figure_in_the_example_configuration_is_read_by_the_outcome():
+    """An amount no code reads would only look checked: each figure is used somewhere."""
+    from actions.gemeente import GemeenteConfig
+
+    read = set()
+
+    class Recording(GemeenteConfig):
+        def amount(self, name, on, key="value"):
+            read.add((name, key))
+            return super().amount(name, on, key)
+
+        def optional_amount(self, name, on, key):
+            read.add((name, key))
+            return super().optional_amount(name, on, key)
+
+        def aow_age(self, on):
+            read.update({("aow_age", "years"), ("aow_age", "months")})
+            return super().aow_age(on)
+
+    config = Recording(**{f: getattr(CONFIG, f) for f in CONFIG.__dataclass_fields__})
+    ioaz_case = dict(STOPPING_AT_58, monthly_income=1000)
+    cases = [HEALTHY, ACUTE, STARTER_FROM_BIJSTAND, ioaz_case, BV_GROWTH, dict(LOW_INCOME, age=19),
+             dict(LOW_INCOME, outlook="ja", financing_asked="afgewezen"), dict(ioaz_case, hours_per_week=18),
+             dict(HEALTHY, age=70), dict(LOW_INCOME, age=70)]  # AOW norms
+    for answers in cases:
+        outcome = build_outcome(answers, config, ON)
+        result_messages(answers, outcome, config)
+        ticket_payload("ZS-TEST03", "conv", "rest", answers, outcome, {}, True, [])
+    configured = {(name, key) for name, periods in config.amounts.items() for p in periods for key in p.values}
+    assert configured - read == set()

@@ -33,6 +33,8 @@ BBZ_STEP = ("Bbz: eerst levensvatbaarheidsonderzoek; vraag jaarcijfers (2 jaar),
 BBZ_STOPPING_STEP = ("Bbz ({which}): geen levensvatbaarheid nodig; vraag jaarcijfers, aangiften inkomstenbelasting, "
                      "bankafschriften en KVK-uittreksel op; aanvragen voordat het bedrijf is beëindigd (art. 27a).")
 CAPITAL_STEP = "Bedrijfskapitaal: maximaal € {max} ({who}, geldig op de scandatum); eerst bank of Qredits."
+GIFT_STEP = ("Kapitaal om niet (art. 22): maximaal € {max}, alleen bij langdurig laag inkomen en beperkt vermogen; "
+             "daarna geen kapitaallening meer.")
 IOAZ_STEP = ("IOAZ: liefst aanvragen voor het stoppen (uiterlijk 3 maanden erna); niet eerst uitschrijven bij de KVK. "
              "Inkomensgrenzen: gemiddeld € {past} over 3 jaar, verwacht € {expected}.")
 TOGETHER_STEP = ("Schuldhulp en Bbz samen onderzoeken: Bbz art. 17 (kapitaal voor een bedrijfsschuld) en art. 42 "
@@ -100,6 +102,8 @@ def next_steps(shared: Shared, outcome: Outcome) -> List[str]:
         for ind, key, who in (("bbz_gevestigd_kapitaal", "gevestigd", "gevestigde"), ("bbz_starter", "starter", "starter")):
             if ind in ids:
                 steps.append(CAPITAL_STEP.format(max=dutch_number(config.amount("bbz_capital", on, key)), who=who))
+        if "bbz_gevestigd_kapitaal" in ids:
+            steps.append(GIFT_STEP.format(max=dutch_number(config.amount("bbz_capital", on, "om_niet"))))
         if "ioaz" in ids:
             steps.append(IOAZ_STEP.format(past=dutch_number(config.amount("ioaz_income_limits", on, "past_average")),
                                           expected=dutch_number(config.amount("ioaz_income_limits", on, "expected"))))
