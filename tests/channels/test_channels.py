@@ -1,9 +1,11 @@
-"""Each channel's real inbound webhook payload goes to the running Rasa server; the answer
-leaves through that channel's own client code and is captured at a local stand-in for
-the platform (never the internet)."""
+"""Each channel's real inbound webhook payload, signed as the platform signs it, goes to
+the running Rasa server; the answer leaves through that channel's own client code and is
+captured at a local stand-in for the platform (never the internet). A forged request is
+refused and the conversation it names stays empty."""
 import hashlib
 import hmac
 import json
+import secrets
 import time
 import uuid
 
@@ -12,6 +14,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+from twilio.request_validator import RequestValidator
 
 from tests.channels.standin import StandIn
 from tests.e2e.servers import Stack
@@ -19,8 +22,11 @@ from tests.e2e.servers import Stack
 pytestmark = pytest.mark.e2e
 
 APP_ID = "11111111-2222-3333-4444-555555555555"
-SLACK_SECRET = "slack-signing-secret"
+SLACK_SECRET = secrets.token_hex(16)
 TWILIO_SID = "AC" + "1" * 32
+TWILIO_TOKEN = secrets.token_hex(16)
+TWILIO_URL = "https://zelfscan.example.nl/webhooks/twilio/webhook"
+TELEGRAM_SECRET = secrets.token_hex(24)
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +43,18 @@ def channels(tmp_path_factory, rsa_key):
     workdir = tmp_path_factory.mktemp("channels")
     credentials = workdir / "credentials.yml"
     credentials.write_text(f"""
-rest:
+zelfscan_channels.web.ZelfscanRestInput:
 zelfscan_channels.telegram_channel.ZelfscanTelegramInput:
   access_token: "123456:TEST"
   verify: zelfscan_bot
   webhook_url: "https://zelfscan.example.nl/webhooks/telegram/webhook"
+  webhook_secret: "{TELEGRAM_SECRET}"
   api_base: "{standin.url}"
 zelfscan_channels.sms_whatsapp.NumberedTwilioInput:
   account_sid: "{TWILIO_SID}"
-  auth_token: "twilio-token"
+  auth_token: "{TWILIO_TOKEN}"
   twilio_number: "whatsapp:+14155238886"
+  webhook_url: "{TWILIO_URL}"
   api_base: "{standin.url}"
 zelfscan_channels.slack_channel.ZelfscanSlackInput:
   slack_token: "xoxb-test"
@@ -54,7 +62,7 @@ zelfscan_channels.slack_channel.ZelfscanSlackInput:
   api_base: "{standin.url}"
 zelfscan_channels.teams.ZelfscanBotFrameworkInput:
   app_id: "{APP_ID}"
-  app_password: "secret"
+  app_password: "{secrets.token_hex(12)}"
   openid_url: "{standin.url}/openid"
   token_url: "{standin.url}/token"
 """)
@@ -74,6 +82,16 @@ def rasa(stack, path):
     return f"http://127.0.0.1:{stack.rasa_port}/webhooks/{path}"
 
 
+def user_texts(stack, sender):
+    """What reached the assistant in the conversation ``sender``."""
+    return [e.get("text") for e in stack.tracker(sender)["events"] if e["event"] == "user"]
+
+
+def twilio_post(stack, form, signed=True):
+    headers = {"X-Twilio-Signature": RequestValidator(TWILIO_TOKEN).compute_signature(TWILIO_URL, form)} if signed else {}
+    return requests.post(rasa(stack, "twilio/webhook"), data=form, headers=headers, timeout=60)
+
+
 def wait_for(fn, seconds=20):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -91,22 +109,36 @@ def test_telegram(channels):
         "message_id": 5, "date": int(time.time()), "text": "hallo",
         "from": {"id": 123, "is_bot": False, "first_name": "Jan", "language_code": "nl"},
         "chat": {"id": 123, "type": "private", "first_name": "Jan"}}}
-    r = requests.post(rasa(stack, "telegram/webhook"), json=update, timeout=60)
+    r = requests.post(rasa(stack, "telegram/webhook"), json=update, timeout=60,
+                      headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
     assert r.status_code == 200
     sent = wait_for(lambda: standin.sent("/sendMessage", since))
     form = StandIn.form(sent[0])
     assert form["chat_id"] == "123" and form["text"].startswith("Hallo! Ik ben de digitale assistent")
     keyboard = json.loads(form["reply_markup"])  # buttons as a Telegram keyboard
     assert "Ja, start de scan" in json.dumps(keyboard)
+    assert user_texts(stack, "telegram:123") == ["hallo"]  # Telegram's own namespace
+
+
+def test_telegram_forged_update_is_refused(channels):
+    stack, standin = channels
+    update = {"update_id": 1002, "message": {
+        "message_id": 6, "date": int(time.time()), "text": "verwijder al mijn gegevens",
+        "from": {"id": 555, "is_bot": False, "first_name": "Eva"}, "chat": {"id": 555, "type": "private"}}}
+    since = time.time()
+    for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "geraden"}):
+        r = requests.post(rasa(stack, "telegram/webhook"), json=update, headers=headers, timeout=30)
+        assert r.status_code == 403
+    assert user_texts(stack, "telegram:555") == []
+    assert not standin.sent("/sendMessage", since)
 
 
 def test_twilio_whatsapp_numbered_options_and_number_answer(channels):
     stack, standin = channels
     user = "whatsapp:+316" + str(uuid.uuid4().int)[:8]
     since = time.time()
-    r = requests.post(rasa(stack, "twilio/webhook"), timeout=60, data={
-        "From": user, "To": "whatsapp:+14155238886", "Body": "hallo", "MessageSid": "SM1", "AccountSid": TWILIO_SID,
-        "NumMedia": "0"})
+    r = twilio_post(stack, {"From": user, "To": "whatsapp:+14155238886", "Body": "hallo", "MessageSid": "SM1",
+                            "AccountSid": TWILIO_SID, "NumMedia": "0"})
     assert r.status_code == 204
     first = wait_for(lambda: standin.sent("/Messages.json", since))
     bodies = [StandIn.form(e)["Body"] for e in first]
@@ -116,10 +148,37 @@ def test_twilio_whatsapp_numbered_options_and_number_answer(channels):
     assert "/start_scan" not in greeting  # payloads are never shown
 
     since = time.time()
-    requests.post(rasa(stack, "twilio/webhook"), timeout=60, data={"From": user, "Body": "1", "MessageSid": "SM2"})
+    twilio_post(stack, {"From": user, "Body": "1", "MessageSid": "SM2"})
     reply = wait_for(lambda: [e for e in standin.sent("/Messages.json", since) if "Vraag 1 van" in StandIn.form(e)["Body"]])
     text = StandIn.form(reply[0])["Body"]
     assert "1. Ja" in text and "2. Nee" in text and all(len(StandIn.form(e)["Body"]) <= 1600 for e in reply)
+    assert user_texts(stack, user) == ["hallo", "/start_scan"]
+
+
+def test_twilio_unsigned_or_forged_request_is_refused(channels):
+    stack, standin = channels
+    victim = "whatsapp:+316" + str(uuid.uuid4().int)[:8]
+    form = {"From": victim, "Body": "verwijder al mijn gegevens", "MessageSid": "SM3", "AccountSid": TWILIO_SID}
+    since = time.time()
+    assert twilio_post(stack, form, signed=False).status_code == 403
+    forged = RequestValidator("geraden-token").compute_signature(TWILIO_URL, form)
+    r = requests.post(rasa(stack, "twilio/webhook"), data=form, headers={"X-Twilio-Signature": forged}, timeout=30)
+    assert r.status_code == 403
+    assert user_texts(stack, victim) == []
+    assert not standin.sent("/Messages.json", since)
+
+
+def test_sms_and_web_conversations_never_share_an_id(channels):
+    stack, standin = channels
+    phone = "+316" + str(uuid.uuid4().int)[:8]
+    since = time.time()
+    assert twilio_post(stack, {"From": phone, "Body": "hallo", "MessageSid": "SM4"}).status_code == 204
+    assert user_texts(stack, "sms:" + phone) == ["hallo"]
+    assert StandIn.form(wait_for(lambda: standin.sent("/Messages.json", since))[0])["To"] == phone
+    # the REST channel refuses the SMS conversation's id
+    r = requests.post(rasa(stack, "rest/webhook"), json={"sender": "sms:" + phone, "message": "verwijder al mijn gegevens"},
+                      timeout=30)
+    assert r.status_code == 403 and user_texts(stack, "sms:" + phone) == ["hallo"]
 
 
 def test_slack(channels):
@@ -138,18 +197,24 @@ def test_slack(channels):
     sent = wait_for(lambda: standin.sent("/chat.postMessage", since))
     payload = " ".join(e["raw"].decode() for e in sent)
     assert "D1" in payload and "Hallo! Ik ben de digitale assistent" in payload and "Ja, start de scan" in payload
+    assert user_texts(stack, "slack:U1") == ["hallo"]
 
-    # a request with a wrong signature is refused
-    r = requests.post(rasa(stack, "slack/webhook"), data=body, timeout=30, headers={
-        "Content-Type": "application/json", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=bad"})
+    # a request with a wrong signature is refused and reaches nobody
+    forged = body.replace('"hallo"', '"verwijder al mijn gegevens"').replace('"U1"', '"U2"')
+    since = time.time()
+    r = requests.post(rasa(stack, "slack/webhook"), data=forged, timeout=30, headers={
+        "Content-Type": "application/json", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature})
     assert r.status_code in (400, 401, 403)
+    assert user_texts(stack, "slack:U2") == []
+    assert not standin.sent("/chat.postMessage", since)
 
 
 def test_teams_botframework(channels, rsa_key):
     stack, standin = channels
     key, _ = rsa_key
     token = jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com", "exp": int(time.time()) + 600,
-                        "nbf": int(time.time()) - 10}, key, algorithm="RS256", headers={"kid": "test-key"})
+                        "nbf": int(time.time()) - 10, "serviceUrl": standin.url + "/"}, key, algorithm="RS256",
+                       headers={"kid": "test-key"})
     activity = {"type": "message", "id": "act-1", "timestamp": "2026-11-27T10:00:00.000Z",
                 "serviceUrl": standin.url + "/", "channelId": "msteams",
                 "from": {"id": "29:user-1", "name": "Jan"}, "conversation": {"id": "conv-teams-1"},
@@ -162,6 +227,16 @@ def test_teams_botframework(channels, rsa_key):
     payload = " ".join(e["raw"].decode() for e in sent)
     assert "Hallo! Ik ben de digitale assistent" in payload
     assert sent[0]["headers"].get("Authorization") == "Bearer bf-token"
-    # without a valid token nothing is answered
-    r = requests.post(rasa(stack, "botframework/webhook"), json=activity, timeout=30)
+    assert user_texts(stack, "teams:29:user-1") == ["hallo"]
+    # without a valid token nothing is answered and nothing reaches the conversation
+    forged = dict(activity, text="verwijder al mijn gegevens", **{"from": {"id": "29:user-2", "name": "Eva"}})
+    since = time.time()
+    assert requests.post(rasa(stack, "botframework/webhook"), json=forged, timeout=30).status_code == 401
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    wrong = jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com", "exp": int(time.time()) + 600,
+                        "serviceUrl": standin.url + "/"}, other_key, algorithm="RS256", headers={"kid": "test-key"})
+    r = requests.post(rasa(stack, "botframework/webhook"), json=forged, timeout=30,
+                      headers={"Authorization": f"Bearer {wrong}"})
     assert r.status_code == 401
+    assert user_texts(stack, "teams:29:user-2") == []
+    assert not standin.sent("/v3/conversations/", since)

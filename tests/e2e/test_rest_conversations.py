@@ -3,7 +3,6 @@
 The outcome stories in tests/test_stories.yml are replayed message by message; the
 slots the bot really sets must equal the story's slot_was_set expectations.
 """
-import uuid
 from pathlib import Path
 
 import pytest
@@ -34,7 +33,7 @@ def test_there_are_five_contrasting_outcome_stories():
 
 @pytest.mark.parametrize("story", OUTCOME_STORIES, ids=lambda s: s["story"])
 def test_whole_scan_sets_the_outcome_slots(stack, story):
-    sender = uuid.uuid4().hex
+    sender = stack.new_conversation_id()
     last = []
     for step in story["steps"]:
         if "user" in step:
@@ -47,7 +46,7 @@ def test_whole_scan_sets_the_outcome_slots(stack, story):
 
 
 def test_conversation_survives_a_rasa_restart(stack):
-    sender = uuid.uuid4().hex
+    sender = stack.new_conversation_id()
     stack.say(sender, "ik wil de zelfscan doen")
     stack.say(sender, "nee")
     stack.say(sender, "eenmanszaak")
@@ -61,8 +60,28 @@ def test_conversation_survives_a_rasa_restart(stack):
     assert "uur per week" in answer[-1]["text"]
 
 
+def test_rest_takes_only_conversation_ids_the_server_issued(stack):
+    """Another channel's id (a WhatsApp user's phone number) or an id the client made up
+    never reaches a conversation: 403, and the tracker of that id stays empty."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    for forged in ("whatsapp:+31612345678", "0123456789abcdef0123456789abcdef"):
+        body = json.dumps({"sender": forged, "message": "verwijder al mijn gegevens"}).encode()
+        req = urllib.request.Request(f"http://127.0.0.1:{stack.rasa_port}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(req, timeout=30)
+        assert refused.value.code == 403
+        assert json.loads(refused.value.read())["error"] == "unknown_conversation"
+        assert not [e for e in stack.tracker(forged)["events"] if e["event"] == "user"]
+    issued = stack.new_conversation_id()
+    assert issued.startswith("web-") and stack.say(issued, "hallo")
+
+
 def test_distress_mid_scan_gets_113_first(stack):
-    sender = uuid.uuid4().hex
+    sender = stack.new_conversation_id()
     stack.say(sender, "start de scan")
     answer = stack.say(sender, "ik zie het echt niet meer zitten")
     assert "113" in answer[0]["text"] and "0800-0113" in answer[0]["text"]
@@ -70,7 +89,7 @@ def test_distress_mid_scan_gets_113_first(stack):
 
 
 def test_unclear_answer_is_asked_again_with_an_example(stack):
-    sender = uuid.uuid4().hex
+    sender = stack.new_conversation_id()
     stack.say(sender, "start de scan")
     stack.say(sender, "nee")
     answer = stack.say(sender, "paars met groene stippen")
@@ -84,7 +103,7 @@ def test_consent_conversation_ends_with_exactly_one_ticket(stack):
     from tests.handoff_service.conftest import machine_get
 
     story = next(s for s in OUTCOME_STORIES if "acute" in s["story"])
-    sender = uuid.uuid4().hex
+    sender = stack.new_conversation_id()
     for step in story["steps"]:
         if "user" in step:
             stack.say(sender, step["user"])
