@@ -22,6 +22,12 @@ def test_secrets() -> Dict[str, str]:
             ("ACTION_SERVER_TOKEN", "CONVERSATION_ID_SECRET", "RASA_JWT_SECRET", "HANDOFF_API_TOKEN")}
 
 
+# The e2e suites replay whole scans at machine speed from one address, far above the
+# public chat limits (zelfscan_channels/limits.py); a test of the limits sets its own
+# through extra_env.
+TEST_CHAT_LIMITS = {"CHAT_RATE_PER_CONVERSATION": "100000", "CHAT_RATE_PER_IP": "100000"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -63,6 +69,7 @@ class Stack:
                         RASA_ENABLE_API="1", HANDOFF_OUTBOX=str(workdir / "outbox.db"), **self.secrets)
         if production:
             self.env["ZELFSCAN_ENV"] = "production"
+        self.env.update(TEST_CHAT_LIMITS)
         self.env.update(extra_env or {})
         self.actions: Optional[subprocess.Popen] = None
         self.handoff = None
@@ -125,6 +132,12 @@ class Stack:
         req = urllib.request.Request(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook", data=body,
                                      headers={"Content-Type": "application/json"})
         return json.loads(urllib.request.urlopen(req, timeout=60).read())
+
+    def new_conversation_id(self) -> str:
+        """A website conversation id issued by the Rasa server (README, "Channels")."""
+        req = urllib.request.Request(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/conversation", data=b"",
+                                     method="POST")
+        return json.loads(urllib.request.urlopen(req, timeout=30).read())["conversation_id"]
 
     def tracker(self, sender: str) -> Dict:
         req = urllib.request.Request(f"http://127.0.0.1:{self.rasa_port}/conversations/{sender}/tracker",
