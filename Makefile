@@ -135,3 +135,9 @@ clean:
 
 scan-length: install
 	$(PY) scripts/scan_length.py
+
+# Share of realistic turns handled right per category (tests/conversations/corpus.yml),
+# against the trained model and the real action server; the held-out part is the figure.
+.PHONY: conversation-report
+conversation-report: install $(MODEL)
+	$(PY) scripts/conversation_report.py
