@@ -12,7 +12,8 @@ not code. The rule, in order; the first step that applies decides:
    the question's options is that option, whatever the intent ("Ik wil stoppen" on the
    outlook question is the option, not a request to stop the scan).
 5. Despair that reads as an answer ("de omzet is ingestort", classified as distress) is
-   the answer, with the 113 text shown first.
+   the answer, with the 113 text shown first; despair that names life or death ("ik wil
+   stoppen met leven") never is.
 6. An interrupting intent of the form interrupts, unless the question lists that intent
    under ``answers_over`` and the message reads as an answer.
 7. A question back to the bot interrupts when it is phrased as a question.
@@ -59,6 +60,7 @@ class RuleData:
     question_words: Tuple[str, ...]
     back_phrases: Tuple[str, ...]
     filler_words: FrozenSet[str]
+    life_words: Tuple[str, ...]
 
 
 @lru_cache(maxsize=1)
@@ -80,6 +82,7 @@ def rule_data() -> RuleData:
         question_words=tuple(raw["question_words"]),
         back_phrases=tuple(raw["back_phrases"]),
         filler_words=frozenset(raw["filler_words"]),
+        life_words=tuple(raw["life_words"]),
     )
 
 
@@ -117,6 +120,11 @@ class Asked:
         return self.read(text) is not None
 
 
+def _names_life_or_death(text: str) -> bool:
+    norm = normalize(text)
+    return any(contains_phrase(norm, w) for w in rule_data().life_words)
+
+
 def looks_like_question(text: str) -> bool:
     norm = normalize(text)
     return "?" in (text or "") or any(contains_phrase(norm, w) for w in rule_data().question_words)
@@ -145,7 +153,7 @@ def decide(asked: Asked, text: str, intent: Optional[str], button_value: Any = N
     if option is not None:
         return Decision("answer", option.value, "typed_option")
     if intent == "distress":
-        if form.distress_can_answer and asked.reads(text):
+        if form.distress_can_answer and asked.reads(text) and not _names_life_or_death(text):
             return Decision("read", step="distress_answer", distress_note=True)
         return Decision("interrupt", step="distress")
     if intent in form.interrupt_intents:

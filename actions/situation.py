@@ -24,6 +24,8 @@ _TOPICS: Tuple[Tuple[str, str], ...] = (
     (r"\bdeurwaarder", "dat er een deurwaarder bij u is gekomen"),
     (r"\b(afgesloten|afsluiting|afsluiten)\b", "dat er een afsluiting dreigt"),
     (r"\b(ontruiming|ontruimd|uit huis gezet)\b", "dat een ontruiming dreigt"),
+    (r"\b(klant|klanten|opdrachtgever|opdrachtgevers|afnemer)\b[a-z ]{0,20}\b(failliet|weg|kwijt|gestopt|betaalt niet|betalen niet)",
+     "dat u een belangrijke klant kwijt bent"),
     (r"\b(failliet|faillissement)", "dat een faillissement dreigt"),
     (r"\b(stoppen|sluiten|opheffen|ophouden|beeindigen)\b", "dat u overweegt te stoppen met {business}"),
     (r"\bbelasting", "dat u zorgen heeft over de Belastingdienst"),
@@ -33,7 +35,8 @@ _TOPICS: Tuple[Tuple[str, str], ...] = (
      "dat het betalen van uw rekeningen niet lukt"),
     (r"\b(omzet|klanten|klant|opdrachten|opdrachtgever|opdrachtgevers|minder werk|geen werk|te weinig werk)\b",
      "dat er minder binnenkomt bij {business}"),
-    (r"\b(slecht|moeilijk|zwaar|lastig|niet goed|matig|beroerd|belabberd|kantje boord|zwaar weer)\b",
+    (r"\b(slecht|moeilijk|zwaar|lastig|niet goed|matig|beroerd|belabberd|kantje boord|zwaar weer|verlies|"
+     r"niet lekker|voor geen meter|bergafwaarts|mis|kapot|in de problemen|klem)\b",
      "dat het niet goed gaat met {business}"),
     (r"\b(geld|geldzorgen|geldproblemen|financien|financieel|krap|inkomen|verdien|verdienen|lening|krediet)",
      "dat u zich zorgen maakt over geld"),

@@ -134,3 +134,8 @@ def test_no_in_a_sentence(text):
 def test_a_person_asked_for_at_the_contact_question_is_a_yes():
     assert yes_no_from("ik wil iemand spreken", "request_human", person_is_yes=True) is True
     assert yes_no_from("ik wil iemand spreken", "request_human") is None
+
+
+def test_5_despair_that_names_life_or_death_is_never_an_answer():
+    d = decide(asked(read=lambda t: "stoppen"), "ik wil stoppen met leven", "distress")
+    assert d.kind == "interrupt"
