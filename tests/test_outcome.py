@@ -175,7 +175,8 @@ def test_jargon_glossary_is_itself_plain():
 
 
 def test_the_urencriterium_is_explained_with_the_configured_hours():
-    assert jargon(CONFIG, ON)["urencriterium"] == "minstens 1.225 uur per jaar in uw bedrijf"
+    hours = CONFIG.with_amounts("{urencriterium}", ON)
+    assert jargon(CONFIG, ON)["urencriterium"] == f"minstens {hours} uur per jaar in uw bedrijf"
     other = replace(CONFIG, amounts=dict(CONFIG.amounts, urencriterium=(Period(date(2000, 1, 1), None, "test",
                                                                               {"value": 1300}),)))
     assert "minstens 1.300 uur per jaar" in jargon(other, ON)["urencriterium"]
