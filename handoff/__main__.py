@@ -4,6 +4,8 @@
     python -m handoff add-user NAME           add a staff account or set a new password
                                               (from INBOX_NEW_PASSWORD or asked on the
                                               terminal; a new password ends its sessions)
+    python -m handoff add-user NAME --team T  ... and put the user in team T (repeat for more)
+    python -m handoff set-teams NAME [T ...]  replace the user's teams (none: no team)
     python -m handoff disable-user NAME       disable an account and end its sessions
     python -m handoff enable-user NAME        enable it again
     python -m handoff purge                   erase personal data older than RETENTION_DAYS
@@ -31,6 +33,11 @@ def main(argv=None) -> int:
     serve.add_argument("--port", type=int, default=int(os.environ.get("HANDOFF_PORT", 8000)))
     add = sub.add_parser("add-user", help="add a staff account or set a new password")
     add.add_argument("username")
+    add.add_argument("--team", action="append", default=None,
+                     help="a team id from the gemeente configuration (teams); repeat for more teams")
+    set_teams = sub.add_parser("set-teams", help="replace the teams of a staff user")
+    set_teams.add_argument("username")
+    set_teams.add_argument("teams", nargs="*")
     disable = sub.add_parser("disable-user", help="disable a staff account and end its sessions")
     disable.add_argument("username")
     enable = sub.add_parser("enable-user", help="enable a disabled staff account")
@@ -60,12 +67,26 @@ def _run(args) -> int:
         password = os.environ.get("INBOX_NEW_PASSWORD") or getpass.getpass("Wachtwoord (minstens 12 tekens): ")
         try:
             auth.upsert_user(db, args.username, password)
-        except auth.AuthError as exc:
+            if args.team is not None:
+                tickets.set_user_teams(db, args.username, args.team)
+        except (auth.AuthError, tickets.TicketError) as exc:
             print(f"Niet gelukt: {exc}", file=sys.stderr)
             return 1
         print(f"Account '{args.username}' is klaar.")
+        _print_teams(db, settings, args.username)
         if auth.is_active(db, args.username) is False:
             print(f"Let op: dit account is uitgeschakeld. Zet het aan met: python -m handoff enable-user {args.username}")
+        return 0
+    if args.command == "set-teams":
+        try:
+            found = tickets.set_user_teams(db, args.username, args.teams)
+        except tickets.TicketError as exc:
+            print(f"Niet gelukt: {exc}", file=sys.stderr)
+            return 1
+        if not found:
+            print(f"Niet gelukt: er is geen account '{args.username}'.", file=sys.stderr)
+            return 1
+        _print_teams(db, settings, args.username)
         return 0
     if args.command in ("disable-user", "enable-user"):
         active = args.command == "enable-user"
@@ -80,6 +101,15 @@ def _run(args) -> int:
         print(f"Bewaartermijn {settings.retention_days} dagen: {result}")
         return 0
     return 2
+
+
+def _print_teams(db: Database, settings: Settings, username: str) -> None:
+    teams = tickets.user_teams(db, username)
+    unknown = [t for t in teams if settings.team_names and t not in settings.team_names]
+    print(f"Teams van '{username}': {', '.join(teams) if teams else 'geen'}.")
+    if unknown:
+        print(f"Let op: niet in de gemeenteconfiguratie: {', '.join(unknown)} "
+              f"(bekend: {', '.join(settings.team_names)}).")
 
 
 if __name__ == "__main__":

@@ -70,7 +70,9 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.settings, app.ctx.db = settings, db
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
-    templates.globals.update(status_labels=STATUS_LABELS, level_labels=LEVEL_LABELS)
+    templates.globals.update(status_labels=STATUS_LABELS, level_labels=LEVEL_LABELS,
+                             indication_labels=tickets.INDICATION_LABELS, no_team=tickets.NO_TEAM,
+                             team_names=settings.team_names)
     templates.filters["local_time"] = local_time
     app.static("/static", str(HERE / "static"))
 
@@ -181,7 +183,9 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
 
     @app.get("/api/tickets")
     async def api_list(request: Request) -> HTTPResponse:
-        items = await run(tickets.list_tickets, db, request.args.get("status"), request.args.get("risk_level"))
+        teams = await run(tickets.user_teams, db, request.ctx.user)
+        items = await run(tickets.list_tickets, db, request.args.get("status"), request.args.get("risk_level"), 200,
+                          request.args.get("team"), request.args.get("indication"), teams)
         return json({"tickets": items})
 
     @app.get("/api/tickets/<ticket_id>")
@@ -263,9 +267,19 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
     @app.get("/inbox")
     async def inbox(request: Request) -> HTTPResponse:
         status, level = request.args.get("status") or "", request.args.get("risk_level") or ""
-        items = await run(tickets.list_tickets, db, status or None, level or None)
-        return render("inbox.html", tickets=items, status=status, level=level, user=request.ctx.user,
+        team, indication = request.args.get("team") or "", request.args.get("indication") or ""
+        my_teams = await run(tickets.user_teams, db, request.ctx.user)
+        items = await run(tickets.list_tickets, db, status or None, level or None, 200, team or None,
+                          indication or None, my_teams)
+        team_choices = dict(settings.team_names)
+        for used in await run(tickets.teams_in_use, db):
+            team_choices.setdefault(used, used)
+        return render("inbox.html", tickets=items, status=status, level=level, team=team, indication=indication,
+                      my_teams=[team_label(t) for t in my_teams], team_choices=team_choices, user=request.ctx.user,
                       csrf_token=request.ctx.csrf, counts=await run(tickets.counts, db))
+
+    def team_label(team_id: Optional[str]) -> str:
+        return settings.team_names.get(team_id, team_id) if team_id else "–"
 
     @app.get("/inbox/wachtwoord")
     async def password_form(request: Request) -> HTTPResponse:

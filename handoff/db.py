@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 
 from zelfscan_runtime import secrets as runtime_secrets
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 Base = declarative_base()
 logger = logging.getLogger(__name__)
 
@@ -96,7 +96,8 @@ class Ticket(Base):
     updated_at = Column(DateTime, default=utcnow, onupdate=utcnow, nullable=False)
     conversation_id = Column(String(255), nullable=False)  # "" once erased (it can be a phone number)
     conversation_key = Column(String(64), nullable=True, index=True)  # keyed hash, for erasure and limits
-    team = Column(String(80), nullable=True, index=True)
+    team = Column(String(80), nullable=True, index=True)  # the gemeente team it was routed to (action server)
+    situations = Column(JSON, nullable=True)  # situation labels from the answers (anonymous)
     channel = Column(String(50), nullable=False)
     risk_score = Column(Float, nullable=False)
     risk_level = Column(String(20), nullable=False, index=True)
@@ -225,9 +226,10 @@ class Database:
     def _migrate(self, version: int, tables: set) -> None:
         """Version 1 -> 2: conversation ids of erasure requests become keyed hashes
         (conversation_marks), login limiting moves to login_throttle, sessions get an
-        idle timeout (existing sessions end), tickets get conversation_key and team."""
+        idle timeout (existing sessions end), tickets get conversation_key and team.
+        Version 2 -> 3: tickets get situations."""
         logger.info("Migrating the handoff database from schema version %s to %s", version, SCHEMA_VERSION)
-        if not self.erasure_key:
+        if version < 2 and not self.erasure_key:
             raise RuntimeError("Migrating the database needs HANDOFF_ERASURE_KEY")
         ConversationMark.__table__.create(self.engine, checkfirst=True)
         with self.engine.begin() as conn:
@@ -238,6 +240,10 @@ class Database:
             if "team" not in columns:
                 conn.execute(text("ALTER TABLE tickets ADD COLUMN team VARCHAR(80)"))
                 conn.execute(text("CREATE INDEX IF NOT EXISTS ix_tickets_team ON tickets (team)"))
+            if "situations" not in columns:
+                conn.execute(text("ALTER TABLE tickets ADD COLUMN situations JSON"))
+            if version >= 2:
+                return
             if "erasure_requests" in tables:
                 rows = conn.execute(text(
                     "SELECT conversation_id, requested_at, due_at, done_at FROM erasure_requests ORDER BY requested_at"

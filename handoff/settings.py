@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Dict, Optional
 
 import yaml
 
@@ -34,6 +34,18 @@ def _gemeente_retention_days() -> int:
     return int(data.get("retention_days", 90))
 
 
+def _gemeente_teams() -> Dict[str, str]:
+    """Team id -> name from the ``teams`` of the gemeente configuration (the action server
+    routes tickets to these ids); empty when the file has none or cannot be read."""
+    path = Path(os.environ.get("GEMEENTE_CONFIG", ROOT / "gemeente" / "config.yml"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    teams = data.get("teams") or []
+    return {str(t["id"]): str(t.get("name") or t["id"]) for t in teams if isinstance(t, dict) and t.get("id")}
+
+
 def _secure_cookies() -> bool:
     """Secure cookies everywhere except in development; HANDOFF_SECURE_COOKIES=true forces
     them in development too (it cannot switch them off outside development)."""
@@ -54,6 +66,7 @@ class Settings:
     admin_user: Optional[str] = field(default_factory=lambda: os.environ.get("INBOX_ADMIN_USER"))
     admin_password: Optional[str] = field(default_factory=lambda: os.environ.get("INBOX_ADMIN_PASSWORD"))
     retention_days: int = field(default_factory=_gemeente_retention_days)
+    team_names: Dict[str, str] = field(default_factory=_gemeente_teams)
     tracker_db_url: Optional[str] = field(default_factory=lambda: os.environ.get(
         "TRACKER_DB_URL", f"sqlite:///{runtime_secrets.var_dir() / 'rasa_tracker.db'}"))
     erasure_delay_seconds: int = field(default_factory=lambda: _int("ERASURE_DELAY_SECONDS", 120))

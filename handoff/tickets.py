@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import String, and_, bindparam, case, cast, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from handoff.db import AuditEntry, ConversationMark, Database, Note, StaffUser, Ticket, keyed_hash, utcnow
+from handoff.db import AuditEntry, ConversationMark, Database, Note, StaffTeam, StaffUser, Ticket, keyed_hash, utcnow
 
 # the labels staff see; the keys are the values stored and sent over the API
 STATUS_LABELS = {"nieuw": "Nieuw", "in_behandeling": "In behandeling", "afgesloten": "Afgesloten"}
@@ -18,6 +18,16 @@ LEVEL_LABELS = {"laag": "Laag risico", "verhoogd": "Verhoogd risico", "hoog": "H
 STATUSES = tuple(STATUS_LABELS)
 LEVELS = tuple(LEVEL_LABELS)
 REFERENCE_RE = re.compile(r"^ZS-[A-Z0-9]{6,12}$")
+LABEL_RE = re.compile(r"^[a-z0-9_]{1,80}$")  # team ids, indication ids, situations
+# staff names of the indications (contract.md); an unknown id is shown as it is
+INDICATION_LABELS = {
+    "bbz_aspirant": "Bbz aspirant-zelfstandige", "bbz_starter": "Bbz starter",
+    "bbz_gevestigd_inkomen": "Bbz gevestigde zelfstandige (inkomen)",
+    "bbz_gevestigd_kapitaal": "Bbz gevestigde zelfstandige (bedrijfskapitaal)",
+    "bbz_beeindiger": "Bbz beëindigende zelfstandige", "bbz_oudere_zelfstandige": "Bbz oudere zelfstandige",
+    "ioaz": "IOAZ", "schuldhulp": "Schuldhulpverlening",
+}
+NO_TEAM = "-"  # the inbox filter value for tickets without a team
 PERSONAL_FIELDS = ("answers", "answers_readable", "summary", "contact", "transcript")
 
 
@@ -95,6 +105,9 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
     indications = payload.get("indications") or []
     if not isinstance(indications, list) or not all(isinstance(i, str) for i in indications):
         raise TicketError("'indications' must be a list of texts")
+    situations = payload.get("situations")
+    if situations is not None and (not isinstance(situations, list) or not all(isinstance(i, str) for i in situations)):
+        raise TicketError("'situations' must be a list of texts")
     return {
         "id": reference,
         "conversation_id": _require(payload, "conversation_id", str),
@@ -113,6 +126,7 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
         "transcript": payload.get("transcript") if payload.get("transcript") else None,
         "special_category_consent": bool(payload.get("special_category_consent", False)),
         "team": team.strip() or None if team else None,
+        "situations": list(situations) if situations else None,
     }
 
 
@@ -125,6 +139,7 @@ def to_json(t: Ticket, include_notes: bool = False) -> Dict[str, Any]:
         "conversation_id": t.conversation_id,
         "channel": t.channel,
         "team": t.team,
+        "situations": t.situations or [],
         "risk_score": t.risk_score,
         "risk_level": t.risk_level,
         "urgent": t.urgent,
@@ -214,17 +229,59 @@ def _create(db: Database, fields: Dict[str, Any], idempotency_key: str, key: str
 
 
 def list_tickets(
-    db: Database, status: Optional[str] = None, level: Optional[str] = None, limit: int = 200
+    db: Database, status: Optional[str] = None, level: Optional[str] = None, limit: int = 200,
+    team: Optional[str] = None, indication: Optional[str] = None, first_teams: Sequence[str] = (),
 ) -> List[Dict[str, Any]]:
-    """Urgent first, then newest first."""
+    """Urgent first, then newest first; with ``first_teams`` (the user's teams) the
+    tickets of those teams come before all others. ``team`` NO_TEAM: tickets without one."""
     with db.session() as s:
         query = select(Ticket)
         if status in STATUSES:
             query = query.where(Ticket.status == status)
         if level in LEVELS:
             query = query.where(Ticket.risk_level == level)
-        query = query.order_by(Ticket.urgent.desc(), Ticket.created_at.desc(), Ticket.id).limit(limit)
+        if team == NO_TEAM:
+            query = query.where(Ticket.team.is_(None))
+        elif team:
+            query = query.where(Ticket.team == team[:80])
+        if indication:
+            # the JSON list as text holds "id" with its quotes (SQLite and PostgreSQL alike)
+            query = query.where(cast(Ticket.indications, String).contains(f'"{indication[:80]}"', autoescape=True))
+        order = [Ticket.urgent.desc(), Ticket.created_at.desc(), Ticket.id]
+        if first_teams:
+            order.insert(0, case((Ticket.team.in_(list(first_teams)), 0), else_=1))
+        query = query.order_by(*order).limit(limit)
         return [to_json(t) for t in s.execute(query).scalars()]
+
+
+def user_teams(db: Database, username: Optional[str]) -> List[str]:
+    if not username:
+        return []
+    with db.session() as s:
+        return list(s.execute(select(StaffTeam.team).join(StaffUser, StaffUser.id == StaffTeam.user_id)
+                              .where(StaffUser.username == username).order_by(StaffTeam.team)).scalars())
+
+
+def set_user_teams(db: Database, username: str, teams: Sequence[str], actor: str = "cli") -> bool:
+    """Replace the user's teams (ids like the gemeente configuration's). False when unknown."""
+    clean = sorted({t.strip() for t in teams if t and t.strip()})
+    for team in clean:
+        if not LABEL_RE.match(team):
+            raise TicketError(f"team '{team}' must be lower-case letters, digits and _")
+    with db.session() as s:
+        user = s.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
+        if user is None:
+            return False
+        s.execute(delete(StaffTeam).where(StaffTeam.user_id == user.id))
+        for team in clean:
+            s.add(StaffTeam(user_id=user.id, team=team))
+        s.add(AuditEntry(actor=actor, action="teams", detail=f"{username}: {', '.join(clean) or '-'}"[:255]))
+        return True
+
+
+def teams_in_use(db: Database) -> List[str]:
+    with db.session() as s:
+        return sorted(t for t in s.execute(select(Ticket.team).where(Ticket.team.isnot(None)).distinct()).scalars())
 
 
 def get_ticket(db: Database, ticket_id: str, actor: str) -> Optional[Dict[str, Any]]:
