@@ -23,6 +23,7 @@ def main() -> int:
         cases = [c for c in cases if c["category"] == args.category]
     with Bot() as bot:
         results = bot.run(cases)
+        lengths = bot.questions_after_openers() if args.split == "all" and not args.category else []
     worst = 1.0
     for split in ("heldout", "tune"):
         table = shares(results, split)
@@ -39,6 +40,12 @@ def main() -> int:
                 print(f"\nFAIL [{r.case['split']}/{r.case['category']}] {r.case.get('setup')} {r.case['say']!r}: {r.why}")
                 for t in r.said[:3]:
                     print(f"    bot: {t[:160]}")
+    if lengths:
+        import statistics
+
+        print(f"\nScan after a first message with three facts ({len(lengths)} openers): "
+              f"median {statistics.median(n for _, n in lengths):.0f} questions asked, "
+              f"median {statistics.median(f for f, _ in lengths):.0f} facts noted from the opener")
     print(f"\nLowest share: {worst:.1%} (target {THRESHOLD:.0%} in every category)")
     return 0 if worst >= THRESHOLD else 1
 

@@ -228,8 +228,46 @@ class Bot:
     def run(self, cases: List[Dict[str, Any]]) -> List[Result]:
         return asyncio.get_event_loop().run_until_complete(run_cases(self.agent, cases))
 
+    def questions_after_openers(self) -> List[Tuple[int, int]]:
+        loop = asyncio.get_event_loop()
+        return [loop.run_until_complete(questions_after_opener(self.agent, o)) for o in THREE_FACT_OPENERS]
+
     def __exit__(self, *exc):
         if self.stack:
             self.stack.stop()
         if self._tmp:
             self._tmp.cleanup()
+
+
+# ------------------------------------------------------- scan length after an opener
+
+# First messages that state three facts each (not in the corpus's scored cases).
+THREE_FACT_OPENERS = (
+    "ik ben 58, heb sinds 1995 een eenmanszaak en het loopt slecht",
+    "er ligt beslag op mijn rekening, ik ben 61 en wil stoppen",
+    "mijn bv heeft schulden, ik werk 50 uur per week en ben 44",
+    "ik heb sinds 2012 een eenmanszaak, mijn omzet is gehalveerd",
+    "ik ben 39, woon alleen en mijn kapsalon draait verlies",
+    "de deurwaarder komt morgen, ik heb een vof en 2 mensen in dienst",
+    "ik ben zzp'er sinds 2020, werk fulltime en heb 15.000 euro schuld",
+)
+
+
+async def questions_after_opener(agent, opener: str) -> Tuple[int, int]:
+    """(facts noted, questions asked) for a whole scan that starts with ``opener``; each
+    question is answered with its first button."""
+    import re
+
+    sender = "length-" + uuid.uuid4().hex[:12]
+    await agent.handle_text(opener, sender_id=sender)
+    responses = await agent.handle_text("/affirm", sender_id=sender)
+    tracker = await agent.tracker_store.retrieve(sender)
+    noted = len(tracker.get_slot("scan_prefilled") or [])
+    asked = 0
+    for _ in range(40):
+        question = next((r for r in responses if re.match(r"Vraag \d+ van \d+", r.get("text") or "")), None)
+        if question is None:
+            break
+        asked += 1
+        responses = await agent.handle_text(question["buttons"][0]["payload"], sender_id=sender)
+    return noted, asked
