@@ -237,10 +237,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
         result = await run(auth.login, db, username, password, remote_of(request), request.cookies.get(DEVICE_COOKIE),
                            limits, settings.session_hours)
         if result.outcome == "blocked":
-            minutes = max(1, math.ceil(result.retry_after / 60))
             return render("login.html", http_status=429, csrf_token=form.get("csrf_token"), next=next_,
-                          error=f"Te veel mislukte pogingen. Probeer het over {minutes} "
-                                f"{'minuut' if minutes == 1 else 'minuten'} opnieuw.")
+                          error=f"Te veel mislukte pogingen. Probeer het over {wait_text(result.retry_after)} opnieuw.")
         if result.outcome == "disabled":
             return render("login.html", http_status=403, csrf_token=form.get("csrf_token"), next=next_,
                           error="Dit account is uitgeschakeld. Vraag de beheerder van de inbox om het weer aan te zetten.")
@@ -289,17 +287,19 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
     async def password_submit(request: Request) -> HTTPResponse:
         form = request.form or {}
         new, repeat = form.get("new_password", ""), form.get("repeat_password", "")
-        error = None
+        error, http_status = None, 400
         if new != repeat:
             error = "De twee nieuwe wachtwoorden zijn niet hetzelfde."
         else:
-            outcome = await run(auth.change_password, db, request.ctx.user, form.get("current_password", ""), new,
-                                request.cookies.get(SESSION_COOKIE))
-            if outcome == "short":
+            outcome, wait = await run(auth.change_password, db, request.ctx.user, form.get("current_password", ""),
+                                      new, request.cookies.get(SESSION_COOKIE), limits)
+            if outcome == "blocked":
+                error, http_status = f"Te veel pogingen. Probeer het over {wait_text(wait)} opnieuw.", 429
+            elif outcome == "short":
                 error = f"Kies een nieuw wachtwoord van minstens {auth.MIN_PASSWORD_LENGTH} tekens."
             elif outcome == "wrong":
                 error = "Uw huidige wachtwoord klopt niet."
-        return render("password.html", http_status=400 if error else 200, user=request.ctx.user,
+        return render("password.html", http_status=http_status if error else 200, user=request.ctx.user,
                       csrf_token=request.ctx.csrf, error=error, done=error is None)
 
     @app.get("/inbox/tickets/<ticket_id>")
@@ -396,6 +396,12 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
         app_.add_task(background())
 
     return app
+
+
+def wait_text(seconds: float) -> str:
+    """'1 minuut', '15 minuten': a wait in whole minutes, rounded up."""
+    minutes = max(1, math.ceil(seconds / 60))
+    return f"{minutes} {'minuut' if minutes == 1 else 'minuten'}"
 
 
 def _safe_next(value: Optional[str]) -> str:

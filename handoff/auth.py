@@ -129,25 +129,34 @@ def set_active(db: Database, username: str, active: bool, actor: str = "cli") ->
         return True
 
 
-def change_password(db: Database, username: str, current: str, new: str, keep_token: Optional[str]) -> str:
-    """Change one's own password: "ok", "wrong" (current password), "short" (new one).
-    Every other session of the user ends; the session ``keep_token`` stays."""
+def change_password(db: Database, username: str, current: str, new: str, keep_token: Optional[str],
+                    limits: Limits = Limits()) -> Tuple[str, float]:
+    """Change one's own password: ("ok" | "wrong" (current password) | "short" (new one) |
+    "blocked" (too many wrong current passwords; seconds to wait)). Every other session
+    of the user ends; the session ``keep_token`` stays. Wrong current passwords are
+    limited like logins, so a session left open cannot be used to guess the password."""
     if len(new or "") < MIN_PASSWORD_LENGTH:
-        return "short"
+        return "short", 0.0
+    keys = [(f"password:{username}"[:200], limits.per_account)]
+    ok, wait = reserve(db, keys, limits)
+    if not ok:
+        return "blocked", wait
     with db.session() as s:
         user = s.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
         stored = user.password_hash if user is not None else _DUMMY_HASH
     if user is None or not _matches(stored, current):
+        _failed(db, keys, limits)
         with db.session() as s:
             s.add(AuditEntry(actor=username, action="password_change_failed"))
-        return "wrong"
+        return "wrong", 0.0
     with db.session() as s:
+        _release(s, keys)
         user = s.get(StaffUser, user.id)
         user.password_hash = _hasher.hash(new)
         keep = _digest(keep_token) if keep_token else ""
         s.execute(delete(StaffSession).where(and_(StaffSession.user_id == user.id, StaffSession.id != keep)))
         s.add(AuditEntry(actor=username, action="password_changed"))
-    return "ok"
+    return "ok", 0.0
 
 
 # ------------------------------------------------------------------- login limiting

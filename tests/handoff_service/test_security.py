@@ -293,6 +293,17 @@ def test_password_change_ends_the_other_sessions(start_service):
     assert is_logged_in(here, service) and not is_logged_in(elsewhere, service)
     assert login_attempt(service, "collega", PASSWORD).status_code == 401
     assert login_attempt(service, "collega", "nieuw-wachtwoord-123").status_code in (302, 303)
+    # guessing the current password from an open session is limited like a login
+    csrf = csrf_of(here, service)
+    change = {"csrf_token": csrf, "new_password": "geraden-wachtwoord-1", "repeat_password": "geraden-wachtwoord-1"}
+    codes = [here.post(service.url + "/inbox/wachtwoord", data=dict(change, current_password=f"gok-{i}"),
+                       timeout=10).status_code for i in range(5)]
+    assert codes == [400] * 5
+    r = here.post(service.url + "/inbox/wachtwoord", data=dict(change, current_password="nieuw-wachtwoord-123"),
+                  timeout=10)
+    assert r.status_code == 429 and "Te veel pogingen. Probeer het over 1 minuut opnieuw." in r.text
+    assert login_attempt(service, "collega", "geraden-wachtwoord-1").status_code == 401  # nothing changed
+
     # a password set with the command line ends every session of that user
     assert service.cli("add-user", "collega", env={"INBOX_NEW_PASSWORD": "door-de-beheerder-gezet"}).returncode == 0
     assert not is_logged_in(here, service)
