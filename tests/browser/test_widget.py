@@ -26,6 +26,14 @@ def open_chat(page, stack):
     return time.time() - start
 
 
+def stored_id(page):
+    return page.evaluate("JSON.parse(sessionStorage.getItem('zelfscan-chat') || 'null')?.sessionId || null")
+
+
+def user_texts(stack, sender):
+    return [e.get("text") for e in stack.tracker(sender)["events"] if e["event"] == "user"]
+
+
 def test_scan_by_button_and_typing_then_reload_keeps_the_conversation(web_stack, page):
     seconds = open_chat(page, web_stack)
     OUTPUT.mkdir(parents=True, exist_ok=True)
@@ -39,14 +47,18 @@ def test_scan_by_button_and_typing_then_reload_keeps_the_conversation(web_stack,
     wait_for_bot_text(page, "Hoe lang bent u al ondernemer?")
     page.screenshot(path=str(OUTPUT / "widget-mid-scan.png"))
 
+    issued = stored_id(page)
+    assert issued.startswith("web-") and ":" not in issued  # the id the server issued and confirmed
     page.reload()
     wait_for_bot_text(page, "Hoe lang bent u al ondernemer?")
+    assert stored_id(page) == issued  # the server confirmed the same conversation again
     assert page.locator(".zs-msg--user", has_text="Eenmanszaak").count() == 1
     assert page.get_by_role("button", name="Eenmanszaak").is_disabled()  # answered
     assert page.get_by_role("button", name="Weet ik niet").last.is_enabled()  # the open question
     page.get_by_label("Uw bericht").fill("sinds 2019")
     page.get_by_label("Uw bericht").press("Enter")
     wait_for_bot_text(page, "Hoeveel uur per week")  # the server kept the session too
+    assert user_texts(web_stack, issued)[-1] == "sinds 2019"
 
     # another page of the site keeps the conversation as well
     page.goto(web_stack.handoff.url + "/?andere-pagina")
@@ -172,6 +184,8 @@ def test_rest_fallback_when_websockets_are_blocked(web_stack, page):
     wait_for_bot_text(page, "Wilt u de zelfscan doen?", timeout=40000)
     page.get_by_role("button", name="Ja, start de scan").click()
     wait_for_bot_text(page, "Vraag 1 van")
+    issued = stored_id(page)  # the REST fallback asked the server for an id first
+    assert issued.startswith("web-") and user_texts(web_stack, issued) == ["/greet", "/start_scan"]
 
 
 def test_connection_lost_is_announced(web_stack, page):
@@ -220,3 +234,55 @@ def test_a_new_tab_does_not_show_the_earlier_conversation(web_stack, page):
     other.get_by_role("button", name="Chat: zelfscan geldzorgen").click()
     wait_for_bot_text(other, "Wilt u de zelfscan doen?")
     assert "Vraag 1 van" not in other.locator(".zs-log").inner_text()
+
+
+def test_a_stored_id_the_server_did_not_issue_gets_a_new_conversation(web_stack, page):
+    # someone puts another channel's conversation id (a WhatsApp user's number) in the
+    # widget's storage: the server issues a new id and the other conversation stays empty
+    victim = "whatsapp:+31612345678"
+    page.goto(web_stack.handoff.url + "/")
+    page.evaluate("""id => sessionStorage.setItem('zelfscan-chat', JSON.stringify({
+        sessionId: id, open: false, greeted: true,
+        messages: [{from: 'bot', text: 'Oud bericht uit een ander gesprek'}]}))""", victim)
+    page.reload()
+    page.get_by_role("button", name="Chat: zelfscan geldzorgen").click()
+    wait_for_bot_text(page, "Wilt u de zelfscan doen?")
+    issued = stored_id(page)
+    assert issued.startswith("web-") and issued != victim
+    assert page.locator(".zs-msg--bot", has_text="Oud bericht").count() == 0
+    page.get_by_label("Uw bericht").fill("verwijder al mijn gegevens")
+    page.get_by_label("Uw bericht").press("Enter")
+    deadline = time.time() + 30
+    while "verwijder al mijn gegevens" not in user_texts(web_stack, issued) and time.time() < deadline:
+        time.sleep(0.3)
+    assert "verwijder al mijn gegevens" in user_texts(web_stack, issued)
+    assert user_texts(web_stack, victim) == []
+
+
+def test_rest_fallback_with_an_unknown_stored_id_starts_a_new_conversation(web_stack, page):
+    page.route_web_socket(lambda url: "socket.io" in url, lambda ws: ws.close())
+    page.route("**/socket.io/**", lambda route: route.abort())
+    page.goto(web_stack.handoff.url + "/")
+    page.evaluate("""() => sessionStorage.setItem('zelfscan-chat', JSON.stringify({
+        sessionId: 'web-00000000000000000000000000000000-00000000000000000000000000000000',
+        open: true, greeted: true, messages: [{from: 'bot', text: 'Oud bericht'}]}))""")
+    page.reload()
+    page.locator(".zs-panel").wait_for()
+    page.get_by_label("Uw bericht").fill("hallo")
+    page.get_by_label("Uw bericht").press("Enter")
+    page.locator(".zs-status", has_text="Er is een nieuw gesprek gestart.").wait_for(timeout=40000)
+    page.locator(".zs-msg--bot").first.wait_for()
+    issued = stored_id(page)
+    assert issued.startswith("web-") and user_texts(web_stack, issued) == ["hallo"]
+    assert page.locator(".zs-msg--bot", has_text="Oud bericht").count() == 0
+
+
+def test_message_longer_than_the_limit_is_not_sent(web_stack, page):
+    open_chat(page, web_stack)
+    issued = stored_id(page)
+    field = page.get_by_label("Uw bericht")
+    assert field.get_attribute("maxlength") == "2000"
+    field.evaluate("(el, text) => { el.removeAttribute('maxlength'); el.value = text; }", "a" * 2001)
+    field.press("Enter")
+    page.locator(".zs-status", has_text="Uw bericht is te lang.").wait_for()
+    assert user_texts(web_stack, issued) == ["/greet"]

@@ -2,7 +2,9 @@
 // Embed: <div id="zelfscan-chat" data-server="https://rasa.example.nl"></div>
 //        <script src="/static/widget/zelfscan-widget.js" defer></script>
 // Talks to Rasa's socket.io channel (session persistence); falls back to the REST
-// channel when socket.io cannot connect. Renders bot text as text (links made safe),
+// channel when socket.io cannot connect. The conversation id is issued and signed by the
+// server (socket.io: session_confirm; REST: POST /webhooks/rest/conversation); the widget
+// stores only what the server confirmed. Renders bot text as text (links made safe),
 // never as HTML. Accessible: keyboard operable, live region, labelled controls.
 import { io } from "socket.io-client";
 
@@ -20,6 +22,8 @@ function store() {
 const SCRIPT_SRC = document.currentScript && document.currentScript.src;
 const REST_FALLBACK_AFTER_MS = 8000;
 const TYPING_TIMEOUT_MS = 20000;
+const MAX_MESSAGE_CHARS = 2000; // the server's limit (CHAT_MAX_MESSAGE_CHARS)
+const NEW_CONVERSATION = "Er is een nieuw gesprek gestart.";
 const URL_RE = /(https?:\/\/[^\s<>"')]+[^\s<>"').,;:!?])/g;
 
 function el(tag, attrs = {}, children = []) {
@@ -58,9 +62,9 @@ function load() {
   }
 }
 
+// sessionId is null until the server has issued one
 function newState() {
-  const id = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random().toString(16).slice(2);
-  return { sessionId: id.replace(/-/g, ""), messages: [], open: false, greeted: false };
+  return { sessionId: null, messages: [], open: false, greeted: false };
 }
 
 class ZelfscanChat {
@@ -70,6 +74,7 @@ class ZelfscanChat {
     this.privacyUrl = root.dataset.privacyUrl || "/privacy";
     this.state = load() || newState();
     this.transport = null; // "socket" | "rest"
+    this.confirmed = null; // socket.io: a promise that resolves when the server confirmed the id
     this.build();
     this.restore();
     if (this.state.open) this.open(false);
@@ -94,7 +99,7 @@ class ZelfscanChat {
     this.log = el("div", { class: "zs-log", role: "log", "aria-live": "polite", "aria-label": "Gesprek", tabindex: "0" });
     this.typing = el("p", { class: "zs-typing", hidden: "" }, [el("span", { "aria-hidden": "true", class: "zs-dots" }), "De assistent typt…"]);
     this.input = el("input", { id: "zs-input", class: "zs-input utrecht-textbox", type: "text", autocomplete: "off",
-      maxlength: "1000", "aria-describedby": "zs-privacy" });
+      maxlength: String(MAX_MESSAGE_CHARS), "aria-describedby": "zs-privacy" });
     const form = el("form", { class: "zs-form", onsubmit: (e) => { e.preventDefault(); this.sendTyped(); } }, [
       el("label", { for: "zs-input", class: "zs-label", text: "Uw bericht" }),
       el("div", { class: "zs-row" }, [
@@ -154,13 +159,29 @@ class ZelfscanChat {
     if (this.socket) this.socket.disconnect();
     this.socket = null;
     this.transport = null;
-    this.state = newState();
-    this.state.open = true;
-    this.log.replaceChildren();
-    this.save();
-    this.setStatus("Er is een nieuw gesprek gestart.");
+    this.forget();
+    this.setStatus(NEW_CONVERSATION);
     this.connect();
     this.input.focus();
+  }
+
+  // start over with an empty conversation (the server will issue a new id)
+  forget() {
+    this.state = newState();
+    this.state.open = !this.panel.hidden;
+    this.log.replaceChildren();
+    this.save();
+  }
+
+  // The server confirmed (or issued) this conversation id. When it is not the stored one,
+  // the server did not know the stored conversation: the old messages go.
+  adopt(id) {
+    if (this.state.sessionId && this.state.sessionId !== id) {
+      this.forget();
+      this.setStatus(NEW_CONVERSATION);
+    }
+    this.state.sessionId = id;
+    this.save();
   }
 
   setStatus(text, kind = "") {
@@ -174,6 +195,8 @@ class ZelfscanChat {
     this.setStatus("Verbinden…");
     const socket = io(this.server, { path: "/socket.io", transports: ["websocket", "polling"], reconnectionDelayMax: 5000 });
     this.socket = socket;
+    let confirm;
+    this.confirmed = new Promise((resolve) => { confirm = resolve; });
     const fallback = setTimeout(() => { if (this.transport === "connecting") this.useRest(); }, REST_FALLBACK_AFTER_MS);
     socket.on("connect", () => {
       clearTimeout(fallback);
@@ -181,10 +204,11 @@ class ZelfscanChat {
       socket.emit("session_request", { session_id: this.state.sessionId });
     });
     socket.on("session_confirm", (data) => {
-      const id = (data && (data.session_id || data)) || this.state.sessionId;
-      if (typeof id === "string") this.state.sessionId = id;
-      this.save();
+      const id = data && (data.session_id || data);
+      if (typeof id !== "string") return;
       if (this.status.textContent === "Verbinden…") this.setStatus("");
+      this.adopt(id);
+      confirm(id);
       this.greetOnce();
     });
     socket.on("bot_uttered", (message) => this.receive(message));
@@ -196,6 +220,7 @@ class ZelfscanChat {
   useRest() {
     if (this.socket) this.socket.disconnect();
     this.socket = null;
+    this.confirmed = null;
     this.transport = "rest";
     this.setStatus("");
     this.greetOnce();
@@ -211,6 +236,10 @@ class ZelfscanChat {
   sendTyped() {
     const text = this.input.value.trim();
     if (!text) return;
+    if (text.length > MAX_MESSAGE_CHARS) {
+      this.setStatus(`Uw bericht is te lang. Gebruik hoogstens ${MAX_MESSAGE_CHARS} tekens.`, "error");
+      return;
+    }
     this.input.value = "";
     this.send(text, text);
   }
@@ -223,22 +252,50 @@ class ZelfscanChat {
     }
     this.showTyping(true);
     if (this.transport === "socket" && this.socket && this.socket.connected) {
-      this.socket.emit("user_uttered", { message: payload, session_id: this.state.sessionId });
+      const socket = this.socket;
+      await this.confirmed; // only the id the server confirmed on this connection
+      socket.emit("user_uttered", { message: payload, session_id: this.state.sessionId });
       return;
     }
     try {
-      const response = await fetch(this.server + "/webhooks/rest/webhook", {
-        method: "POST", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ sender: this.state.sessionId, message: payload }),
-      });
-      if (!response.ok) throw new Error(String(response.status));
-      for (const message of await response.json()) this.receive(message);
-      this.setStatus("");
+      let response = await this.postRest(payload);
+      if (response.status === 403) {
+        // the server does not know this conversation (expired or from before): start a new one
+        this.forget();
+        this.state.greeted = true; // this message starts the new conversation
+        this.setStatus(NEW_CONVERSATION);
+        if (shown !== null) this.add({ from: "user", text: shown });
+        response = await this.postRest(payload);
+      }
+      const body = await response.json().catch(() => null);
+      if (!response.ok) {
+        this.showTyping(false);
+        const text = body && typeof body.message === "string" ? body.message
+          : "Uw bericht is niet aangekomen. Controleer uw verbinding en probeer het opnieuw.";
+        this.setStatus(text, "error");
+        this.input.value = shown || "";
+        return;
+      }
+      for (const message of body || []) this.receive(message);
+      if (this.status.dataset.kind) this.setStatus("");
     } catch {
       this.showTyping(false);
       this.setStatus("Uw bericht is niet aangekomen. Controleer uw verbinding en probeer het opnieuw.", "error");
       this.input.value = shown || "";
     }
+  }
+
+  // REST: a conversation id issued by the server first, then the message
+  async postRest(payload) {
+    if (!this.state.sessionId) {
+      const issued = await fetch(this.server + "/webhooks/rest/conversation", { method: "POST" });
+      if (!issued.ok) return issued;
+      this.adopt((await issued.json()).conversation_id);
+    }
+    return fetch(this.server + "/webhooks/rest/webhook", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ sender: this.state.sessionId, message: payload }),
+    });
   }
 
   receive(message) {
