@@ -133,6 +133,16 @@ def test_ticket_cap_per_conversation(service):
     assert again.status_code == 200 and again.json()["id"] == bodies[0]["id"]
 
 
+def test_ticket_cap_holds_under_parallel_requests(service):
+    conversation = "conv-" + uuid.uuid4().hex
+    bodies = [ticket_body(conversation_id=conversation) for _ in range(10)]
+    with ThreadPoolExecutor(10) as pool:
+        codes = list(pool.map(lambda body: post_ticket(service, body).status_code, bodies))
+    assert sorted(codes) == [201] * 3 + [409] * 7, codes
+    stored = [b["id"] for b in bodies if service.staff_get(f"/api/tickets/{b['id']}").status_code == 200]
+    assert len(stored) == 3
+
+
 # ------------------------------------------------------------------- erasure
 
 
