@@ -30,7 +30,7 @@ export SPACY_MODEL
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard zelfscan_nlu/*.py)
 
-.PHONY: help install run test pytest e2e browser-test validate story-test nlu-report nlu-benchmark scan-length train chromium clean FORCE
+.PHONY: help install run test pytest e2e attack-test browser-test validate story-test nlu-report nlu-benchmark scan-length train chromium clean FORCE
 
 help:
 	@echo "make run         set up (first time), train when needed, start all services"
@@ -94,7 +94,7 @@ run: install $(MODEL)
 # --- tests ------------------------------------------------------------------------
 
 test: install $(MODEL)
-	$(MAKE) --no-print-directory pytest validate story-test e2e browser-test
+	$(MAKE) --no-print-directory pytest validate story-test e2e attack-test browser-test
 
 # Unit and action tests (no servers needed). Exit code 5 = no tests collected.
 pytest: install
@@ -103,6 +103,11 @@ pytest: install
 # End to end: starts the real handoff service, action server and Rasa server on free ports.
 e2e: install $(MODEL)
 	$(PY) -m pytest -q -m e2e tests/e2e tests/channels
+
+# The attack suite: the services started as `make run` starts them, in production mode
+# with fresh test secrets, attacked from outside; prints "Attack cases: N tried, N refused".
+attack-test: install $(MODEL)
+	$(PY) -m pytest -q -m e2e tests/attack
 
 # Browser tests: Playwright driving Debian's chromium (/usr/bin/chromium; .ci/run installs it).
 # Screenshot, axe results and timing land in build/test-output/.

@@ -38,7 +38,7 @@ def action_secrets() -> List[str]:
 
 
 def handoff_secrets() -> List[str]:
-    return ["HANDOFF_API_TOKEN"]
+    return ["HANDOFF_API_TOKEN", "HANDOFF_ERASURE_KEY"]
 
 
 def prepare_var(environ: Optional[Mapping[str, str]] = None) -> Path:

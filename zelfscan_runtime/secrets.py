@@ -23,6 +23,7 @@ SECRETS: Dict[str, str] = {
     "ACTION_SERVER_TOKEN": "the header the Rasa server sends to the action server",
     "CONVERSATION_ID_SECRET": "signs the conversation ids the website widget gets",
     "RASA_JWT_SECRET": "signs the JWTs of the Rasa HTTP API (only when RASA_ENABLE_API=1)",
+    "HANDOFF_ERASURE_KEY": "keys the hash under which the handoff service remembers erased conversations",
 }
 # channel secrets: required only when the channel is switched on
 CHANNEL_SECRETS: Dict[str, str] = {

@@ -16,10 +16,11 @@ BIN = Path(sys.executable).parent
 MODEL = ROOT / "models" / "zelfscan.tar.gz"
 
 
-def test_secrets() -> Dict[str, str]:
+def fresh_secrets() -> Dict[str, str]:
     """Fresh random secrets for one test run (production mode accepts them)."""
     return {name: secrets.token_hex(24) for name in
-            ("ACTION_SERVER_TOKEN", "CONVERSATION_ID_SECRET", "RASA_JWT_SECRET", "HANDOFF_API_TOKEN")}
+            ("ACTION_SERVER_TOKEN", "CONVERSATION_ID_SECRET", "RASA_JWT_SECRET", "HANDOFF_API_TOKEN",
+             "HANDOFF_ERASURE_KEY")}
 
 
 # The e2e suites replay whole scans at machine speed from one address, far above the
@@ -63,7 +64,7 @@ class Stack:
             self._rest_and_socketio(workdir)
         elif Path(credentials).resolve() != self.credentials.resolve():
             shutil.copyfile(credentials, self.credentials)
-        self.secrets = test_secrets()
+        self.secrets = fresh_secrets()
         self.env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONWARNINGS="ignore",
                         ZELFSCAN_VAR_DIR=str(workdir), ACTIONS_PORT=str(self.actions_port),
                         RASA_ENABLE_API="1", HANDOFF_OUTBOX=str(workdir / "outbox.db"), **self.secrets)
