@@ -20,6 +20,7 @@ from actions import texts
 from actions.conversation import YES_NO, reset_all_slots
 from actions.gemeente import gemeente
 from actions.handoff_client import Refused, client, new_reference
+from zelfscan_channels import options as channel_options
 from actions.outcome_action import outcome_of
 from actions.outcome.staff_summary import has_sensitive_cause, ticket_payload
 from actions.parsing import contains_phrase, is_dont_know, normalize, parse_email, parse_name, parse_phone
@@ -245,6 +246,8 @@ class ActionDeleteMyData(Action):
         return "action_delete_my_data"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        # the numbered options last offered on SMS/WhatsApp (keyed by the phone number)
+        channel_options.forget(tracker.sender_id)
         try:
             await client().request_erasure(tracker.sender_id)
         except Refused:

@@ -1,5 +1,7 @@
 """Consent and contact details in the conversation, the ticket the action creates, erasure."""
 import pytest
+
+from zelfscan_channels import options as channel_options
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -110,6 +112,7 @@ async def test_stop_is_not_an_answer():
 
 @pytest.fixture
 def live_client(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHANNEL_OPTIONS_DB", str(tmp_path / "channel_options.db"))
     svc = HandoffService(tmp_path).start()
     monkeypatch.setattr(hc, "_client", hc.HandoffClient(svc.url, API_TOKEN, tmp_path / "outbox.db"))
     yield svc
@@ -139,10 +142,14 @@ async def test_ticket_with_consent_and_without_special_consent(live_client):
     await ActionCreateTicket().run(CollectingDispatcher(), t2, {})
     assert len([x for x in machine_get(live_client, "/api/tickets").json()["tickets"] if x["id"] == reference]) == 1
 
-    # delete my data: the ticket loses its personal data
+    # delete my data: the ticket loses its personal data, and the numbered options last
+    # offered to this sender (SMS/WhatsApp, keyed by the phone number) are forgotten
+    channel_options.remember(t.sender_id, [{"title": "Ja", "payload": "/affirm"}])
+    assert channel_options.offered(t.sender_id)
     await ActionDeleteMyData().run(CollectingDispatcher(), t, {})
     erased = machine_get(live_client, f"/api/tickets/{reference}").json()
     assert erased["erased"] and erased["contact"] is None
+    assert channel_options.offered(t.sender_id) == []
 
 
 @pytest.mark.asyncio
