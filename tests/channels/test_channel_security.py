@@ -474,7 +474,8 @@ def test_teams_with_a_valid_token_reaches_the_assistant_as_teams_id(server, plat
 def hs256_token(platform):
     now = int(time.time())
     return jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com", "exp": now + 600,
-                       "serviceUrl": platform.url + "/"}, "a guessed shared secret of 32+ bytes!", algorithm="HS256", headers={"kid": "test-key"})
+                       "serviceUrl": platform.url + "/"}, "a guessed shared secret of 32+ bytes!",
+                      algorithm="HS256", headers={"kid": "test-key"})
 
 
 @pytest.mark.parametrize("case", [
