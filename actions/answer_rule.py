@@ -6,14 +6,15 @@ Both forms use this one rule: the scan form (catalogue questions) and the contac
 not code. The rule, in order; the first step that applies decides:
 
 1. A button payload is the answer.
-2. Crisis wording ("ik zie het niet meer zitten") interrupts: 113 comes first.
+2. Crisis wording ("ik zie het niet meer zitten") interrupts: 113 comes first. Words of
+   life or death ("ik wil stoppen met leven") are never an answer: when the classifier
+   took them for something else, the form gives 113 itself and asks the question again.
 3. An explicit request to stop the scan ("stop de scan") interrupts.
 4. A typed option: a message that is, or closely matches, a label or synonym of one of
    the question's options is that option, whatever the intent ("Ik wil stoppen" on the
    outlook question is the option, not a request to stop the scan).
 5. Despair that reads as an answer ("de omzet is ingestort", classified as distress) is
-   the answer, with the 113 text shown first; despair that names life or death ("ik wil
-   stoppen met leven") never is.
+   the answer, with the 113 text shown first.
 6. An interrupting intent of the form interrupts, unless the question lists that intent
    under ``answers_over`` and the message reads as an answer.
 7. A question back to the bot interrupts when it is phrased as a question.
@@ -92,7 +93,8 @@ def rule_data() -> RuleData:
 @dataclass(frozen=True)
 class Decision:
     """What the message is: ``answer`` (with ``value``), ``interrupt`` (a rule answers),
-    ``back`` (previous question) or ``read`` (read it as an answer; retry when unreadable).
+    ``crisis_note`` (give 113, store nothing, ask again), ``back`` (previous question) or
+    ``read`` (read it as an answer; retry when unreadable).
     ``distress_note``: show the 113 text before accepting the answer."""
 
     kind: str
@@ -147,13 +149,15 @@ def decide(asked: Asked, text: str, intent: Optional[str], button_value: Any = N
         return Decision("answer", button_value, "button")
     if is_crisis(text):
         return Decision("interrupt", step="crisis")
+    if _names_life_or_death(text):  # crisis the classifier took for something else
+        return Decision("interrupt" if intent == "distress" else "crisis_note", step="life_or_death")
     if asks_to_stop_the_scan(text):
         return Decision("interrupt", step="stop_scan")
     option = typed_option(text, asked.options)
     if option is not None:
         return Decision("answer", option.value, "typed_option")
     if intent == "distress":
-        if form.distress_can_answer and asked.reads(text) and not _names_life_or_death(text):
+        if form.distress_can_answer and asked.reads(text):
             return Decision("read", step="distress_answer", distress_note=True)
         return Decision("interrupt", step="distress")
     if intent in form.interrupt_intents:

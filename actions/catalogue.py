@@ -50,7 +50,7 @@ class Question:
     applies_when: Tuple[Mapping[str, Any], ...] = ()
     topic_words: Tuple[str, ...] = ()
     answers_over: Tuple[str, ...] = ()  # interrupting intents read as an answer here (answer rule)
-    facts: Tuple[str, ...] = ()  # patterns of this answer stated in passing (actions/facts.py)
+    facts: Tuple[Any, ...] = ()  # patterns of this answer stated in passing (actions/facts.py)
     noted_yes: str = ""  # for bool questions: how a "yes" stated in passing is confirmed
 
     def text(self, gemeente_name: str = "") -> str:
@@ -151,7 +151,8 @@ def validate_catalogue(data: Mapping[str, Any]) -> List[str]:
             problems.append(f"{qid}: unknown type '{qtype}'")
         if qtype in ("choice", "multi_choice") and not raw.get("choices"):
             problems.append(f"{qid}: a {qtype} question needs 'choices'")
-        for pattern in raw.get("facts", ()):
+        for entry in raw.get("facts", ()):
+            pattern = entry.get("pattern") if isinstance(entry, dict) else entry
             try:
                 re.compile(pattern)
             except re.error as exc:

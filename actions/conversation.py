@@ -107,7 +107,8 @@ QUESTIONS_ANSWERED_FIRST = {"ask_ioaz", "ask_bbz", "ask_help_options"}
 def respond_outside_scan(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     text = _typed_text(tracker)
-    if intent == "describe_situation" or situation.describes_situation(text):
+    if intent == "describe_situation" or situation.describes_situation(text) \
+            or situation.states_facts(text, scan_answers(tracker), _today()):
         return acknowledge_situation(dispatcher, tracker)
     if intent in QUESTIONS_ANSWERED_FIRST:
         return []  # a plain question ("wat is de IOAZ?"): its answer was enough

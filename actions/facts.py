@@ -3,7 +3,8 @@
 A first message or an answer can already contain answers to other scan questions. Each
 question's ``facts`` patterns in ``catalogue.yml`` say when a message states its answer;
 the question's own parser reads it, so a fact is understood exactly as that answer
-would be. Only values that parse are used, never 'weet ik niet'.
+would be (a pattern may also name its value, for wording the parser cannot read in one
+piece). Only values that parse are used, never 'weet ik niet'.
 """
 from __future__ import annotations
 
@@ -37,9 +38,12 @@ def _clause_at(norm: str, start: int, end: int) -> str:
 
 def fact_for(question: Question, text: str, today: Optional[date] = None) -> Optional[Fact]:
     norm = _norm(text)
-    for pattern in question.facts:
+    for entry in question.facts:
+        pattern = entry["pattern"] if isinstance(entry, dict) else entry
         for m in re.finditer(pattern, norm):
             words = m.group(0)
+            if isinstance(entry, dict):  # a pattern that names its value
+                return Fact(question, entry["value"], words.strip())
             span = _clause_at(norm, m.start(), m.end()) if question.type in ("bool", "choice", "multi_choice") else words
             result = interpret(question, span, today)
             if result.ok and result.value != UNKNOWN:

@@ -83,6 +83,11 @@ class ValidateHandoffForm(FormValidationAction):
             decision = decide(_asked(requested, intent), text, intent)
             if decision.kind == "interrupt":
                 return []
+            if decision.kind == "crisis_note":  # 113 first, then the same question again
+                dispatcher.utter_message(text=texts.distress(gemeente()))
+                events = [SlotSet(requested, None), SlotSet("distress_reported", True)]
+                tracker.add_slots(events)
+                return events + [await self.next_requested_slot(dispatcher, tracker, domain)]
             events = self.read(requested, text, intent, tracker, dispatcher, decision.value)
         tracker.add_slots(events)
         return events + [await self.next_requested_slot(dispatcher, tracker, domain)]

@@ -18,17 +18,19 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
+from actions import situation, texts
 from actions.catalogue import (
+    NUMBER_TYPES,
     Interpretation,
     Question,
     catalogue,
     coerce_button_value,
     describe_value,
     interpret,
+    understood,
 )
 from actions.answer_rule import decide, scan_question
-from actions.facts import facts_in, noted
+from actions.facts import fact_for, facts_in, noted
 from actions.gemeente import gemeente
 from actions.parsing import UNKNOWN, contains_phrase, normalize
 
@@ -120,6 +122,9 @@ class ValidateScanForm(FormValidationAction):
         decision = decide(scan_question(question, read), text, intent, button_value)
         if decision.kind == "interrupt":
             return None
+        if decision.kind == "crisis_note":
+            dispatcher.utter_message(text=texts.distress(gemeente()))
+            return [SlotSet(question.id, None), SlotSet(DISTRESS_SLOT, True)]
         if decision.kind == "back":
             return self._go_back(question, tracker, dispatcher)
         if decision.step == "button":
@@ -135,6 +140,9 @@ class ValidateScanForm(FormValidationAction):
             if correction is not None:
                 return correction
         result = interpret(question, text, today)
+        own = fact_for(question, text, today) if question.type in NUMBER_TYPES else None
+        if own is not None:  # "fulltime, en 2 medewerkers" at the hours question: fulltime
+            result = understood(own.value)
         events = self._accept_or_retry(question, result, tracker, dispatcher)
         if result.ok and result.value != UNKNOWN:
             events += self._also_stated(question, text, tracker, dispatcher)
@@ -261,7 +269,9 @@ class ActionExplainQuestion(Action):
         if requested in catalogue().by_id:
             q = catalogue()[requested]
             dispatcher.utter_message(text=texts.explanation(q.why, q.help and gemeente().with_amounts(q.help, _today())))
-        else:
+        elif tracker.active_loop.get("name"):
             dispatcher.utter_message(text=texts.EXPLAIN_GENERAL)
+        else:  # "ik heb een vraag" before anything: what the bot can do
+            dispatcher.utter_message(text=situation.WHAT_I_CAN_DO, buttons=situation.WHAT_I_CAN_DO_BUTTONS)
         return []
 

@@ -31,6 +31,8 @@ _TOPICS: Tuple[Tuple[str, str], ...] = (
     (r"\bbelasting", "dat u zorgen heeft over de Belastingdienst"),
     (r"\b(schuld|schulden|schuldeisers?|incasso|aanmaning(en)?|rood)\b", "dat u schulden heeft"),
     (r"\bachterstand", "dat u achterstanden heeft"),
+    (r"\b(hou|houd|houden|blijft)\b[a-z ]{0,12}\b(niks|niets|weinig|bijna niks|bijna niets)\b[a-z ]{0,6}\bover\b",
+     "dat u te weinig overhoudt"),
     (r"\b(niet|nauwelijks|amper) (meer )?(betalen|rondkomen|voldoen)|\brekeningen\b|\bhuur\b",
      "dat het betalen van uw rekeningen niet lukt"),
     (r"\b(omzet|klanten|klant|opdrachten|opdrachtgever|opdrachtgevers|minder werk|geen werk|te weinig werk)\b",
@@ -50,7 +52,8 @@ _BUSINESS_NOUNS = (
     "sportschool", "horecazaak", "pizzeria", "camping", "b&b", "stoffeerderij", "drukkerij", "foodtruck",
     "kinderopvang", "coachpraktijk", "fysiopraktijk", "massagepraktijk", "vof", "bv", "firma", "winkels",
 )
-_OWN = r"\b(mijn|ons|onze|m'n|mn)\s+(?:eigen\s+|kleine\s+|kleine\s+eigen\s+)?"
+_OWN = (r"\b(mijn|ons|onze|m'n|mn|heb een|hebben een|ik heb|wij hebben|we hebben|als eigenaar van een)\s+"
+        r"(?:eigen\s+|kleine\s+|kleine\s+eigen\s+|een\s+|een eigen\s+)?")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,11 @@ def describes_situation(text: str) -> bool:
     """Does the message say something about money, debts, the business going badly,
     stopping, arrears or beslag? Stopping the scan itself is not a situation."""
     return topic_of(text) is not None and not asks_to_stop_the_scan(text)
+
+
+def states_facts(text: str, answers: Mapping[str, Any], today: Optional[date] = None) -> bool:
+    """Does the message state answers to the scan ("ik werk 60 uur, ik ben 58")?"""
+    return bool(facts_in(text, answers, today))
 
 
 def acknowledge(text: str, answers: Mapping[str, Any], config: GemeenteConfig,

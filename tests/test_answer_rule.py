@@ -136,6 +136,12 @@ def test_a_person_asked_for_at_the_contact_question_is_a_yes():
     assert yes_no_from("ik wil iemand spreken", "request_human") is None
 
 
-def test_5_despair_that_names_life_or_death_is_never_an_answer():
-    d = decide(asked(read=lambda t: "stoppen"), "ik wil stoppen met leven", "distress")
-    assert d.kind == "interrupt"
+@pytest.mark.parametrize("intent, kind", [("distress", "interrupt"), ("stop_scan", "crisis_note"),
+                                          ("inform", "crisis_note")])
+def test_2_words_of_life_or_death_are_never_an_answer(intent, kind):
+    d = decide(asked(read=lambda t: "stoppen", answers_over=["stop_scan"]), "ik wil stoppen met leven", intent)
+    assert d.kind == kind
+
+
+def test_2_living_from_the_business_is_no_crisis():
+    assert decide(asked(read=lambda t: "nee"), "nee, niet genoeg om van te leven", "inform").kind == "read"

@@ -115,7 +115,7 @@ def check(case: Dict[str, Any], responses: List[Dict[str, Any]], tracker) -> Tup
     expect = case["expect"]
     texts = [r.get("text") or "" for r in responses]
     payloads = [b.get("payload") for r in responses for b in (r.get("buttons") or [])]
-    loop = (tracker.active_loop or {}).get("name") if hasattr(tracker, "active_loop") else None
+    loop = tracker.active_loop_name
     slots = {k: s.value for k, s in tracker.slots.items()}
     problems = []
     if expect.get("offer"):
@@ -168,7 +168,12 @@ def _check_yes_no(spec: str, yes: bool, texts: List[str], loop: Optional[str], s
             return ["a no did not end the contact offer"]
     elif spec in ("consent", "special_consent"):
         slot = "consent_contact" if spec == "consent" else "special_category_consent"
-        if slots.get(slot) is not yes:
+        if yes and slots.get(slot) is not True:
+            return [f"{slot}={slots.get(slot)!r}"]
+        if not yes and spec == "consent" and (slots.get(slot) is True or loop == "handoff_form"
+                                              or not any("We bewaren geen gegevens" in t for t in texts)):
+            return ["a no to consent did not end the contact form"]
+        if not yes and spec == "special_consent" and slots.get(slot) is not False:
             return [f"{slot}={slots.get(slot)!r}"]
     return []
 
@@ -222,15 +227,16 @@ class Bot:
         endpoint = EndpointConfig(url=f"http://127.0.0.1:{self.stack.actions_port}/webhook",
                                   headers={"X-Zelfscan-Action-Token": token})
         os.environ.setdefault("SPACY_MODEL", "nl_zelfscan_sm")
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
         self.agent = Agent.load(str(self.model), action_endpoint=endpoint)
         return self
 
     def run(self, cases: List[Dict[str, Any]]) -> List[Result]:
-        return asyncio.get_event_loop().run_until_complete(run_cases(self.agent, cases))
+        return self.loop.run_until_complete(run_cases(self.agent, cases))
 
     def questions_after_openers(self) -> List[Tuple[int, int]]:
-        loop = asyncio.get_event_loop()
-        return [loop.run_until_complete(questions_after_opener(self.agent, o)) for o in THREE_FACT_OPENERS]
+        return [self.loop.run_until_complete(questions_after_opener(self.agent, o)) for o in THREE_FACT_OPENERS]
 
     def __exit__(self, *exc):
         if self.stack:
