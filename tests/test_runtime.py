@@ -123,3 +123,58 @@ def test_every_service_refuses_to_start_in_production_without_its_secrets(servic
     assert done.returncode != 0
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("ZELFSCAN_ENV=production: ") and any(name in last for name in secrets.SECRETS)
+
+
+def test_endpoints_select_postgresql_and_redis_by_environment_and_write_no_password(tmp_path):
+    """More than one Rasa server: TRACKER_STORE_URL and LOCK_STORE_URL switch the embedded
+    SQLite tracker store and the in-memory lock store for PostgreSQL and Redis; the
+    passwords stay ${VARIABLES} that Rasa fills in from its environment."""
+    env = {"ZELFSCAN_VAR_DIR": str(tmp_path), "ACTIONS_PORT": "6001",
+           "TRACKER_STORE_URL": "postgresql://zelfscan:pg-Geheim-1@db.internal:5433/zelfscan",
+           "LOCK_STORE_URL": "rediss://redis.internal:6380/2", "LOCK_STORE_PASSWORD": "redis-Geheim-2"}
+    path = config.write_endpoints(env)
+    text = path.read_text()
+    assert "Geheim" not in text
+    data = yaml.safe_load(text)
+    assert data["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "${TRACKER_STORE_URL}"}
+    assert data["lock_store"] == {"type": "redis", "url": "redis.internal", "port": 6380, "db": 2,
+                                  "password": "${LOCK_STORE_PASSWORD}", "use_ssl": True}
+    assert data["action_endpoint"]["headers"][config.ACTION_TOKEN_HEADER] == "${ACTION_SERVER_TOKEN}"
+
+    # Rasa reads these files with its ${VARIABLE} substitution: the real stores' settings come out
+    from rasa.utils.endpoints import read_endpoint_config
+
+    filled = {"TRACKER_STORE_URL": env["TRACKER_STORE_URL"], "LOCK_STORE_PASSWORD": env["LOCK_STORE_PASSWORD"],
+              "ACTION_SERVER_TOKEN": GOOD}
+    saved = {name: os.environ.get(name) for name in filled}
+    os.environ.update(filled)
+    try:
+        tracker = read_endpoint_config(str(path), "tracker_store")
+        lock = read_endpoint_config(str(path), "lock_store")
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    assert tracker.url == env["TRACKER_STORE_URL"] and tracker.kwargs["dialect"] == "postgresql"
+    assert lock.type == "redis" and lock.url == "redis.internal" and lock.kwargs["password"] == "redis-Geheim-2"
+
+    # without them the embedded default stays: SQLite in var/, no lock store (one process)
+    data = yaml.safe_load(config.write_endpoints({"ZELFSCAN_VAR_DIR": str(tmp_path)}).read_text())
+    assert data["tracker_store"]["dialect"] == "sqlite" and "lock_store" not in data
+    assert yaml.safe_load(config.write_endpoints({"ZELFSCAN_VAR_DIR": str(tmp_path),
+                                                  "LOCK_STORE_URL": "redis://127.0.0.1"}).read_text()
+                          )["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1}
+
+
+@pytest.mark.parametrize("name, value, says", [
+    ("TRACKER_STORE_URL", "mysql://u:p@h/db", "PostgreSQL"),
+    ("LOCK_STORE_URL", "http://redis:6379", "Redis address"),
+    ("LOCK_STORE_URL", "redis://:pw-in-url@redis:6379/1", "LOCK_STORE_PASSWORD"),
+])
+def test_a_wrong_store_address_stops_the_start_with_one_line(tmp_path, name, value, says):
+    with pytest.raises(secrets.SecretError) as refused:
+        config.write_endpoints({"ZELFSCAN_VAR_DIR": str(tmp_path), name: value})
+    assert name in refused.value.line and says in refused.value.line
+    assert "pw-in-url" not in refused.value.line

@@ -104,10 +104,41 @@ def actions_url(environ: Optional[Mapping[str, str]] = None) -> str:
 def write_endpoints(environ: Optional[Mapping[str, str]] = None) -> Path:
     """var/endpoints.yml: endpoints.yml with the action server's address of this run.
     The token header stays a ${VARIABLE}: Rasa fills it in from its environment, so the
-    secret is never written to a file outside var/secrets."""
+    secret is never written to a file outside var/secrets.
+
+    More than one Rasa server (README, "More than one machine"): TRACKER_STORE_URL
+    (postgresql://user:password@host:5432/db) puts the conversations in PostgreSQL and
+    LOCK_STORE_URL (redis://host:6379/1, rediss:// for TLS; password in
+    LOCK_STORE_PASSWORD) the locks in Redis. Both stay ${VARIABLES} in the file, so no
+    password is written. Without them: the embedded SQLite tracker store in var/ and
+    Rasa's in-memory lock store (one Rasa process)."""
     env = _env(environ)
     data = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8")) or {}
     data.setdefault("action_endpoint", {})["url"] = actions_url(env)
+    tracker_url = env.get("TRACKER_STORE_URL", "").strip()
+    if tracker_url:
+        if not urlsplit(tracker_url).scheme.startswith("postgresql"):
+            raise secrets.SecretError("TRACKER_STORE_URL must be a PostgreSQL address: "
+                                      "postgresql://user:password@host:5432/database.")
+        data["tracker_store"] = {"type": "SQL", "dialect": "postgresql", "url": "${TRACKER_STORE_URL}"}
+    lock_url = env.get("LOCK_STORE_URL", "").strip()
+    if lock_url:
+        parts = urlsplit(lock_url)
+        db = parts.path.strip("/") or "1"
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname or not db.isdigit():
+            raise secrets.SecretError("LOCK_STORE_URL must be a Redis address: redis://host:6379/1 "
+                                      "(rediss:// for TLS).")
+        if parts.password:
+            raise secrets.SecretError("LOCK_STORE_URL carries a password: put it in LOCK_STORE_PASSWORD, "
+                                      "so no file holds it.")
+        lock: Dict[str, object] = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379, "db": int(db)}
+        if parts.username:
+            lock["username"] = parts.username
+        if env.get("LOCK_STORE_PASSWORD"):
+            lock["password"] = "${LOCK_STORE_PASSWORD}"
+        if parts.scheme == "rediss":
+            lock["use_ssl"] = True
+        data["lock_store"] = lock
     store = data.get("tracker_store") or {}
     if store.get("dialect") == "sqlite" and str(store.get("db", "")).startswith("var/"):
         # the embedded tracker store lives in this run's var/ (ZELFSCAN_VAR_DIR)
