@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 import rasa.core.channels.channel
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -51,6 +51,19 @@ def request_ip(request: Optional[Request]) -> str:
     if request is None:
         return "unknown"
     return request.remote_addr or request.ip or "unknown"
+
+
+def allowed_origins() -> Optional[List[str]]:
+    """The websites whose pages may open the chat over socket.io: the same list as the
+    Rasa server's CORS origins (HANDOFF_PUBLIC_URL and RASA_CORS_ORIGINS); None (any
+    website) when RASA_CORS_ORIGINS is ``*``."""
+    import os
+
+    from zelfscan_runtime import config
+
+    if "*" in os.environ.get("RASA_CORS_ORIGINS", "").replace(",", " ").split():
+        return None
+    return config.cors_origins()
 
 
 def _error(status: int, error: str, message: str, headers: Optional[Dict[str, str]] = None) -> HTTPResponse:
@@ -125,6 +138,7 @@ class ZelfscanSocketIOInput(SocketIOInput):
         self.session_persistence = True
         self.limits = limits or ChatLimits.shared()
         self.key = key or _key()
+        self.origins = allowed_origins()
 
     @classmethod
     def name(cls) -> Text:
@@ -149,6 +163,12 @@ class ZelfscanSocketIOInput(SocketIOInput):
             await sio.emit("session_confirm", conversation, room=sid, namespace=namespace)
 
         async def connect(sid: Text, environ: Dict, auth: Optional[Dict] = None) -> bool:
+            # browsers apply CORS to HTTP, not to websockets: a page of another website is
+            # refused here (clients that are not browsers send no Origin)
+            origin = environ.get("HTTP_ORIGIN")
+            if origin and self.origins is not None and origin.rstrip("/") not in self.origins:
+                logger.warning("socket.io connection from a page of another website refused")
+                return False
             if self.jwt_key:
                 token = auth.get("token") if isinstance(auth, dict) else None
                 if not token or not rasa.core.channels.channel.decode_bearer_token(

@@ -29,6 +29,7 @@ TELEGRAM_SECRET = secrets.token_hex(24)
 TWILIO_TOKEN = secrets.token_hex(16)
 SLACK_SECRET = secrets.token_hex(16)
 PUBLIC_TWILIO_URL = "https://zelfscan.example.nl/webhooks/twilio/webhook"
+GEMEENTE_SITE = "https://www.gemeente.example"
 TOO_LONG = "Uw bericht is te lang. Schrijf het in een paar kortere berichten, dan lees ik het beter."
 
 
@@ -82,6 +83,7 @@ def base_env(workdir, **extra):
     import os
 
     env = dict(os.environ, ZELFSCAN_VAR_DIR=str(workdir), CONVERSATION_ID_SECRET=secrets.token_hex(24),
+               RASA_CORS_ORIGINS=GEMEENTE_SITE,
                CHANNEL_OPTIONS_DB=str(workdir / "options.db"), RASA_TELEMETRY_ENABLED="false",
                PYTHONWARNINGS="ignore", TF_CPP_MIN_LOG_LEVEL="2")
     env.pop("ZELFSCAN_ENV", None)
@@ -219,14 +221,15 @@ def test_rest_bad_bodies_are_refused(server):
 class Visitor:
     """A socket.io client as the widget uses it."""
 
-    def __init__(self, url):
+    def __init__(self, url, origin=None):
         import socketio
 
         self.events = []
         self.client = socketio.Client(reconnection=False)
         self.client.on("session_confirm", lambda data: self.events.append(("confirm", data)))
         self.client.on("bot_uttered", lambda data: self.events.append(("bot", data)))
-        self.client.connect(url, socketio_path="/socket.io", transports=["polling"])
+        self.client.connect(url, socketio_path="/socket.io", transports=["polling"],
+                            headers={"Origin": origin} if origin else {})
 
     def confirmed(self, requested):
         count = len([e for e in self.events if e[0] == "confirm"])
@@ -248,6 +251,18 @@ def visitor(server):
     v = Visitor(server.url)
     yield v
     v.close()
+
+
+def test_socketio_takes_pages_of_the_gemeente_site_only(server):
+    import socketio
+
+    v = Visitor(server.url, origin=GEMEENTE_SITE)
+    try:
+        assert v.confirmed(None).startswith("web-")
+    finally:
+        v.close()
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        Visitor(server.url, origin="https://phishing.example")
 
 
 def test_socketio_confirms_an_issued_id_and_replaces_any_other(server, visitor):
