@@ -5,7 +5,7 @@ Every activity must carry a Bot Framework JWT (``Authorization: Bearer ...``), c
 here as Microsoft prescribes: RS256 signed by a key from the OpenID configuration
 (``openid_url``; the keys are fetched again daily and when an unknown key id appears),
 issuer ``https://api.botframework.com``, audience the bot's app id, not expired (five
-minutes of clock skew), the ``serviceUrl`` claim equal to the activity's ``serviceUrl``
+minutes of clock skew), the ``serviceurl`` claim equal to the activity's ``serviceUrl``
 and, when the key lists endorsements, the activity's channel among them. Anything else
 gets 401 and never reaches the assistant. Conversation ids are ``teams:<user id>``."""
 from __future__ import annotations
@@ -36,6 +36,16 @@ ISSUER = "https://api.botframework.com"
 LEEWAY_SECONDS = 300
 KEYS_MAX_AGE = datetime.timedelta(days=1)
 UNKNOWN_KID_REFRESH = datetime.timedelta(minutes=5)
+
+
+def service_url_claim(claims: Dict[Text, Any]) -> Text:
+    """The token's service URL. Microsoft's prose writes ``serviceUrl``; the tokens carry
+    ``serviceurl`` (the Bot Framework SDKs' ``ServiceUrlClaim``), so the name is matched
+    without regard to case."""
+    for name, value in claims.items():
+        if name.lower() == "serviceurl":
+            return str(value)
+    return ""
 
 
 class SplittingBotFramework(BotFramework):
@@ -139,7 +149,7 @@ class ZelfscanBotFrameworkInput(BotFrameworkInput):
         except PyJWTError as error:
             logger.warning("Bot Framework token refused: %s", error)
             return False
-        if str(claims.get("serviceUrl", "")).rstrip("/") != str(activity.get("serviceUrl", "")).rstrip("/"):
+        if str(service_url_claim(claims)).rstrip("/") != str(activity.get("serviceUrl", "")).rstrip("/"):
             logger.warning("Bot Framework token refused: serviceUrl does not match the activity")
             return False
         endorsements = key.get("endorsements")

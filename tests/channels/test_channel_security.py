@@ -465,8 +465,9 @@ def activity(platform, text="hallo", user="29:user-1", service_url=None):
 
 def bf_token(key, platform, **changes):
     now = int(time.time())
+    # the claim is "serviceurl" in Microsoft's tokens (its documents write "serviceUrl")
     claims = {"aud": APP_ID, "iss": "https://api.botframework.com", "exp": now + 600, "nbf": now - 10,
-              "serviceUrl": platform.url + "/"}
+              "serviceurl": platform.url + "/"}
     claims.update(changes)
     claims = {k: v for k, v in claims.items() if v is not None}
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "test-key"})
@@ -484,6 +485,12 @@ def test_teams_with_a_valid_token_reaches_the_assistant_as_teams_id(server, plat
     assert server.received("teams:29:user-ok")[0]["text"] == "hallo"
     sent = wait_for(lambda: platform.sent(f"/v3/conversations/{body['conversation']['id']}/activities", since))
     assert json.loads(sent[0]["raw"])["recipient"]["id"] == "29:user-ok"
+
+
+def test_teams_token_with_the_claim_spelled_as_in_the_documents_is_accepted(server, platform, keys):
+    token = bf_token(keys["good"][0], platform, serviceurl=None, serviceUrl=platform.url + "/")
+    assert teams(server, activity(platform, user="29:user-doc"), token).status_code == 200
+    assert server.received("teams:29:user-doc")[0]["text"] == "hallo"
 
 
 def hs256_token(platform):
@@ -510,8 +517,8 @@ def test_teams_forged_requests_are_refused(server, platform, keys, case):
         "hs256": lambda: hs256_token(platform),
         "unsigned": lambda: jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com",
                                         "exp": int(time.time()) + 600}, None, algorithm="none"),
-        "other serviceUrl": lambda: bf_token(good, platform, serviceUrl="https://evil.example/"),
-        "no serviceUrl claim": lambda: bf_token(good, platform, serviceUrl=None),
+        "other serviceUrl": lambda: bf_token(good, platform, serviceurl="https://evil.example/"),
+        "no serviceUrl claim": lambda: bf_token(good, platform, serviceurl=None),
         "unknown kid": lambda: jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com",
                                            "exp": int(time.time()) + 600, "serviceUrl": platform.url + "/"},
                                           good, algorithm="RS256", headers={"kid": "nope"}),

@@ -213,7 +213,7 @@ def test_teams_botframework(channels, rsa_key):
     stack, standin = channels
     key, _ = rsa_key
     token = jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com", "exp": int(time.time()) + 600,
-                        "nbf": int(time.time()) - 10, "serviceUrl": standin.url + "/"}, key, algorithm="RS256",
+                        "nbf": int(time.time()) - 10, "serviceurl": standin.url + "/"}, key, algorithm="RS256",
                        headers={"kid": "test-key"})
     activity = {"type": "message", "id": "act-1", "timestamp": "2026-11-27T10:00:00.000Z",
                 "serviceUrl": standin.url + "/", "channelId": "msteams",
@@ -234,7 +234,7 @@ def test_teams_botframework(channels, rsa_key):
     assert requests.post(rasa(stack, "botframework/webhook"), json=forged, timeout=30).status_code == 401
     other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     wrong = jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com", "exp": int(time.time()) + 600,
-                        "serviceUrl": standin.url + "/"}, other_key, algorithm="RS256", headers={"kid": "test-key"})
+                        "serviceurl": standin.url + "/"}, other_key, algorithm="RS256", headers={"kid": "test-key"})
     r = requests.post(rasa(stack, "botframework/webhook"), json=forged, timeout=30,
                       headers={"Authorization": f"Bearer {wrong}"})
     assert r.status_code == 401
