@@ -236,8 +236,8 @@ class ZelfscanChat {
   sendTyped() {
     const text = this.input.value.trim();
     if (!text) return;
-    if (text.length > MAX_MESSAGE_CHARS) {
-      this.setStatus(`Uw bericht is te lang. Gebruik hoogstens ${MAX_MESSAGE_CHARS} tekens.`, "error");
+    if ([...text].length > MAX_MESSAGE_CHARS) { // characters as the server counts them
+      this.setStatus("Uw bericht is te lang. Schrijf het in een paar kortere berichten, dan lees ik het beter.", "error");
       return;
     }
     this.input.value = "";
