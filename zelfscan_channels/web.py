@@ -88,6 +88,17 @@ class ZelfscanRestInput(RestInput):
     def _extract_input_channel(self, req: Request) -> Text:
         return self.name()  # a client cannot pose as another channel
 
+    # the handler reads the body exactly as it was checked (one parse, no differences)
+    async def _extract_sender(self, req: Request) -> Optional[Text]:
+        return req.ctx.checked_body["sender"]
+
+    def _extract_message(self, req: Request) -> Optional[Text]:
+        return req.ctx.checked_body["message"]
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        metadata = request.ctx.checked_body.get("metadata")
+        return metadata if isinstance(metadata, dict) else None
+
     def check(self, request: Request) -> Optional[HTTPResponse]:
         """The refusal of a webhook request, or None when it may reach the assistant."""
         if len(request.body or b"") > MAX_BODY_BYTES:
@@ -108,6 +119,7 @@ class ZelfscanRestInput(RestInput):
             return _error(429, "too_many_messages", TOO_FAST, headers={"Retry-After": str(wait or 1)})
         if self.limits.too_long(body["message"]):
             return response.json([{"recipient_id": sender, "text": TOO_LONG}])
+        request.ctx.checked_body = body
         return None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:
