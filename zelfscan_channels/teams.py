@@ -138,8 +138,8 @@ class ZelfscanBotFrameworkInput(BotFrameworkInput):
         if not match:
             return False
         try:
-            activity = json.loads(request.body or b"null")
-        except ValueError:
+            activity = request.json  # the same parse the handler uses (Sanic keeps it)
+        except Exception:  # noqa: BLE001 - Sanic raises its own error for a body that is not JSON
             return False
         if not isinstance(activity, dict):
             return False
