@@ -52,6 +52,7 @@ class Question:
     answers_over: Tuple[str, ...] = ()  # interrupting intents read as an answer here (answer rule)
     facts: Tuple[Any, ...] = ()  # patterns of this answer stated in passing (actions/facts.py)
     noted_yes: str = ""  # for bool questions: how a "yes" stated in passing is confirmed
+    noted: str = ""  # how an answer stated in passing is confirmed ({value})
 
     def text(self, gemeente_name: str = "") -> str:
         return self.question.replace("{gemeente}", gemeente_name).strip()
@@ -131,6 +132,7 @@ def _question_from_dict(raw: Mapping[str, Any]) -> Question:
         answers_over=tuple(raw.get("answers_over", ())),
         facts=tuple(raw.get("facts", ())),
         noted_yes=raw.get("noted_yes", ""),
+        noted=raw.get("noted", ""),
     )
 
 

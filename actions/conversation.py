@@ -79,7 +79,7 @@ class ActionScanIntro(Action):
         found = facts_in(_typed_text(tracker), answers, _today())
         if not found:
             return []
-        dispatcher.utter_message(text=" ".join(["Dat neem ik mee:"] + [noted(f) for f in found]))
+        dispatcher.utter_message(text="\n".join(noted(f) for f in found))
         events: List[EventType] = [SlotSet(f.question.id, f.value) for f in found]
         events.append(SlotSet(PREFILLED_SLOT, sorted(prefilled | {f.question.id for f in found})))
         if any(f.question.id == "acute_measures" and f.value is True for f in found):

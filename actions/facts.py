@@ -19,6 +19,9 @@ from actions.parsing import UNKNOWN, normalize
 _CLAUSE_SPLIT = re.compile(r"[.;!?]|,(?!\d)|\b(?:en|maar|want|omdat|dus|ook|terwijl)\b")
 
 
+NOTED_END = "Dat neem ik mee."
+
+
 @dataclass(frozen=True)
 class Fact:
     question: Question
@@ -66,12 +69,16 @@ def facts_in(text: str, answers: Mapping[str, Any], today: Optional[date] = None
 
 
 def noted(fact: Fact) -> str:
-    """One line that confirms a fact: 'U schreef: uw leeftijd: 61 jaar.'"""
+    """One line that confirms a fact: 'U schreef dat u 61 jaar bent. Dat neem ik mee.'"""
     q = fact.question
     if q.type == "bool" and fact.value is True and q.noted_yes:
-        return q.noted_yes.replace("{word}", fact.words)
-    topic = q.topic[:1].upper() + q.topic[1:]
-    return f"{topic}: {describe_value(q, fact.value)}."
+        line = q.noted_yes.replace("{word}", fact.words)
+    elif q.noted:
+        line = q.noted.replace("{value}", describe_value(q, fact.value))
+    else:
+        topic = q.topic[:1].upper() + q.topic[1:]
+        line = f"{topic}: {describe_value(q, fact.value)}."
+    return f"{line} {NOTED_END}"
 
 
 def fact_slots(facts: Iterable[Fact]) -> Dict[str, Any]:

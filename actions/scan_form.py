@@ -46,7 +46,6 @@ _CORRECTION_MARKERS = [
     "klopt niet", "foutje", "vergist", "aanpassen", "veranderen", "wijzigen", "verbeteren", "toch",
     "ik zei", "niet goed ingevuld", "fout",
 ]
-ALSO_NOTED = "Ik heb ook genoteerd:"
 
 
 def scan_answers(tracker: Tracker) -> Dict[str, Any]:
@@ -157,7 +156,7 @@ class ValidateScanForm(FormValidationAction):
         found = facts_in(text, scan_answers(tracker), _today(), skip=[question.id])
         if not found:
             return []
-        dispatcher.utter_message(text=" ".join([ALSO_NOTED] + [noted(f) for f in found]))
+        dispatcher.utter_message(text="\n".join(noted(f) for f in found))
         return [SlotSet(f.question.id, f.value) for f in found]
 
     @staticmethod

@@ -100,16 +100,17 @@ def acknowledge(text: str, answers: Mapping[str, Any], config: GemeenteConfig,
     """The reply to a first message that describes the situation."""
     business = business_named(text)
     your_business = f"uw {business}" if business else "uw bedrijf"
-    topic = (topic_of(text) or "dat u zich zorgen maakt over uw bedrijf").replace("{business}", your_business)
-    lines = [f"Vervelend om te lezen {topic}. Goed dat u het vraagt."]
+    topic = topic_of(text)
+    if topic:
+        lines = [f"Vervelend om te lezen {topic.replace('{business}', your_business)}. Goed dat u het laat weten."]
+    else:
+        lines = ["Dank u wel voor wat u al vertelt."]
     found: List[Fact] = facts_in(text, answers, today)
     slots: Dict[str, Any] = {f.question.id: f.value for f in found}
     if business:
         slots["business_kind"] = business
-    if found:
-        notes = " ".join(noted(f) for f in found)
-        lines.append(f"U schreef al iets over uw situatie. Dat neem ik mee: {notes} "
-                     "Klopt iets niet? Zeg het gerust in de scan, bijvoorbeeld: 'sorry, ik ben 59'.")
+    if found:  # one line per fact, and how to correct it
+        lines.append("\n".join([noted(f) for f in found] + [CORRECT_LATER]))
     urgent = slots.get("acute_measures") is True
     if urgent:
         lines.append(
@@ -120,6 +121,7 @@ def acknowledge(text: str, answers: Mapping[str, Any], config: GemeenteConfig,
     return Acknowledgement(lines, slots, urgent)
 
 
+CORRECT_LATER = "Klopt iets niet? Zeg het gerust tijdens de scan, bijvoorbeeld: 'sorry, ik bedoelde ...'."
 SCAN_OFFER = (
     "Met een korte zelfscan van ongeveer 5 minuten zien we samen hoe uw bedrijf ervoor staat "
     "en welke hulp bij u past. Wilt u de scan doen?"

@@ -114,8 +114,8 @@ async def test_a_first_message_with_beslag_is_acknowledged_noted_urgent_and_offe
     dispatcher = CollectingDispatcher()
     events = await ActionAcknowledgeSituation().run(dispatcher, outside("Er ligt beslag op mijn zakelijke rekening"), {})
     said = texts_of(dispatcher)
-    assert said[0].startswith("Vervelend om te lezen dat er beslag ligt.")
-    assert "(beslag)" in said[1] and "Dat neem ik mee" in said[1]
+    assert said[0].startswith("Vervelend om te lezen dat er beslag ligt. Goed dat u het laat weten.")
+    assert said[1].startswith("U schreef dat er nu iets dringends speelt (beslag). Dat neem ik mee.")
     assert "0800" not in said[2] and "dringend" in said[2]
     assert said[-1].endswith("Wilt u de scan doen?")
     assert dispatcher.messages[-1]["buttons"][0]["payload"] == "/start_scan"

@@ -302,3 +302,37 @@ async def test_explanation_names_why_and_explains_the_word():
     text = dispatcher.messages[0]["text"]
     assert catalogue()["hours_per_week"].why in text
     assert "1.225 uur" in text
+
+
+@pytest.mark.asyncio
+async def test_several_answers_in_one_message_fill_them_all_each_confirmed_and_are_skipped(monkeypatch):
+    monkeypatch.setattr("actions.scan_form._today", lambda: __import__("datetime").date(2026, 11, 27))
+    events, messages = await validate("nee. ik ben 58, heb sinds 1995 een eenmanszaak en werk zo'n 50 uur",
+                                      "acute_measures", answers={})
+    slots = slot_events(events)
+    assert (slots["acute_measures"], slots["age"], slots["business_form"], slots["years_in_business"],
+            slots["hours_per_week"]) == (False, 58, "eenmanszaak", 31, 50)
+    lines = messages[0]["text"].split("\n")
+    assert len(lines) == 4 and all(line.endswith("Dat neem ik mee.") for line in lines)
+    assert slots["requested_slot"] == "employees"
+
+
+@pytest.mark.asyncio
+async def test_a_number_question_reads_its_own_words_in_a_message_with_several_answers():
+    events, _ = await validate("fulltime, en ik heb 2 medewerkers in dienst", "hours_per_week")
+    assert slot_events(events)["hours_per_week"] == 40 and slot_events(events)["employees"] == 2
+
+
+@pytest.mark.asyncio
+async def test_a_fact_noted_before_the_scan_can_be_corrected_later():
+    answers = answers_before("total_debt", age=61)
+    events, messages = await validate("sorry, ik ben 59", "total_debt", answers=answers)
+    assert slot_events(events)["age"] == 59 and "aangepast" in messages[0]["text"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("intent", ["stop_scan", "inform"])
+async def test_stopping_with_life_gives_113_and_stores_nothing(intent):
+    events, messages = await validate("ik wil stoppen met leven", "outlook", intent=intent)
+    assert "0800-0113" in messages[0]["text"]
+    assert slot_events(events)["outlook"] is None and slot_events(events)["requested_slot"] == "outlook"
