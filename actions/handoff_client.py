@@ -162,7 +162,12 @@ class HandoffClient:
     # ------------------------------------------------------------------ public
 
     async def create_ticket(self, payload: Dict[str, Any]) -> str:
-        """Deliver the ticket now, or queue it. Returns 'delivered' or 'queued'."""
+        """Deliver the ticket now, or queue it. Returns 'delivered' or 'queued'.
+
+        ``made_at`` (set here, once, before the ticket is queued) lets the service tell a
+        ticket made before an erasure (refused, 410) from one made after it (a new
+        conversation on the same phone number)."""
+        payload = {**payload, "made_at": payload.get("made_at") or time.time()}
         return await self._submit("ticket", payload["id"], payload)
 
     async def request_erasure(self, conversation_id: str) -> str:

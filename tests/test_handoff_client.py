@@ -1,6 +1,7 @@
 """Ticket delivery that loses nothing: idempotent posts, a durable outbox, and delivery
 after the handoff service comes back. Uses the real service process."""
 import asyncio
+import time
 
 import pytest
 import requests
@@ -157,3 +158,19 @@ async def test_a_non_json_error_is_refused_not_retried_forever(tmp_path):
         assert await client.pending_count() == 0
     finally:
         await runner.cleanup()
+
+
+@pytest.mark.asyncio
+async def test_a_ticket_made_after_an_erasure_is_accepted_one_made_before_is_not(down_service, tmp_path):
+    """The same phone number comes back after an erasure: its new ticket arrives; a ticket
+    made before the erasure (queued somewhere) never does."""
+    svc = down_service.start()
+    client = client_for(svc, tmp_path)
+    conversation = "whatsapp:+316" + new_reference()[3:]
+    old = ticket_body(id=new_reference(), conversation_id=conversation, made_at=time.time() - 60)
+    assert await client.request_erasure(conversation) == "delivered"
+    with pytest.raises(Refused):
+        await client.create_ticket(old)
+    new = ticket_body(id=new_reference(), conversation_id=conversation)
+    assert await client.create_ticket(new) == "delivered"
+    assert count(svc, old["id"]) == 0 and count(svc, new["id"]) == 1
