@@ -30,7 +30,7 @@ export SPACY_MODEL
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard zelfscan_nlu/*.py)
 
-.PHONY: help install run test pytest e2e attack-test browser-test validate story-test nlu-report nlu-benchmark scan-length train chromium clean FORCE
+.PHONY: help install run test pytest e2e attack-test browser-test cluster-test validate story-test nlu-report nlu-benchmark scan-length train chromium clean FORCE
 
 help:
 	@echo "make run         set up (first time), train when needed, start all services"
@@ -94,7 +94,7 @@ run: install $(MODEL)
 # --- tests ------------------------------------------------------------------------
 
 test: install $(MODEL)
-	$(MAKE) --no-print-directory pytest validate story-test e2e attack-test browser-test
+	$(MAKE) --no-print-directory pytest validate story-test e2e attack-test browser-test cluster-test
 
 # Unit and action tests (no servers needed). Exit code 5 = no tests collected.
 pytest: install
@@ -108,6 +108,22 @@ e2e: install $(MODEL)
 # with fresh test secrets, attacked from outside; prints "Attack cases: N tried, N refused".
 attack-test: install $(MODEL)
 	$(PY) -m pytest -q -m e2e tests/attack
+
+# More than one machine (README): nginx in front of two Rasa servers and two action servers,
+# the handoff service, PostgreSQL and Redis (Debian's postgresql, redis-server, nginx; .ci/run
+# installs them; without them this fails and says so); whole scans at once, one Rasa server
+# killed mid-run. First deploy/kubernetes/ is checked against the Kubernetes schemas with
+# kubernetes-validate (its own venv; the schemas come inside the pinned wheel).
+KUBE_VALIDATE := build/kube-validate/bin/kubernetes-validate
+$(KUBE_VALIDATE): deploy/kubernetes/validate-requirements.txt | $(PY)
+	rm -rf build/kube-validate && $(PY) -m venv build/kube-validate
+	build/kube-validate/bin/pip install --quiet --no-deps -r deploy/kubernetes/validate-requirements.txt
+	@touch $@
+
+cluster-test: install $(MODEL) $(KUBE_VALIDATE)
+	$(KUBE_VALIDATE) --kubernetes-version 1.31.0 --strict --quiet deploy/kubernetes/*.yaml deploy/kubernetes/secrets/*.yaml
+	@echo "deploy/kubernetes: every manifest valid for Kubernetes 1.31"
+	$(PY) -m pytest -q -m e2e tests/cluster
 
 # Browser tests: Playwright driving Debian's chromium (/usr/bin/chromium; .ci/run installs it).
 # Screenshot, axe results and timing land in build/test-output/.
