@@ -11,7 +11,7 @@ import requests
 
 from tests.e2e.servers import ROOT, free_port
 
-API_TOKEN = "test-machine-token-123"
+API_TOKEN = "handoff-test-token-" + "9f3c1a7e5b2d8046"  # 34 characters: production mode accepts it
 ADMIN = ("beheerder", "een-lang-wachtwoord-1")
 
 
