@@ -30,13 +30,14 @@ export SPACY_MODEL
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard zelfscan_nlu/*.py)
 
-.PHONY: help install run test pytest e2e attack-test browser-test cluster-test validate story-test nlu-report nlu-benchmark scan-length train chromium clean FORCE
+.PHONY: help install run test pytest e2e attack-test browser-test cluster-test validate story-test nlu-report nlu-benchmark scan-length train chromium benchmark clean FORCE
 
 help:
 	@echo "make run         set up (first time), train when needed, start all services"
 	@echo "make test        set up (first time), train when needed, run every test"
 	@echo "make nlu-report  intent macro-F1 on a held-out split of the NLU data"
 	@echo "make nlu-benchmark  parse latency, memory and fallback share (after nlu-report)"
+	@echo "make benchmark   this assistant against the Rasa starter bot: msg/s, p50, p95, capacity, memory"
 
 # --- set-up ---------------------------------------------------------------------
 
@@ -150,6 +151,12 @@ nlu-report: install
 nlu-benchmark: install
 	@test -f build/nlu_report/models/heldout.tar.gz || $(MAKE) --no-print-directory nlu-report
 	$(PY) scripts/nlu_benchmark.py
+
+# This assistant against the Rasa starter bot (rasa init, trained once into build/),
+# the same REST load on both in one run; prints a table (README "Performance"). Not
+# part of `make test` (times are noisy); tests/test_benchmark.py runs a tiny version.
+benchmark: install $(MODEL)
+	$(PY) scripts/benchmark.py $(BENCHMARK_ARGS)
 
 clean:
 	rm -rf build models results handoff/static/vendor handoff/static/widget
