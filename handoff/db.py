@@ -14,7 +14,7 @@ import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from sqlalchemy import (
     JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, inspect,
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 from zelfscan_runtime import secrets as runtime_secrets
 
 SCHEMA_VERSION = 3
-Base = declarative_base()
+Base: Any = declarative_base()  # typed as Any: SQLAlchemy 1.4 has no mypy types without its plugin
 logger = logging.getLogger(__name__)
 
 
