@@ -16,6 +16,7 @@ from actions.facts import facts_in, noted
 from actions.gemeente import gemeente
 from actions.handoff_client import client as handoff_client
 from actions.scan_form import DISTRESS_SLOT, FORM_NAME, _today, scan_answers
+from zelfscan_nlu.patterns import is_crisis
 
 ADDRESS_SLOT = "address_form"
 PREFILLED_SLOT = "scan_prefilled"  # questions answered in passing before the scan started
@@ -182,6 +183,12 @@ class ActionDistress(Action):
         if loop == FORM_NAME:
             dispatcher.utter_message(text=texts.DISTRESS_RESUME)
         elif not loop:  # after 113: continue with the scan or a person, not left at the 113 text
+            text = _typed_text(tracker)
+            if not is_crisis(text) and (situation.describes_situation(text)
+                                        or situation.states_facts(text, scan_answers(tracker), _today())):
+                # taken for despair, but it tells the situation ("ik heb shulden"): after 113,
+                # the acknowledgement with its facts and the offer of the scan or a person
+                return [SlotSet(DISTRESS_SLOT, True), *acknowledge_situation(dispatcher, tracker)]
             dispatcher.utter_message(text=situation.AFTER_DISTRESS, buttons=situation.AFTER_DISTRESS_BUTTONS)
         return [SlotSet(DISTRESS_SLOT, True)]
 

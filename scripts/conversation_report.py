@@ -20,7 +20,7 @@ def main() -> int:
     if args.split != "all":
         cases = [c for c in cases if c["split"] == args.split]
     if args.category:
-        cases = [c for c in cases if c["category"] == args.category]
+        cases = [c for c in cases if c["category"] in args.category.split(",")]
     with Bot() as bot:
         results = bot.run(cases)
         lengths = bot.questions_after_openers() if args.split == "all" and not args.category else []

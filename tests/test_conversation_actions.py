@@ -212,3 +212,19 @@ async def test_no_to_the_scan_in_a_sentence_declines_and_a_situation_is_acknowle
     await ActionReadYesNo().run(dispatcher, outside("nee, mijn zaak gaat slecht", intent="inform",
                                                     asked="action_greet"), {})
     assert texts_of(dispatcher)[0].startswith("Vervelend om te lezen")
+
+
+@pytest.mark.asyncio
+async def test_a_situation_taken_for_despair_gets_113_then_the_acknowledgement_with_its_facts():
+    dispatcher = CollectingDispatcher()
+    events = await ActionDistress().run(dispatcher, outside("ik heb schulden en ben zzp'er", intent="distress"), {})
+    said = texts_of(dispatcher)
+    assert "0800-0113" in said[0] and said[1].startswith("Vervelend om te lezen dat u schulden heeft.")
+    assert slots_of(events)["business_form"] == "eenmanszaak" and slots_of(events)["distress_reported"] is True
+
+
+@pytest.mark.asyncio
+async def test_real_crisis_wording_gets_113_and_the_plain_offer_only():
+    dispatcher = CollectingDispatcher()
+    await ActionDistress().run(dispatcher, outside("ik zie het niet meer zitten, ik heb schulden", intent="distress"), {})
+    assert len(dispatcher.messages) == 2 and "Vervelend" not in texts_of(dispatcher)[1]
