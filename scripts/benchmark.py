@@ -67,11 +67,16 @@ class Run:
 
     def start(self) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        for name in self.args.bots:
-            workdir = self.out / f"{stamp}-{name}"
-            self.log(f"Starting {name} (logs in {workdir.relative_to(services.ROOT)})")
-            bot = services.Zelfscan(workdir) if name == "zelfscan" else services.Starter(workdir)
-            self.bots[name] = bot
+        wanted = [(name, None) for name in self.args.bots]
+        wanted += [tuple(v.split("=", 1)) for v in self.args.variant]
+        for label, off in wanted:
+            workdir = self.out / f"{stamp}-{label}"
+            self.log(f"Starting {label} (logs in {workdir.relative_to(services.ROOT)})")
+            if label == "starter":
+                bot: services.Bot = services.Starter(workdir)
+            else:
+                bot = services.Zelfscan(workdir, extra_env={"ZELFSCAN_RASA_PATCHES_OFF": off} if off else None)
+            self.bots[label] = bot
             bot.start()
 
     def stop(self) -> None:
@@ -80,7 +85,7 @@ class Run:
 
     def closed(self, name: str, conversations: int, concurrency: int) -> Dict[str, Any]:
         bot = self.bots[name]
-        stats, wall = asyncio.run(load.closed_loop(bot.url, name, conversations, concurrency,
+        stats, wall = asyncio.run(load.closed_loop(bot.url, bot.name, conversations, concurrency,
                                                    length=self.args.starter_length, issued_ids=bot.issued_ids))
         result = load.summary(stats, wall)
         result.update(wall_s=wall, concurrency=concurrency, load=loadavg(), first_errors=stats.errors[:3])
@@ -92,7 +97,7 @@ class Run:
 
     def paced(self, name: str, people: int) -> Dict[str, Any]:
         bot = self.bots[name]
-        stats = asyncio.run(load.paced(bot.url, name, people, self.args.capacity_seconds, THINK,
+        stats = asyncio.run(load.paced(bot.url, bot.name, people, self.args.capacity_seconds, THINK,
                                        warmup=THINK[1], length=self.args.starter_length,
                                        issued_ids=bot.issued_ids))
         result = load.summary(stats, self.args.capacity_seconds - THINK[1])
@@ -126,7 +131,7 @@ class Run:
         self.start()
         phases: Dict[str, Dict[str, Any]] = self.results["phases"]
         for name in self.bots:  # warm-up: first messages load lazy parts (not measured)
-            asyncio.run(load.closed_loop(self.bots[name].url, name, 1, 1, length=4,
+            asyncio.run(load.closed_loop(self.bots[name].url, self.bots[name].name, 1, 1, length=4,
                                          issued_ids=self.bots[name].issued_ids))
         self.results["memory_idle"] = {n: b.memory() for n, b in self.bots.items()}
         for concurrency, conversations in ((1, a.conversations_1), (10, a.conversations_10)):
@@ -135,7 +140,7 @@ class Run:
                 phases.setdefault(name, {})[str(concurrency)] = self.closed(name, conversations, concurrency)
         if a.capacity:
             self.log("Capacity: people at once, each ~8 s between messages, p95 under 1 s:")
-            for name in self.bots:
+            for name in [n for n in self.bots if n in ("starter", "zelfscan")]:
                 estimate = phases[name]["10"]["msg_per_s"]
                 self.results["capacity"][name] = self.capacity(name, estimate)
         self.results["memory"] = {n: b.memory() for n, b in self.bots.items()}
@@ -145,20 +150,25 @@ class Run:
 
 def table(results: Dict[str, Any]) -> str:
     phases = results["phases"]
-    names = [n for n in ("starter", "zelfscan") if n in phases]
+    names = [n for n in ("starter", "zelfscan") if n in phases] + [n for n in phases if n not in ("starter", "zelfscan")]
     label = {"starter": "starter bot (`rasa init`)", "zelfscan": "this assistant, whole scan"}
+    for n in names:
+        label.setdefault(n, f"this assistant, {n}")
     lines = ["| | msg/s, 1 at a time | p50 | p95 | msg/s, 10 at a time | p50 at 10 | p95 at 10 |",
              "|---|---|---|---|---|---|---|"]
     for n in names:
         one, ten = phases[n]["1"], phases[n]["10"]
         lines.append(f"| {label[n]} | {one['msg_per_s']:.1f} | {one['p50_ms']:,.0f} ms | {one['p95_ms']:,.0f} ms "
                      f"| {ten['msg_per_s']:.1f} | {ten['p50_ms']:,.0f} ms | {ten['p95_ms']:,.0f} ms |")
-    if len(names) == 2:
-        s, z = phases["starter"], phases["zelfscan"]
+    for n in names:
+        if n == "starter" or "starter" not in phases:
+            continue
+        s, z = phases["starter"], phases[n]
 
         def r(key: str, c: str) -> str:
             return f"{z[c][key] / s[c][key]:.2f}×" if s[c][key] else "–"
-        lines.append(f"| ratio assistant / starter | {r('msg_per_s', '1')} | {r('p50_ms', '1')} | {r('p95_ms', '1')} "
+        who = "assistant" if n == "zelfscan" else n
+        lines.append(f"| ratio {who} / starter | {r('msg_per_s', '1')} | {r('p50_ms', '1')} | {r('p95_ms', '1')} "
                      f"| {r('msg_per_s', '10')} | {r('p50_ms', '10')} | {r('p95_ms', '10')} |")
     return "\n".join(lines)
 
@@ -202,6 +212,9 @@ def parse(argv: Optional[List[str]] = None) -> argparse.Namespace:
     p.add_argument("--bots", nargs="+", choices=("starter", "zelfscan"), default=["starter", "zelfscan"])
     p.add_argument("--conversations-1", type=int, default=5, help="conversations one at a time")
     p.add_argument("--conversations-10", type=int, default=30, help="conversations 10 at a time")
+    p.add_argument("--variant", action="append", default=[], metavar="LABEL=PATCHES",
+                   help="also run this assistant with some Rasa patches off (zelfscan_runtime/rasa_patches.py), "
+                        "e.g. before=all or no_nlu_thread=nlu_thread; repeatable")
     p.add_argument("--no-capacity", dest="capacity", action="store_false")
     p.add_argument("--capacity-seconds", type=float, default=50.0, help="length of one capacity step")
     p.add_argument("--capacity-steps", type=float, nargs="+", default=[0.5, 0.7, 0.85, 1.0, 1.15, 1.3],

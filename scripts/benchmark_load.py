@@ -18,6 +18,7 @@ id request is not a message.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import re
 import statistics
@@ -69,7 +70,8 @@ def load_questions(path: Path = ROOT / "actions" / "catalogue.yml") -> List[Ques
     for q in data["questions"]:
         text = " ".join(q["question"].split())
         pattern = re.compile(".*?".join(re.escape(part) for part in text.split("{gemeente}")))
-        labels = {c["value"]: c["label"] for c in q.get("choices") or []}
+        # how a person types an option: its first synonym (the words people use), else its label
+        labels = {c["value"]: (c.get("synonyms") or [c["label"]])[0] for c in q.get("choices") or []}
         found.append(Question(q["id"], q["type"], pattern, labels))
     return found
 
@@ -141,8 +143,8 @@ class Stats:
 def percentile(values: Sequence[float], q: float) -> float:
     if not values:
         return float("nan")
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, int(round(q / 100 * len(ordered) + 0.5)) - 1))
+    ordered = sorted(values)  # nearest rank
+    k = max(0, min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1))
     return ordered[k]
 
 

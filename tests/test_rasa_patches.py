@@ -1,12 +1,16 @@
 """zelfscan_runtime/rasa_patches.py: the cached validator refuses what Rasa refuses,
 accepts what Rasa accepts, and the Rasa launcher applies the patches before Rasa loads."""
+import asyncio
 import inspect
 import os
 
 import jsonschema
 import pytest
 from jsonschema import ValidationError
+import rasa.core.tracker_store as tracker_store
 from rasa.core.actions.action import RemoteAction
+from rasa.core.processor import MessageProcessor
+from rasa.shared.core.events import Event
 
 from zelfscan_runtime import rasa_patches
 
@@ -28,6 +32,23 @@ INVALID = [
     {"events": [{"event": "user", "text": 5}]},             # user text must be a string
     ["not", "an", "object"],
 ]
+
+
+@pytest.fixture()
+def restore(monkeypatch):
+    """Whatever a patch changes in Rasa or SQLAlchemy is undone after the test."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
+    monkeypatch.setattr(tracker_store, "create_engine_kwargs", tracker_store.create_engine_kwargs)
+    monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
+    monkeypatch.setattr(MessageProcessor, "parse_message", MessageProcessor.parse_message)
+    monkeypatch.setattr(MessageProcessor, "_parse_message_with_graph", MessageProcessor._parse_message_with_graph)
+    monkeypatch.setattr(rasa_patches, "_applied", False)
+    yield
+    if event.contains(Engine, "connect", rasa_patches._sqlite_write_ahead):
+        event.remove(Engine, "connect", rasa_patches._sqlite_write_ahead)
 
 
 @pytest.fixture()
@@ -92,10 +113,93 @@ def test_the_rasa_launcher_applies_the_patches_before_rasa_is_imported():
     assert source.index("rasa_patches") < source.index("from rasa.__main__ import main")
 
 
-def test_apply_is_idempotent(monkeypatch):
-    monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
-    monkeypatch.setattr(rasa_patches, "_applied", False)
+def test_apply_is_idempotent(restore, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", os.environ.get("OMP_NUM_THREADS", "1"))
     rasa_patches.apply()
     rasa_patches.apply()
     assert RemoteAction._validate_action_result is rasa_patches._validate_action_result
+
+
+def test_the_sqlite_tracker_store_keeps_connections_and_writes_ahead(restore, tmp_path):
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from sqlalchemy.pool import QueuePool
+
+    rasa_patches.sqlite_tracker_store()
+    domain = Domain.from_yaml("version: '3.1'\nslots:\n  age:\n    type: any\n    mappings: []\n")
+    store = tracker_store.SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    assert isinstance(store.engine.pool, QueuePool)
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+
+    tracker = DialogueStateTracker.from_events("web-1", [ActionExecuted("action_listen"), UserUttered("hallo"),
+                                                         SlotSet("age", 45)], domain.slots)
+    asyncio.run(store.save(tracker))
+    tracker.update(SlotSet("age", 46))
+    asyncio.run(store.save(tracker))
+    again = asyncio.run(store.retrieve("web-1"))
+    assert again.get_slot("age") == 46
+    assert [e.type_name for e in again.events] == [e.type_name for e in tracker.events]
+
+
+def test_other_databases_keep_rasa_s_engine_arguments():
+    from sqlalchemy.engine.url import make_url
+
+    def rasa_kwargs(url):
+        return {"pool_size": 50}
+
+    postgres = make_url("postgresql://u:p@localhost/rasa")
+    assert rasa_patches.sqlite_engine_kwargs(postgres, rasa_kwargs) == {"pool_size": 50}
+    memory = make_url("sqlite://")
+    assert rasa_patches.sqlite_engine_kwargs(memory, rasa_kwargs) == {"pool_size": 50}
+
+
+def test_event_classes_resolve_as_in_rasa(restore):
+    from rasa.shared.core.events import SlotSet, UserUttered
+
+    names = ["user", "bot", "slot", "action", "active_loop", "followup", "session_started", "restart"]
+    before = {n: Event.resolve_by_type(n) for n in names}
+    rasa_patches.event_classes_once()
+    assert {n: Event.resolve_by_type(n) for n in names} == before
+    assert Event.resolve_by_type("slot") is SlotSet and Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", SlotSet) is SlotSet
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+    assert Event.from_parameters({"event": "slot", "name": "age", "value": 3}) == SlotSet("age", 3)
+
+
+def test_messages_are_understood_once_in_the_worker_thread(restore, monkeypatch):
+    import threading
+    from types import SimpleNamespace
+
+    from rasa.core.channels.channel import UserMessage
+    from rasa.shared.nlu.training_data.message import Message
+
+    runs = []
+
+    class GraphRunner:
+        def run(self, inputs, targets):
+            runs.append(threading.current_thread().name)
+            text = inputs["__message__"][0].text
+            return {"nlu": [Message(data={"text": text, "intent": {"name": "greet", "confidence": 0.9}},
+                                    output_properties={"intent"})]}
+
+    rasa_patches.nlu_in_worker_thread()
+    processor = MessageProcessor.__new__(MessageProcessor)
+    processor.http_interpreter = None
+    processor.domain = None
+    processor.graph_runner = GraphRunner()
+    processor.model_metadata = SimpleNamespace(nlu_target="nlu")
+    parsed = asyncio.run(processor.parse_message(UserMessage("hallo", sender_id="web-1")))
+    assert parsed["intent"] == {"name": "greet", "confidence": 0.9} and parsed["text"] == "hallo"
+    assert len(runs) == 1 and runs[0].startswith("zelfscan-nlu")
+
+
+def test_patches_can_be_left_out_to_measure_them(restore):
+    assert rasa_patches.apply({"ZELFSCAN_RASA_PATCHES_OFF": "all"}) == []
+    rasa_patches._applied = False
+    with pytest.raises(ValueError):
+        rasa_patches.apply({"ZELFSCAN_RASA_PATCHES_OFF": "no_such_patch"})

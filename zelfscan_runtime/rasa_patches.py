@@ -18,12 +18,37 @@
    once. What is refused stays the same: the same schema, the same best-matching
    error, with Rasa's own message appended.
 
+3. The embedded SQLite tracker store (endpoints.yml, ``dialect: sqlite``) keeps its
+   connections open and writes ahead: Rasa creates the engine with SQLAlchemy 1.4's
+   default for a SQLite file, which opens and closes a connection for each of the
+   three or four database sessions of every message, and SQLite's default rollback
+   journal syncs the disk several times per commit. Here a small pool keeps the
+   connections, and each connection uses ``journal_mode=WAL`` (one sync of the log per
+   commit, readers never block the writer; ``synchronous`` stays FULL, so a message
+   Rasa has answered is on disk as before). PostgreSQL and other databases are left
+   as Rasa configures them.
+
+4. Event classes looked up once. Rasa finds the class of every stored event by
+   walking all subclasses of ``Event`` (and checking each for abstract methods) for
+   each event of the tracker it loads, every message. The mapping from type name
+   to class is fixed once Rasa is imported, so it is built once; an unknown name
+   still goes to Rasa's own lookup (and its error).
+
+5. Messages are understood in one worker thread. Rasa runs the NLU pipeline inside
+   its event loop, so while one message is being understood no other conversation
+   moves. Most of that time is in the sentence encoders' C and numpy code, which
+   releases Python's lock; in one worker thread it runs on the second core while the
+   event loop loads, predicts for and saves the other conversations. One thread, so
+   the pipeline's components never run twice at the same time (the NLU and the
+   dialogue parts of the model share no component but the domain provider). Rasa's
+   own ``parse_message`` still does everything else with the result.
+
 ``apply()`` is idempotent.
 """
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 _validator: Optional[Any] = None
 _applied = False
@@ -74,11 +99,133 @@ def cached_action_validator() -> None:
     RemoteAction._validate_action_result = _validate_action_result
 
 
-def apply() -> None:
-    """Every patch, once. Call before ``rasa.__main__`` is imported."""
+SQLITE_POOL_SIZE = 4
+
+
+def sqlite_engine_kwargs(url: Any, original: Any) -> Dict[str, Any]:
+    """create_engine() arguments: Rasa's own, and for a SQLite file a connection pool."""
+    kwargs = dict(original(url))
+    name = url if isinstance(url, str) else url.drivername
+    database = None if isinstance(url, str) else url.database
+    if str(name).startswith("sqlite") and database not in (None, "", ":memory:"):
+        from sqlalchemy.pool import QueuePool
+
+        # Rasa uses the tracker store from its event loop thread; the pool may hand a
+        # connection to another thread only after it was returned, never at the same time.
+        kwargs.setdefault("poolclass", QueuePool)
+        kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
+        kwargs.setdefault("max_overflow", SQLITE_POOL_SIZE)
+        kwargs.setdefault("connect_args", {}).setdefault("check_same_thread", False)
+    return kwargs
+
+
+def _sqlite_write_ahead(dbapi_connection: Any, connection_record: Any) -> None:
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+        finally:
+            cursor.close()
+
+
+def sqlite_tracker_store() -> None:
+    import functools
+
+    import rasa.core.tracker_store as tracker_store
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    original = tracker_store.create_engine_kwargs
+    tracker_store.create_engine_kwargs = functools.partial(sqlite_engine_kwargs, original=original)
+    if not event.contains(Engine, "connect", _sqlite_write_ahead):
+        event.listen(Engine, "connect", _sqlite_write_ahead)
+
+
+def event_classes_once() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    original = Event.resolve_by_type
+    by_name: Dict[str, Any] = {}
+    for cls in all_subclasses(Event):  # first match wins, as in Rasa's own loop
+        by_name.setdefault(cls.type_name, cls)
+
+    def resolve_by_type(type_name: str, default: Optional[Any] = None) -> Optional[Any]:
+        found = by_name.get(type_name)
+        return found if found is not None else original(type_name, default)
+
+    Event.resolve_by_type = staticmethod(resolve_by_type)
+
+
+_nlu_thread: Optional[Any] = None
+_understood: Any = None  # contextvars.ContextVar: (message, parse data) ready for Rasa
+
+
+def nlu_in_worker_thread() -> None:
+    import asyncio
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    global _nlu_thread, _understood
+    if _nlu_thread is None:
+        _nlu_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zelfscan-nlu")
+        _understood = contextvars.ContextVar("zelfscan_understood", default=None)
+    original_parse = MessageProcessor.parse_message
+    original_graph = MessageProcessor._parse_message_with_graph
+
+    def parse_message_with_graph(self: Any, message: Any, tracker: Any, only_output_properties: bool = True) -> Any:
+        ready = _understood.get()
+        if ready is not None and ready[0] is message and ready[1] == only_output_properties:
+            return ready[2]
+        return original_graph(self, message, tracker, only_output_properties)
+
+    async def parse_message(self: Any, message: Any, tracker: Any = None, only_output_properties: bool = True) -> Any:
+        if self.http_interpreter:
+            return await original_parse(self, message, tracker, only_output_properties)
+        state = tracker if tracker is not None else DialogueStateTracker.from_events(message.sender_id, [])
+        loop = asyncio.get_running_loop()
+        parsed = await loop.run_in_executor(_nlu_thread, original_graph, self, message, state, only_output_properties)
+        token = _understood.set((message, only_output_properties, parsed))
+        try:
+            return await original_parse(self, message, tracker, only_output_properties)
+        finally:
+            _understood.reset(token)
+
+    MessageProcessor._parse_message_with_graph = parse_message_with_graph
+    MessageProcessor.parse_message = parse_message
+
+
+PATCHES = {
+    "openmp": single_openmp_thread,
+    "validator": cached_action_validator,
+    "sqlite": sqlite_tracker_store,
+    "events": event_classes_once,
+    "nlu_thread": nlu_in_worker_thread,
+}
+
+
+def apply(environ: Optional[Dict[str, str]] = None) -> List[str]:
+    """Every patch, once; returns the names applied. Call before ``rasa.__main__`` is
+    imported. ``ZELFSCAN_RASA_PATCHES_OFF`` (names, comma-separated, or ``all``) leaves
+    patches out, to measure what each one does (scripts/benchmark.py --patches-off)."""
     global _applied
     if _applied:
-        return
-    single_openmp_thread()
-    cached_action_validator()
+        return []
+    env = os.environ if environ is None else environ
+    off = {n.strip() for n in env.get("ZELFSCAN_RASA_PATCHES_OFF", "").split(",") if n.strip()}
+    unknown = off - set(PATCHES) - {"all"}
+    if unknown:
+        raise ValueError(f"ZELFSCAN_RASA_PATCHES_OFF: unknown patches {sorted(unknown)}; known: {sorted(PATCHES)}")
+    done = []
+    for name, patch in PATCHES.items():
+        if "all" not in off and name not in off:
+            patch()
+            done.append(name)
     _applied = True
+    return done
