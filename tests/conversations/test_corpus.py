@@ -1,6 +1,7 @@
-"""The conversation corpus: kept apart from the training data, large enough, and handled
-right in at least 95 % of the turns of every category, against the trained model and
-the real action server (the same run as `make conversation-report`)."""
+"""The conversation corpus: kept apart from the training data, large enough, and its
+held-out part (the reported figure) handled right in at least 95 % of the turns of every
+category, against the trained model and the real action server (as `make
+conversation-report` runs it; that command also prints the tuning part)."""
 from pathlib import Path
 
 import pytest
@@ -43,11 +44,11 @@ def results():
     from tests.conversations.runner import Bot
 
     with Bot(MODEL) as bot:
-        return bot.run(load_corpus())
+        return bot.run([c for c in load_corpus() if c["split"] == "heldout"])
 
 
-@pytest.mark.parametrize("split", SPLITS)
-def test_every_category_is_handled_right_in_at_least_95_percent(results, split):
+def test_every_category_of_the_held_out_part_is_handled_right_in_at_least_95_percent(results):
+    split = "heldout"
     table = shares(results, split)
     failures = [f"{r.case['category']}: {r.case['say']!r}: {r.why}" for r in results
                 if not r.ok and r.case["split"] == split]
