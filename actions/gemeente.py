@@ -267,15 +267,15 @@ def _parse_amounts(raw: Any, problems: List[str]) -> Dict[str, Tuple[Period, ...
             for key in p:
                 if key not in keys and key not in ("valid_from", "valid_until", "source"):
                     problems.append(f"'{where}.{key}' is not a figure of '{name}' (known: {', '.join(keys)})")
-            values = {}
+            values: Dict[str, float] = {}
             for key, spec in keys.items():
                 if key not in p and not spec.required:
                     continue
                 value = p.get(key)
-                number = isinstance(value, (int, float)) and not isinstance(value, bool)
-                ok = number and (value > 0 if spec.positive else value >= spec.low) and value <= spec.high \
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
+                    and (value > 0 if spec.positive else value >= spec.low) and value <= spec.high \
                     and (not spec.whole or float(value).is_integer())
-                if not ok:
+                if not ok or not isinstance(value, (int, float)):
                     kind = "a whole number" if spec.whole else "a positive number"
                     limits = f" from {spec.low:g} to {spec.high:g}" if spec.high != float("inf") else ""
                     problems.append(f"'{where}.{key}' must be {kind}{limits}, not '{value}'")

@@ -52,9 +52,9 @@ def new_reference() -> str:
 class HandoffClient:
     def __init__(self, base_url: Optional[str] = None, token: Optional[str] = None, outbox_path: Optional[Path] = None,
                  attempts: int = 3, retry_interval: float = 15.0):
-        self.base_url = (base_url or os.environ.get("HANDOFF_URL", "http://localhost:8000")).rstrip("/")
+        self.base_url = str(base_url or os.environ.get("HANDOFF_URL") or "http://localhost:8000").rstrip("/")
         self.token = token if token is not None else os.environ.get("HANDOFF_API_TOKEN", "")
-        self.outbox_path = Path(outbox_path or os.environ.get("HANDOFF_OUTBOX", ROOT / "var" / "handoff_outbox.db"))
+        self.outbox_path = Path(outbox_path or os.environ.get("HANDOFF_OUTBOX") or ROOT / "var" / "handoff_outbox.db")
         self.attempts = attempts
         self.retry_interval = retry_interval
         self.max_age_seconds = float(os.environ.get("HANDOFF_OUTBOX_MAX_DAYS", 7)) * 86400

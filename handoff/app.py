@@ -246,7 +246,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
             return render("login.html", http_status=401, csrf_token=form.get("csrf_token"), next=next_,
                           error="Gebruikersnaam of wachtwoord klopt niet.")
         response = redirect(next_)
-        cookie(response, SESSION_COOKIE, result.token, settings.session_hours * 3600)
+        cookie(response, SESSION_COOKIE, result.token, int(settings.session_hours * 3600))
         if result.device_token:
             cookie(response, DEVICE_COOKIE, result.device_token, 365 * 24 * 3600, path="/inbox")
         del response.cookies[LOGIN_CSRF_COOKIE]
@@ -391,7 +391,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
                 logger.exception("Background work failed")
             await asyncio.sleep(settings.background_interval_seconds)
 
-    @app.listener("after_server_start")
+    @app.listener("after_server_start")  # type: ignore[call-arg, arg-type]  # Sanic 21.12's overloads
     async def start_background(app_: Sanic, _loop: Any) -> None:
         app_.add_task(background())
 

@@ -270,7 +270,7 @@ def login(db: Database, username: str, password: str, remote: str, device_token:
                            expires_at=now + timedelta(hours=hours)))
         new_device = None
         if known:
-            device = s.get(KnownDevice, _digest(device_token))
+            device = s.get(KnownDevice, _digest(device_token or ""))
             if device is not None:
                 device.last_used_at = now
         else:

@@ -14,7 +14,7 @@ import os
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from sqlalchemy import (
     JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, inspect,
@@ -184,7 +184,7 @@ def _private_sqlite_file(url: str) -> None:
 
 class Database:
     def __init__(self, url: str, erasure_key: Optional[str] = None):
-        kwargs = {"future": True}
+        kwargs: Dict[str, Any] = {"future": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             _private_sqlite_file(url)

@@ -37,7 +37,7 @@ def email_message(ticket: Dict[str, Any], settings: Settings) -> EmailMessage:
 
 def send_email(ticket: Dict[str, Any], settings: Settings) -> None:
     """Blocking SMTP exchange; run it in a worker thread."""
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=20) as smtp:
+    with smtplib.SMTP(settings.smtp_host or "", settings.smtp_port, timeout=20) as smtp:
         if settings.smtp_starttls:
             smtp.starttls()
         if settings.smtp_user:
@@ -55,6 +55,6 @@ async def post_webhook(ticket: Dict[str, Any], settings: Settings) -> None:
     }
     timeout = aiohttp.ClientTimeout(total=15)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        async with session.post(settings.webhook_url, json=body) as response:
+        async with session.post(settings.webhook_url or "", json=body) as response:
             if response.status >= 300:
                 raise RuntimeError(f"webhook answered {response.status}")

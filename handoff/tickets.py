@@ -415,7 +415,7 @@ def process_erasures(db: Database, tracker_db_url: Optional[str]) -> int:
         ).scalars().all()
         if not due:
             return 0
-        ids = tracker_ids_with_keys(tracker_db_url, db.erasure_key, {m.key for m in due})
+        ids = tracker_ids_with_keys(tracker_db_url, db.erasure_key or "", {m.key for m in due})
         delete_conversation_events(tracker_db_url, ids)
         for m in due:
             m.erasure_done_at = utcnow()

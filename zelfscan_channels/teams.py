@@ -18,6 +18,7 @@ from typing import Any, Dict, Optional, Text
 import jwt
 import requests
 from jwt import PyJWTError
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from jwt.algorithms import RSAAlgorithm
 from rasa.core.channels import botframework
 from rasa.core.channels.botframework import BotFramework, BotFrameworkInput
@@ -129,7 +130,10 @@ class ZelfscanBotFrameworkInput(BotFrameworkInput):
         key = self._signing_key(header.get("kid"))
         if key is None:
             raise jwt.InvalidKeyError("unknown signing key")
-        return jwt.decode(jwt_token, key=RSAAlgorithm.from_jwk(json.dumps(key)), algorithms=["RS256"],
+        public_key = RSAAlgorithm.from_jwk(json.dumps(key))
+        if not isinstance(public_key, RSAPublicKey):  # a JWK set never holds private keys here
+            raise jwt.InvalidKeyError("the signing key is not an RSA public key")
+        return jwt.decode(jwt_token, key=public_key, algorithms=["RS256"],
                           audience=self.app_id, issuer=ISSUER, leeway=LEEWAY_SECONDS,
                           options={"require": ["exp", "iss", "aud"]})
 

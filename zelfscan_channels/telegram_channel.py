@@ -75,7 +75,7 @@ class ZelfscanTelegramInput(ApiBaseSetting, TelegramInput):
 
     def verified(self, request: Request) -> bool:
         given = request.headers.get(SECRET_HEADER, "")
-        return bool(self.webhook_secret) and hmac.compare_digest(given.encode(), self.webhook_secret.encode())
+        return bool(self.webhook_secret) and hmac.compare_digest(given.encode(), (self.webhook_secret or "").encode())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         guarded = limited(on_new_message, self.limits, lambda m: with_prefix(PREFIX, m.sender_id))

@@ -110,7 +110,7 @@ class ZelfscanRestInput(RestInput):
         if not isinstance(body, dict) or not isinstance(body.get("message"), str):
             return _error(400, "bad_request", BAD_REQUEST)
         sender = body.get("sender")
-        if not is_web_id(sender, self.key):
+        if not isinstance(sender, str) or not is_web_id(sender, self.key):
             logger.warning("REST message for a conversation id this server did not issue refused")
             return _error(403, "unknown_conversation", UNKNOWN_REST)
         ip = request_ip(request)
@@ -191,7 +191,8 @@ class ZelfscanSocketIOInput(SocketIOInput):
 
         async def session_request(sid: Text, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            await bind(sid, requested if is_web_id(requested, self.key) else issue_web_id(self.key))
+            await bind(sid, requested if isinstance(requested, str) and is_web_id(requested, self.key)
+                       else issue_web_id(self.key))
 
         async def handle_message(sid: Text, data: Any) -> None:
             session = await sio.get_session(sid, namespace=namespace)

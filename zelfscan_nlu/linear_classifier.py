@@ -169,6 +169,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         return self._resource
 
     def probabilities(self, rows: List[Dict[str, Any]]) -> np.ndarray:
+        assert self.coef is not None and self.intercept is not None, "the classifier is not trained"
         scores = design_matrix(self.blocks, rows) @ self.coef.T + self.intercept
         return softmax(np.asarray(scores))
 
@@ -197,7 +198,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 ],
             }
             (directory / "linear_intent_classifier.json").write_text(json.dumps(meta), encoding="utf-8")
-            arrays = {"coef": self.coef, "intercept": self.intercept}
+            arrays: Dict[str, Any] = {"coef": self.coef, "intercept": self.intercept}
             for i, block in enumerate(self.blocks):
                 arrays[f"scale_{i}"] = block.scale
                 arrays[f"centre_{i}"] = block.centre

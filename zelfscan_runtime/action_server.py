@@ -25,7 +25,7 @@ OPEN_PATHS = ("/health",)
 
 
 def token_ok(sent: Optional[str], expected: str) -> bool:
-    return bool(sent) and bool(expected) and hmac.compare_digest(sent.encode(), expected.encode())
+    return bool(sent and expected) and hmac.compare_digest((sent or "").encode(), expected.encode())
 
 
 def build_app(token: str, package: str = "actions") -> Sanic:

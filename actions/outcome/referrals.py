@@ -20,8 +20,9 @@ def situations(answers: Mapping[str, Any], score: Score, found: Sequence[Indicat
     ``schuldhulp_rule``: the schuldhulp rule fired, whatever indications are shown."""
     tags: Set[str] = set()
     ids = {i.id for i in found}
-    help_wanted = answers.get("help_wanted") if isinstance(answers.get("help_wanted"), list) else []
-    cause = answers.get("main_cause") if isinstance(answers.get("main_cause"), list) else []
+    help_value, cause_value = answers.get("help_wanted"), answers.get("main_cause")
+    help_wanted: List[Any] = help_value if isinstance(help_value, list) else []
+    cause: List[Any] = cause_value if isinstance(cause_value, list) else []
     if distress:
         tags.add("crisis")
     if answers.get("acute_measures") is True:

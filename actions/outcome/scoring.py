@@ -68,11 +68,11 @@ def below_aow_age(age: float, config: GemeenteConfig, on: date) -> Optional[bool
 def household_norm(answers: Mapping[str, Any], config: GemeenteConfig, on: date) -> float:
     """The bijstandsnorm for this household (couple norm unless known to live alone; the
     jongerennorm for a single person of 18 to 20 when the period has one)."""
-    age = answers.get("age")
-    known_age = isinstance(age, (int, float)) and not isinstance(age, bool)
-    at_aow = known_age and below_aow_age(age, config, on) is False
+    raw_age = answers.get("age")
+    age = float(raw_age) if isinstance(raw_age, (int, float)) and not isinstance(raw_age, bool) else None
+    at_aow = age is not None and below_aow_age(age, config, on) is False
     alone = answers.get("household") == "alleenstaand"
-    if alone and known_age and age < YOUNG_NORM_BELOW_AGE:
+    if alone and age is not None and age < YOUNG_NORM_BELOW_AGE:
         young = config.optional_amount("bijstandsnorm", on, "jongeren_alleenstaand")
         if young is not None:
             return young

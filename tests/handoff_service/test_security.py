@@ -384,7 +384,7 @@ def port_is_open(port):
     ("HANDOFF_API_TOKEN", None),
     ("HANDOFF_API_TOKEN", "dev-handoff-token-change-me"),
     ("HANDOFF_API_TOKEN", "kort-token-123"),
-    ("HANDOFF_API_TOKEN", API_TOKEN),
+    ("HANDOFF_API_TOKEN", "test-machine-token-123"),  # 22 characters
     ("HANDOFF_ERASURE_KEY", None),
 ])
 def test_production_refuses_to_start_with_a_weak_secret(tmp_path, name, value):
