@@ -30,7 +30,7 @@ export SPACY_MODEL
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard zelfscan_nlu/*.py)
 
-.PHONY: help install run test pytest e2e attack-test browser-test cluster-test validate story-test nlu-report nlu-benchmark scan-length train chromium benchmark clean FORCE
+.PHONY: help install run test lint format pytest e2e attack-test browser-test cluster-test validate story-test nlu-report nlu-benchmark scan-length train chromium benchmark clean FORCE
 
 help:
 	@echo "make run         set up (first time), train when needed, start all services"
@@ -138,6 +138,16 @@ chromium:
 	    echo "Installing Debian's chromium for the browser tests"; \
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "Browser tests need Chromium: run 'sudo apt-get install chromium' or set CHROMIUM_PATH"; exit 1; fi; }
+
+# Lint (ruff) and types (mypy); settings in pyproject.toml. `make format` rewrites the
+# import order and layout ruff can fix by itself.
+lint: install
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff check --fix --select I,F401
+
 
 validate: install
 	$(RASA) data validate --fail-on-warnings --quiet
