@@ -178,3 +178,27 @@ def test_a_wrong_store_address_stops_the_start_with_one_line(tmp_path, name, val
         config.write_endpoints({"ZELFSCAN_VAR_DIR": str(tmp_path), name: value})
     assert name in refused.value.line and says in refused.value.line
     assert "pw-in-url" not in refused.value.line
+
+
+def test_third_party_deprecation_noise_is_dropped_and_own_warnings_stay():
+    from zelfscan_runtime import quiet
+
+    dirs = quiet.third_party_dirs()
+    site = [d for d in dirs if "site-packages" in d][0]
+    assert quiet.is_noise(DeprecationWarning, f"{site}/packaging/requirements.py", dirs)
+    assert quiet.is_noise(UserWarning, f"{site}/rasa_sdk/utils.py", dirs)
+    assert not quiet.is_noise(RuntimeWarning, f"{site}/numpy/core/x.py", dirs)  # a real problem stays
+    assert not quiet.is_noise(DeprecationWarning, str(ROOT / "actions" / "parsing.py"), dirs)
+
+
+def test_a_service_start_shows_no_third_party_deprecation_warnings(tmp_path):
+    """The handoff service's first screen: its own lines, no pages of warnings."""
+    env = dict(os.environ, ZELFSCAN_VAR_DIR=str(tmp_path), PYTHONWARNINGS="default", HANDOFF_PORT="1")
+    env.pop("ZELFSCAN_ENV", None)
+    code = ("import sys, warnings; sys.argv=['x'];"
+            "from zelfscan_runtime import quiet; quiet.install();"
+            "import sqlalchemy.ext.declarative, packaging.requirements, rasa_sdk.utils;"
+            "warnings.warn('own warning', UserWarning)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert "own warning" in done.stderr
+    assert "Deprecat" not in done.stderr, done.stderr[-2000:]

@@ -17,7 +17,7 @@ import os
 import sys
 from typing import List, Optional
 
-from zelfscan_runtime import config, secrets
+from zelfscan_runtime import config, quiet, secrets
 
 
 def _prepare(args: argparse.Namespace) -> int:
@@ -76,6 +76,7 @@ def _api_token(args: argparse.Namespace) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     os.umask(0o077)  # var/, databases, logs: readable by this user only
+    quiet.install()
     parser = argparse.ArgumentParser(prog="python -m zelfscan_runtime")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("prepare").set_defaults(fn=_prepare)
