@@ -45,6 +45,8 @@ def main(argv=None) -> int:
     sub.add_parser("purge", help="erase personal data older than the retention period")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    for name in ("sanic.root", "sanic.error"):  # Sanic prints these itself; no second copy via the root logger
+        logging.getLogger(name).propagate = False
     try:
         return _run(args)
     except runtime_secrets.SecretError as exc:

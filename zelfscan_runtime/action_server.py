@@ -53,6 +53,7 @@ def serve(port: int) -> None:
 
     utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
     utils.update_sanic_log_level()
+    logging.getLogger("rasa_sdk.executor").setLevel(logging.WARNING)  # one line per registered action is noise
     app = build_app(secrets.get("ACTION_SERVER_TOKEN"))
     host = os.environ.get("ACTIONS_HOST", "127.0.0.1")
     logger.info("Action server on http://%s:%s", host, port)
