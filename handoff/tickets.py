@@ -445,7 +445,7 @@ def purge(db: Database, retention_days: int, tracker_db_url: Optional[str]) -> D
                     # a conversation goes when its newest event is older than the cutoff
                     stale = conn.execute(
                         text("SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :t"),
-                        {"t": cutoff.timestamp()},
+                        {"t": cutoff.replace(tzinfo=timezone.utc).timestamp()},  # cutoff is naive UTC
                     ).scalars().all()
                     if stale:
                         events = delete_conversation_events(tracker_db_url, list(stale))
