@@ -4,6 +4,7 @@ import asyncio
 import time
 
 import pytest
+import sqlalchemy
 from aiosmtpd.controller import Controller
 
 from tests.e2e.servers import free_port
@@ -16,11 +17,37 @@ SMTP_SECONDS = 2.5  # longer than the background interval of the test service (1
 class SlowMailbox:
     def __init__(self):
         self.messages = []
+        self.in_progress = 0  # SMTP transactions between MAIL FROM and the end of DATA
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.in_progress += 1
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope)
         await asyncio.sleep(SMTP_SECONDS)
+        self.in_progress -= 1
         return "250 OK"
+
+
+def settled(service, box, reference, seconds=30):
+    """Wait until the service has recorded the ticket as announced and no mail is on its
+    way: from then on nothing can be sent again, so the count is final."""
+    engine = sqlalchemy.create_engine(service.database_url)
+    deadline = time.time() + seconds
+    try:
+        while time.time() < deadline:
+            with engine.connect() as conn:
+                done = conn.execute(sqlalchemy.text("SELECT notified FROM tickets WHERE id = :id"),
+                                    {"id": reference}).scalar()
+            if done and box.in_progress == 0:
+                return True
+            time.sleep(0.1)
+        return False
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
@@ -41,5 +68,5 @@ def test_a_slow_mail_server_gets_each_ticket_once(slow_service):
     service, box = slow_service
     body = ticket_body()
     assert post_ticket(service, body).status_code == 201
-    time.sleep(2 * SMTP_SECONDS + 2)  # several background rounds, during and after the first e-mail
+    assert settled(service, box, body["id"])
     assert len([m for m in box.messages if body["id"].encode() in m.content]) == 1
