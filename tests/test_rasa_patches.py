@@ -9,7 +9,6 @@ import pytest
 from jsonschema import ValidationError
 import rasa.core.tracker_store as tracker_store
 from rasa.core.actions.action import RemoteAction
-from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import Event
 
 from zelfscan_runtime import rasa_patches
@@ -43,8 +42,6 @@ def restore(monkeypatch):
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.setattr(tracker_store, "create_engine_kwargs", tracker_store.create_engine_kwargs)
     monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
-    monkeypatch.setattr(MessageProcessor, "parse_message", MessageProcessor.parse_message)
-    monkeypatch.setattr(MessageProcessor, "_parse_message_with_graph", MessageProcessor._parse_message_with_graph)
     monkeypatch.setattr(rasa_patches, "_applied", False)
     yield
     if event.contains(Engine, "connect", rasa_patches._sqlite_write_ahead):
@@ -169,33 +166,6 @@ def test_event_classes_resolve_as_in_rasa(restore):
     with pytest.raises(ValueError):
         Event.resolve_by_type("no_such_event")
     assert Event.from_parameters({"event": "slot", "name": "age", "value": 3}) == SlotSet("age", 3)
-
-
-def test_messages_are_understood_once_in_the_worker_thread(restore, monkeypatch):
-    import threading
-    from types import SimpleNamespace
-
-    from rasa.core.channels.channel import UserMessage
-    from rasa.shared.nlu.training_data.message import Message
-
-    runs = []
-
-    class GraphRunner:
-        def run(self, inputs, targets):
-            runs.append(threading.current_thread().name)
-            text = inputs["__message__"][0].text
-            return {"nlu": [Message(data={"text": text, "intent": {"name": "greet", "confidence": 0.9}},
-                                    output_properties={"intent"})]}
-
-    rasa_patches.nlu_in_worker_thread()
-    processor = MessageProcessor.__new__(MessageProcessor)
-    processor.http_interpreter = None
-    processor.domain = None
-    processor.graph_runner = GraphRunner()
-    processor.model_metadata = SimpleNamespace(nlu_target="nlu")
-    parsed = asyncio.run(processor.parse_message(UserMessage("hallo", sender_id="web-1")))
-    assert parsed["intent"] == {"name": "greet", "confidence": 0.9} and parsed["text"] == "hallo"
-    assert len(runs) == 1 and runs[0].startswith("zelfscan-nlu")
 
 
 def test_patches_can_be_left_out_to_measure_them(restore):

@@ -34,15 +34,6 @@
    to class is fixed once Rasa is imported, so it is built once; an unknown name
    still goes to Rasa's own lookup (and its error).
 
-5. Messages are understood in one worker thread. Rasa runs the NLU pipeline inside
-   its event loop, so while one message is being understood no other conversation
-   moves. Most of that time is in the sentence encoders' C and numpy code, which
-   releases Python's lock; in one worker thread it runs on the second core while the
-   event loop loads, predicts for and saves the other conversations. One thread, so
-   the pipeline's components never run twice at the same time (the NLU and the
-   dialogue parts of the model share no component but the domain provider). Rasa's
-   own ``parse_message`` still does everything else with the result.
-
 ``apply()`` is idempotent.
 """
 from __future__ import annotations
@@ -160,53 +151,11 @@ def event_classes_once() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
-_nlu_thread: Optional[Any] = None
-_understood: Any = None  # contextvars.ContextVar: (message, parse data) ready for Rasa
-
-
-def nlu_in_worker_thread() -> None:
-    import asyncio
-    import contextvars
-    from concurrent.futures import ThreadPoolExecutor
-
-    from rasa.core.processor import MessageProcessor
-    from rasa.shared.core.trackers import DialogueStateTracker
-
-    global _nlu_thread, _understood
-    if _nlu_thread is None:
-        _nlu_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zelfscan-nlu")
-        _understood = contextvars.ContextVar("zelfscan_understood", default=None)
-    original_parse = MessageProcessor.parse_message
-    original_graph = MessageProcessor._parse_message_with_graph
-
-    def parse_message_with_graph(self: Any, message: Any, tracker: Any, only_output_properties: bool = True) -> Any:
-        ready = _understood.get()
-        if ready is not None and ready[0] is message and ready[1] == only_output_properties:
-            return ready[2]
-        return original_graph(self, message, tracker, only_output_properties)
-
-    async def parse_message(self: Any, message: Any, tracker: Any = None, only_output_properties: bool = True) -> Any:
-        if self.http_interpreter:
-            return await original_parse(self, message, tracker, only_output_properties)
-        state = tracker if tracker is not None else DialogueStateTracker.from_events(message.sender_id, [])
-        loop = asyncio.get_running_loop()
-        parsed = await loop.run_in_executor(_nlu_thread, original_graph, self, message, state, only_output_properties)
-        token = _understood.set((message, only_output_properties, parsed))
-        try:
-            return await original_parse(self, message, tracker, only_output_properties)
-        finally:
-            _understood.reset(token)
-
-    MessageProcessor._parse_message_with_graph = parse_message_with_graph
-    MessageProcessor.parse_message = parse_message
-
-
 PATCHES = {
     "openmp": single_openmp_thread,
     "validator": cached_action_validator,
     "sqlite": sqlite_tracker_store,
     "events": event_classes_once,
-    "nlu_thread": nlu_in_worker_thread,
 }
 
 
