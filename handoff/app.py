@@ -46,6 +46,12 @@ TICKET_MESSAGES = {
     "collega_onbekend": ("Deze collega is niet bekend.", True),
     "status_onbekend": ("Deze status bestaat niet.", True),
     "ongeldig": ("Dit is niet gelukt. Probeer het nog eens.", True),
+    "uitkomst_nodig": ("Kies eerst een uitkomst bij 'Eerste contact en uitkomst'.", True),
+    "partner_nodig": ("Kies naar welke partner u heeft doorverwezen.", True),
+    "datum_nodig": ("Vul de datum van het eerste contact in.", True),
+    "datum_ongeldig": ("Deze datum klopt niet. Gebruik dag, maand en jaar.", True),
+    "datum_toekomst": ("De datum van het eerste contact kan niet in de toekomst liggen.", True),
+    "datum_te_vroeg": ("De datum van het eerste contact kan niet voor de aanmelding liggen.", True),
 }
 TICKET_ACTION_RE = re.compile(r"^(/inbox/tickets/[^/]+)/[^/]+$")
 FORM_PAGES = ("/inbox/wachtwoord",)  # pages whose form posts to the page itself
@@ -59,6 +65,7 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
     settings = (settings or Settings()).load_secrets()
     db = Database(settings.database_url, settings.erasure_key)
     db.create()
+    tickets.backfill_contact_due(db, settings.response_days)
     if settings.admin_user and settings.admin_password:
         auth.upsert_user(db, settings.admin_user, settings.admin_password, actor="start")
         if auth.is_active(db, settings.admin_user) is False:
@@ -72,8 +79,10 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
     templates.globals.update(status_labels=STATUS_LABELS, level_labels=LEVEL_LABELS,
                              indication_labels=tickets.INDICATION_LABELS, no_team=tickets.NO_TEAM,
-                             team_names=settings.team_names)
+                             team_names=settings.team_names, outcomes=settings.outcomes,
+                             partner_names=settings.partner_names)
     templates.filters["local_time"] = local_time
+    templates.filters["day"] = dutch_day
     app.static("/static", str(HERE / "static"))
 
     def render(name_: str, http_status: int = 200, **context: Any) -> HTTPResponse:
@@ -170,7 +179,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
             return json({"error": "only the action server creates tickets"}, status=403)
         try:
             ticket, created = await run(tickets.create_ticket, db, request.json or {},
-                                        request.headers.get("idempotency-key", ""), settings.max_tickets_per_conversation)
+                                        request.headers.get("idempotency-key", ""), settings.max_tickets_per_conversation,
+                                        settings.response_days)
         except tickets.TicketGone as exc:
             return json({"error": str(exc), "code": exc.code}, status=410)
         except tickets.TicketLimit as exc:
@@ -199,6 +209,21 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
             ok = await run(tickets.set_status, db, ticket_id, (request.json or {}).get("status"), actor(request))
         except tickets.TicketError as exc:
             return json({"error": str(exc)}, status=422)
+        return json({"ok": True}) if ok else json({"error": "not found"}, status=404)
+
+    @app.post("/api/tickets/<ticket_id>/outcome")
+    async def api_outcome(request: Request, ticket_id: str) -> HTTPResponse:
+        """Staff: close with an outcome ({"outcome", "partner", "first_contact_at"}), or
+        record only the first contact ({"first_contact_at"})."""
+        body = request.json or {}
+        try:
+            if body.get("outcome") is None:
+                ok = await run(tickets.set_first_contact, db, ticket_id, body.get("first_contact_at"), actor(request))
+            else:
+                ok = await run(tickets.close_ticket, db, ticket_id, body.get("outcome"), body.get("partner"),
+                               body.get("first_contact_at"), actor(request), settings.outcomes, settings.partner_names)
+        except tickets.TicketError as exc:
+            return json({"error": str(exc), "code": exc.code}, status=422)
         return json({"ok": True}) if ok else json({"error": "not found"}, status=404)
 
     @app.post("/api/erasures")
@@ -327,7 +352,19 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
 
     @app.post("/inbox/tickets/<ticket_id>/status")
     async def change_status(request: Request, ticket_id: str) -> HTTPResponse:
-        return await _change(request, ticket_id, tickets.set_status, request.form.get("status"))
+        return await _change(request, ticket_id, functools.partial(tickets.set_status, require_outcome=True),
+                             request.form.get("status"))
+
+    @app.post("/inbox/tickets/<ticket_id>/contact")
+    async def record_first_contact(request: Request, ticket_id: str) -> HTTPResponse:
+        return await _change(request, ticket_id, tickets.set_first_contact, request.form.get("first_contact_at"))
+
+    @app.post("/inbox/tickets/<ticket_id>/close")
+    async def close_with_outcome(request: Request, ticket_id: str) -> HTTPResponse:
+        form = request.form or {}
+        close = functools.partial(tickets.close_ticket, outcomes=settings.outcomes, partner_names=settings.partner_names)
+        return await _change(request, ticket_id, close, form.get("outcome"), form.get("partner"),
+                             form.get("first_contact_at"))
 
     @app.post("/inbox/tickets/<ticket_id>/assign")
     async def change_assignee(request: Request, ticket_id: str) -> HTTPResponse:
@@ -418,6 +455,15 @@ def _page_of(path: str) -> str:
         return path
     match = TICKET_ACTION_RE.match(path)
     return match.group(1) if match else "/inbox"
+
+
+def dutch_day(value: Any) -> str:
+    """A date (YYYY-MM-DD or date) as "DD-MM-YYYY"."""
+    if not value:
+        return ""
+    text_ = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    parts = text_[:10].split("-")
+    return "-".join(reversed(parts)) if len(parts) == 3 else text_
 
 
 def local_time(value: Optional[str]) -> str:

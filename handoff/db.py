@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
 
 from sqlalchemy import (
-    JSON, Boolean, Column, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, inspect,
+    JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, inspect,
     select, text,
 )
 from sqlalchemy.engine import Engine, make_url
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker
 
 from zelfscan_runtime import secrets as runtime_secrets
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 Base: Any = declarative_base()  # typed as Any: SQLAlchemy 1.4 has no mypy types without its plugin
 logger = logging.getLogger(__name__)
 
@@ -117,6 +117,16 @@ class Ticket(Base):
     assigned_to_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
     notified = Column(Boolean, default=False, nullable=False)  # e-mail done (or not configured)
     webhook_notified = Column(Boolean, default=False, nullable=False)  # webhook done (or not configured)
+    # follow-up by staff (anonymous): outcome id from ticket_outcomes in the gemeente
+    # configuration, the partner for a referral, the local date of the first contact and
+    # the last working day on which that contact was promised (response_days)
+    outcome = Column(String(80), nullable=True, index=True)
+    outcome_partner = Column(String(80), nullable=True)
+    first_contact_at = Column(Date, nullable=True)
+    contact_due = Column(Date, nullable=True, index=True)
+    # the random id of the anonymous scan record (scan_records.id) this ticket fills in;
+    # erased with the personal data, so the record cannot be traced back afterwards
+    scan_record = Column(String(40), nullable=True, index=True)
     assigned_to = relationship(StaffUser)
     notes = relationship("Note", order_by="Note.created_at", cascade="all, delete-orphan")
 
@@ -154,6 +164,29 @@ class ConversationMark(Base):
     erasure_requested_at = Column(DateTime, nullable=True)
     erasure_due_at = Column(DateTime, nullable=True, index=True)
     erasure_done_at = Column(DateTime, nullable=True)
+
+
+class ScanRecord(Base):
+    """An anonymous record of one scan, finished or abandoned, kept for statistics after
+    the retention purge. It holds no name, no free text, no conversation id and no date
+    finer than the ISO week; every value comes from a fixed vocabulary (see stats.py).
+    ``id`` is a random value chosen by the action server; only a live ticket points to it
+    (``tickets.scan_record``), and that link goes with the ticket's personal data."""
+    __tablename__ = "scan_records"
+    id = Column(String(40), primary_key=True)
+    week = Column(String(8), nullable=False, index=True)  # ISO year-week, "2026-W07"
+    channel = Column(String(20), nullable=False)
+    stopped_at = Column(String(40), nullable=False)  # question id, or "klaar" for a finished scan
+    risk_level = Column(String(20), nullable=True)  # none when the scan stopped before the outcome
+    urgent = Column(Boolean, nullable=False, default=False)
+    indications = Column(JSON, nullable=False, default=list)
+    referrals = Column(JSON, nullable=False, default=list)
+    contact_asked = Column(Boolean, nullable=False, default=False)
+    ticket = Column(Boolean, nullable=False, default=False)  # a ticket was made for this scan
+    outcome = Column(String(80), nullable=True)
+    outcome_partner = Column(String(80), nullable=True)
+    days_to_first_contact = Column(Integer, nullable=True)  # working days
+    contact_on_time = Column(Boolean, nullable=True)  # within the promised response_days
 
 
 def keyed_hash(key: str, value: str) -> str:
@@ -227,7 +260,9 @@ class Database:
         """Version 1 -> 2: conversation ids of erasure requests become keyed hashes
         (conversation_marks), login limiting moves to login_throttle, sessions get an
         idle timeout (existing sessions end), tickets get conversation_key and team.
-        Version 2 -> 3: tickets get situations."""
+        Version 2 -> 3: tickets get situations. Version 3 -> 4: tickets get outcome,
+        outcome_partner, first_contact_at, contact_due and scan_record (contact_due of
+        existing tickets is filled in by tickets.backfill_contact_due at start)."""
         logger.info("Migrating the handoff database from schema version %s to %s", version, SCHEMA_VERSION)
         if version < 2 and not self.erasure_key:
             raise RuntimeError("Migrating the database needs HANDOFF_ERASURE_KEY")
@@ -242,6 +277,12 @@ class Database:
                 conn.execute(text("CREATE INDEX IF NOT EXISTS ix_tickets_team ON tickets (team)"))
             if "situations" not in columns:
                 conn.execute(text("ALTER TABLE tickets ADD COLUMN situations JSON"))
+            for name, kind in (("outcome", "VARCHAR(80)"), ("outcome_partner", "VARCHAR(80)"),
+                               ("first_contact_at", "DATE"), ("contact_due", "DATE"), ("scan_record", "VARCHAR(40)")):
+                if name not in columns:
+                    conn.execute(text(f"ALTER TABLE tickets ADD COLUMN {name} {kind}"))
+            for name in ("outcome", "contact_due", "scan_record"):
+                conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_tickets_{name} ON tickets ({name})"))
             if version >= 2:
                 return
             if "erasure_requests" in tables:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import yaml
 
@@ -46,6 +46,63 @@ def _gemeente_teams() -> Dict[str, str]:
     return {str(t["id"]): str(t.get("name") or t["id"]) for t in teams if isinstance(t, dict) and t.get("id")}
 
 
+def _gemeente_data() -> Dict[str, Any]:
+    path = Path(os.environ.get("GEMEENTE_CONFIG", ROOT / "gemeente" / "config.yml"))
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _gemeente_response_days() -> Dict[str, int]:
+    """Working days within which the gemeente promised contact (``response_days``: urgent,
+    hoog, other), as the action server tells the entrepreneur."""
+    days = {"urgent": 1, "hoog": 2, "other": 5}
+    raw = _gemeente_data().get("response_days")
+    if isinstance(raw, dict):
+        for key in days:
+            value = raw.get(key)
+            if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 30:
+                days[key] = value
+    return days
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    label: str
+    partner: bool = False  # staff choose which partner (a referral)
+    contact: bool = True  # there was contact (False: "niet bereikt")
+
+
+DEFAULT_OUTCOMES = (
+    Outcome("bbz_aangevraagd", "Bbz aangevraagd"), Outcome("bbz_toegekend", "Bbz toegekend"),
+    Outcome("ioaz_aangevraagd", "IOAZ aangevraagd"), Outcome("schuldhulp_gestart", "Schuldhulp gestart"),
+    Outcome("doorverwezen", "Doorverwezen naar partner", partner=True),
+    Outcome("geen_hulp_nodig", "Geen hulp nodig"), Outcome("niet_bereikt", "Niet bereikt", contact=False),
+)
+
+
+def _gemeente_outcomes() -> Dict[str, Outcome]:
+    """The outcomes staff choose from when they close a ticket (``ticket_outcomes``:
+    id, label, optional ``partner: true`` and ``contact: false``); the defaults when the
+    configuration has none."""
+    raw = _gemeente_data().get("ticket_outcomes")
+    found: Dict[str, Outcome] = {}
+    if isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, dict) and item.get("id") and item.get("label"):
+                found[str(item["id"])] = Outcome(str(item["id"]), str(item["label"]), bool(item.get("partner", False)),
+                                                 bool(item.get("contact", True)))
+    return found or {o.id: o for o in DEFAULT_OUTCOMES}
+
+
+def _gemeente_partners() -> Dict[str, str]:
+    partners = _gemeente_data().get("partners") or []
+    return {str(p["id"]): str(p.get("name") or p["id"]) for p in partners if isinstance(p, dict) and p.get("id")}
+
+
 def _secure_cookies() -> bool:
     """Secure cookies everywhere except in development; HANDOFF_SECURE_COOKIES=true forces
     them in development too (it cannot switch them off outside development)."""
@@ -67,6 +124,11 @@ class Settings:
     admin_password: Optional[str] = field(default_factory=lambda: os.environ.get("INBOX_ADMIN_PASSWORD"))
     retention_days: int = field(default_factory=_gemeente_retention_days)
     team_names: Dict[str, str] = field(default_factory=_gemeente_teams)
+    response_days: Dict[str, int] = field(default_factory=_gemeente_response_days)
+    outcomes: Dict[str, Outcome] = field(default_factory=_gemeente_outcomes)
+    partner_names: Dict[str, str] = field(default_factory=_gemeente_partners)
+    # statistics: counts under this number are shown as "<N" in every view and export
+    stats_min_count: int = field(default_factory=lambda: _int("HANDOFF_STATS_MIN_COUNT", 5))
     tracker_db_url: Optional[str] = field(default_factory=lambda: os.environ.get(
         "TRACKER_DB_URL", f"sqlite:///{runtime_secrets.var_dir() / 'rasa_tracker.db'}"))
     erasure_delay_seconds: int = field(default_factory=lambda: _int("ERASURE_DELAY_SECONDS", 120))

@@ -3,14 +3,17 @@ the web layer runs them in a worker thread."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, bindparam, case, cast, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from handoff.db import AuditEntry, ConversationMark, Database, Note, StaffTeam, StaffUser, Ticket, keyed_hash, utcnow
+from handoff.db import (
+    AuditEntry, ConversationMark, Database, Note, ScanRecord, StaffTeam, StaffUser, Ticket, keyed_hash, utcnow,
+)
 
 # the labels staff see; the keys are the values stored and sent over the API
 STATUS_LABELS = {"nieuw": "Nieuw", "in_behandeling": "In behandeling", "afgesloten": "Afgesloten"}
@@ -29,6 +32,58 @@ INDICATION_LABELS = {
 }
 NO_TEAM = "-"  # the inbox filter value for tickets without a team
 PERSONAL_FIELDS = ("answers", "answers_readable", "summary", "contact", "transcript")
+LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
+DEFAULT_RESPONSE_DAYS = {"urgent": 1, "hoog": 2, "other": 5}
+RECORD_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,40}$")  # the random id of an anonymous scan record
+
+
+def local_date(moment: datetime) -> date:
+    """The Dutch calendar day of a stored (naive UTC) time."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(LOCAL_TIMEZONE).date()
+
+
+def local_today() -> date:
+    return local_date(utcnow())
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The day ``days`` working days (Monday to Friday) after ``start``."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after ``start`` up to and including ``end`` (0 for the same day)."""
+    count, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            count += 1
+    return count
+
+
+def promised_days(urgent: bool, level: str, response_days: Mapping[str, int]) -> int:
+    """The working days the bot promised (as actions.handoff_form.contact_within_days)."""
+    return response_days["urgent"] if urgent else response_days["hoog"] if level == "hoog" else response_days["other"]
+
+
+def contact_due(made: datetime, urgent: bool, level: str, response_days: Mapping[str, int]) -> date:
+    return add_working_days(local_date(made), promised_days(urgent, level, response_days))
+
+
+def is_overdue(t: Ticket, today: Optional[date] = None) -> bool:
+    """No first contact within the promised working days, and the ticket is still open."""
+    return (t.first_contact_at is None and t.status != "afgesloten" and t.erased_at is None
+            and t.contact_due is not None and t.contact_due < (today or local_today()))
+
+
+def overdue_clause(today: date) -> Any:
+    return and_(Ticket.first_contact_at.is_(None), Ticket.status != "afgesloten", Ticket.erased_at.is_(None),
+                Ticket.contact_due.isnot(None), Ticket.contact_due < today)
 
 
 class TicketError(ValueError):
@@ -108,6 +163,9 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
     situations = payload.get("situations")
     if situations is not None and (not isinstance(situations, list) or not all(isinstance(i, str) for i in situations)):
         raise TicketError("'situations' must be a list of texts")
+    record = payload.get("scan_record")
+    if record is not None and (not isinstance(record, str) or not RECORD_ID_RE.match(record)):
+        raise TicketError("'scan_record' must be the random id of the scan record (16 to 40 letters, digits, - or _)")
     return {
         "id": reference,
         "conversation_id": _require(payload, "conversation_id", str),
@@ -127,6 +185,7 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
         "special_category_consent": bool(payload.get("special_category_consent", False)),
         "team": team.strip() or None if team else None,
         "situations": list(situations) if situations else None,
+        "scan_record": record,
     }
 
 
@@ -154,6 +213,11 @@ def to_json(t: Ticket, include_notes: bool = False) -> Dict[str, Any]:
         "transcript": t.transcript,
         "assigned_to": t.assigned_to.username if t.assigned_to else None,
         "erased": t.erased_at is not None,
+        "outcome": t.outcome,
+        "outcome_partner": t.outcome_partner,
+        "first_contact_at": t.first_contact_at.isoformat() if t.first_contact_at else None,
+        "contact_due": t.contact_due.isoformat() if t.contact_due else None,
+        "overdue": is_overdue(t),
     }
     if include_notes:
         data["notes"] = [
@@ -170,7 +234,8 @@ def _mark_row(db: Database, key: str):
 
 
 def create_ticket(db: Database, payload: Mapping[str, Any], idempotency_key: str,
-                  max_per_conversation: int = 3) -> Tuple[Dict[str, Any], bool]:
+                  max_per_conversation: int = 3,
+                  response_days: Mapping[str, int] = DEFAULT_RESPONSE_DAYS) -> Tuple[Dict[str, Any], bool]:
     """Create a ticket; a repeated key returns the existing ticket (created=False).
 
     Refused for good: a ticket made before its conversation asked for erasure
@@ -185,7 +250,7 @@ def create_ticket(db: Database, payload: Mapping[str, Any], idempotency_key: str
     key = db.conversation_key(fields["conversation_id"])
     for attempt in range(2):
         try:
-            return _create(db, fields, idempotency_key, key, made_at, max_per_conversation)
+            return _create(db, fields, idempotency_key, key, made_at, max_per_conversation, response_days)
         except IntegrityError:  # the same ticket in a parallel request: answer with that one
             if attempt:
                 raise
@@ -193,7 +258,7 @@ def create_ticket(db: Database, payload: Mapping[str, Any], idempotency_key: str
 
 
 def _create(db: Database, fields: Dict[str, Any], idempotency_key: str, key: str, made_at: Optional[datetime],
-            cap: int) -> Tuple[Dict[str, Any], bool]:
+            cap: int, response_days: Mapping[str, int]) -> Tuple[Dict[str, Any], bool]:
     M = ConversationMark
     with db.session() as s:
         existing = s.execute(
@@ -221,10 +286,15 @@ def _create(db: Database, fields: Dict[str, Any], idempotency_key: str, key: str
                                        detail="made before an erasure request"))
                 raise TicketGone()
             raise TicketLimit(cap)
-        ticket = Ticket(idempotency_key=idempotency_key, conversation_key=key, **fields)
+        # the promise was made when the bot confirmed the ticket (made_at), not when it arrived
+        promised_at = min(made_at, utcnow()) if made_at is not None else utcnow()
+        ticket = Ticket(idempotency_key=idempotency_key, conversation_key=key, created_at=utcnow(),
+                        contact_due=contact_due(promised_at, fields["urgent"], fields["risk_level"], response_days),
+                        **fields)
         s.add(ticket)
         s.add(AuditEntry(actor="api", action="create", ticket_id=fields["id"]))
         s.flush()
+        sync_record(s, ticket)
         return to_json(ticket), True
 
 
@@ -250,6 +320,7 @@ def list_tickets(
         order = [Ticket.urgent.desc(), Ticket.created_at.desc(), Ticket.id]
         if first_teams:
             order.insert(0, case((Ticket.team.in_(list(first_teams)), 0), else_=1))
+        order.insert(0, case((overdue_clause(local_today()), 0), else_=1))  # overdue at the top
         query = query.order_by(*order).limit(limit)
         return [to_json(t) for t in s.execute(query).scalars()]
 
@@ -294,13 +365,16 @@ def get_ticket(db: Database, ticket_id: str, actor: str) -> Optional[Dict[str, A
         return to_json(ticket, include_notes=True)
 
 
-def set_status(db: Database, ticket_id: str, status: str, actor: str) -> bool:
+def set_status(db: Database, ticket_id: str, status: str, actor: str, require_outcome: bool = False) -> bool:
+    """``require_outcome`` (the inbox): closing needs an outcome chosen first (close_ticket)."""
     if status not in STATUSES:
         raise TicketError(f"'status' must be one of {', '.join(STATUSES)}", code="status_onbekend")
     with db.session() as s:
         ticket = s.get(Ticket, ticket_id)
         if ticket is None:
             return False
+        if require_outcome and status == "afgesloten" and ticket.status != "afgesloten" and not ticket.outcome:
+            raise TicketError("closing a ticket needs an outcome", code="uitkomst_nodig")
         ticket.status = status
         s.add(AuditEntry(actor=actor, action="status", ticket_id=ticket_id, detail=status))
         return True
@@ -335,6 +409,95 @@ def add_note(db: Database, ticket_id: str, text_: str, actor: str) -> bool:
         return True
 
 
+def parse_day(value: Any) -> Optional[date]:
+    """A date from a form or JSON (YYYY-MM-DD); None when empty."""
+    if value is None or value == "":
+        return None
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise TicketError("'first_contact_at' must be a date (YYYY-MM-DD)", code="datum_ongeldig") from None
+
+
+def _check_contact_day(ticket: Ticket, day: date) -> None:
+    if day > local_today():
+        raise TicketError("'first_contact_at' cannot be in the future", code="datum_toekomst")
+    if day < local_date(ticket.created_at) - timedelta(days=1):  # made_at can be a little earlier
+        raise TicketError("'first_contact_at' cannot be before the ticket", code="datum_te_vroeg")
+
+
+def set_first_contact(db: Database, ticket_id: str, day: Any, actor: str) -> bool:
+    """Record the date of the first contact with the entrepreneur (local date)."""
+    parsed = parse_day(day)
+    if parsed is None:
+        raise TicketError("'first_contact_at' is required", code="datum_nodig")
+    with db.session() as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            return False
+        _check_contact_day(ticket, parsed)
+        ticket.first_contact_at = parsed
+        sync_record(s, ticket)
+        s.add(AuditEntry(actor=actor, action="first_contact", ticket_id=ticket_id, detail=parsed.isoformat()))
+        return True
+
+
+def close_ticket(db: Database, ticket_id: str, outcome: Any, partner: Any, first_contact: Any, actor: str,
+                 outcomes: Mapping[str, Any], partner_names: Mapping[str, str]) -> bool:
+    """Close the ticket with an outcome from the configured list (``outcomes``: id ->
+    settings.Outcome); a referral names the partner; an outcome with contact needs the
+    date of the first contact (given now or recorded before)."""
+    chosen = outcomes.get(outcome) if isinstance(outcome, str) else None
+    if chosen is None:
+        raise TicketError(f"'outcome' must be one of {', '.join(outcomes)}", code="uitkomst_nodig")
+    partner_id = partner if isinstance(partner, str) and partner else None
+    if chosen.partner and partner_id not in partner_names:
+        raise TicketError(f"'partner' must be one of {', '.join(partner_names)}", code="partner_nodig")
+    if not chosen.partner:
+        partner_id = None
+    day = parse_day(first_contact)
+    with db.session() as s:
+        ticket = s.get(Ticket, ticket_id)
+        if ticket is None:
+            return False
+        if day is not None:
+            _check_contact_day(ticket, day)
+            ticket.first_contact_at = day
+        if chosen.contact and ticket.first_contact_at is None:
+            raise TicketError("this outcome needs the date of the first contact", code="datum_nodig")
+        ticket.outcome, ticket.outcome_partner, ticket.status = chosen.id, partner_id, "afgesloten"
+        sync_record(s, ticket)
+        s.add(AuditEntry(actor=actor, action="outcome", ticket_id=ticket_id,
+                         detail=chosen.id + (f" ({partner_id})" if partner_id else "")))
+        return True
+
+
+def sync_record(s: Any, ticket: Ticket) -> None:
+    """Copy the ticket's anonymous follow-up into its scan record (when it has one)."""
+    if not ticket.scan_record:
+        return
+    record = s.get(ScanRecord, ticket.scan_record)
+    if record is None:
+        return
+    record.ticket = True
+    record.contact_asked = True
+    record.outcome, record.outcome_partner = ticket.outcome, ticket.outcome_partner
+    if ticket.first_contact_at is not None and ticket.contact_due is not None:
+        record.days_to_first_contact = working_days_between(local_date(ticket.created_at), ticket.first_contact_at)
+        record.contact_on_time = ticket.first_contact_at <= ticket.contact_due
+    else:
+        record.days_to_first_contact, record.contact_on_time = None, None
+
+
+def backfill_contact_due(db: Database, response_days: Mapping[str, int]) -> int:
+    """Tickets from before schema version 4 get the day by which contact was promised."""
+    with db.session() as s:
+        old = s.execute(select(Ticket).where(Ticket.contact_due.is_(None))).scalars().all()
+        for ticket in old:
+            ticket.contact_due = contact_due(ticket.created_at, ticket.urgent, ticket.risk_level, response_days)
+        return len(old)
+
+
 def staff_names(db: Database) -> List[str]:
     with db.session() as s:
         return [u.username for u in s.execute(select(StaffUser).where(StaffUser.active).order_by(StaffUser.username)).scalars()]
@@ -345,6 +508,7 @@ def _erase(ticket: Ticket) -> None:
         setattr(ticket, name, None)
     ticket.conversation_id = ""  # on WhatsApp/SMS it is the phone number
     ticket.conversation_key = None
+    ticket.scan_record = None  # the anonymous record can no longer be traced to this ticket
     ticket.erased_at = utcnow()
     for note in list(ticket.notes):
         ticket.notes.remove(note)

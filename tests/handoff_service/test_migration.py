@@ -76,6 +76,13 @@ def test_version_1_database_is_migrated(tmp_path):
     assert marks[0][1] is not None and marks[0][2] is None  # the pending erasure is still to be done
     assert sessions == 0  # sessions from before the idle timeout end
 
+    # version 4: outcome, first contact and the promised day; old tickets get that day at start
+    assert tickets.backfill_contact_due(db, {"urgent": 1, "hoog": 2, "other": 5}) == 2
+    with db.session() as s:
+        live = s.get(tickets.Ticket, "ZS-LIVE01")
+        assert str(live.contact_due) == "2026-01-08" and live.outcome is None and live.first_contact_at is None
+    assert "scan_records" in tables
+
     # the migrated data works: erasure of the live ticket by its conversation id
     assert tickets.request_erasure(db, "whatsapp:+31611112222", 0) == 1
     late = {"id": "ZS-LATE01", "conversation_id": "whatsapp:+31611112222", "channel": "twilio", "risk_score": 10,
