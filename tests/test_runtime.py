@@ -137,8 +137,8 @@ def test_endpoints_select_postgresql_and_redis_by_environment_and_write_no_passw
     assert "Geheim" not in text
     data = yaml.safe_load(text)
     assert data["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": "${TRACKER_STORE_URL}"}
-    assert data["lock_store"] == {"type": "redis", "url": "redis.internal", "port": 6380, "db": 2,
-                                  "password": "${LOCK_STORE_PASSWORD}", "use_ssl": True}
+    assert data["lock_store"] == {"type": "zelfscan_runtime.lock_store.RedisTicketLockStore", "url": "redis.internal",
+                                  "port": 6380, "db": 2, "password": "${LOCK_STORE_PASSWORD}", "use_ssl": True}
     assert data["action_endpoint"]["headers"][config.ACTION_TOKEN_HEADER] == "${ACTION_SERVER_TOKEN}"
 
     # Rasa reads these files with its ${VARIABLE} substitution: the real stores' settings come out
@@ -158,14 +158,19 @@ def test_endpoints_select_postgresql_and_redis_by_environment_and_write_no_passw
             else:
                 os.environ[name] = value
     assert tracker.url == env["TRACKER_STORE_URL"] and tracker.kwargs["dialect"] == "postgresql"
-    assert lock.type == "redis" and lock.url == "redis.internal" and lock.kwargs["password"] == "redis-Geheim-2"
+    assert lock.url == "redis.internal" and lock.kwargs["password"] == "redis-Geheim-2"
+    from rasa.core.lock_store import LockStore, RedisLockStore
+
+    store = LockStore.create(lock)
+    assert isinstance(store, RedisLockStore) and store.red.connection_pool.connection_kwargs["port"] == 6380
 
     # without them the embedded default stays: SQLite in var/, no lock store (one process)
     data = yaml.safe_load(config.write_endpoints({"ZELFSCAN_VAR_DIR": str(tmp_path)}).read_text())
     assert data["tracker_store"]["dialect"] == "sqlite" and "lock_store" not in data
     assert yaml.safe_load(config.write_endpoints({"ZELFSCAN_VAR_DIR": str(tmp_path),
                                                   "LOCK_STORE_URL": "redis://127.0.0.1"}).read_text()
-                          )["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1}
+                          )["lock_store"] == {"type": "zelfscan_runtime.lock_store.RedisTicketLockStore",
+                                              "url": "127.0.0.1", "port": 6379, "db": 1}
 
 
 @pytest.mark.parametrize("name, value, says", [
@@ -202,3 +207,48 @@ def test_a_service_start_shows_no_third_party_deprecation_warnings(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert "own warning" in done.stderr
     assert "Deprecat" not in done.stderr, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("fixed", [False, True])
+def test_a_message_behind_a_crashed_servers_ticket_gets_its_turn(fixed):
+    """Rasa's ticket lock: a server died holding ticket 0; the next message took ticket 1 right
+    after, so both expire together. Rasa 3.6 then waits for ever; our lock store serves it."""
+    import asyncio
+    import json
+    import time as clock
+
+    from rasa.core import lock_store as rasa_lock_store
+    from rasa.core.lock import TicketLock
+
+    from zelfscan_runtime.lock_store import RedisTicketLockStore
+
+    base = RedisTicketLockStore if fixed else rasa_lock_store.RedisLockStore
+
+    class InMemory(base):  # the Redis calls replaced by a dict, the locking logic untouched
+        def __init__(self):
+            self.saved = {}
+
+        def get_lock(self, conversation_id):
+            return TicketLock.from_dict(json.loads(self.saved[conversation_id])) if conversation_id in self.saved \
+                else None
+
+        def save_lock(self, lock):
+            self.saved[lock.conversation_id] = lock.dumps()
+
+        def delete_lock(self, conversation_id):
+            self.saved.pop(conversation_id, None)
+
+    store = InMemory()
+    store.issue_ticket("web-x", lock_lifetime=0.3)  # the crashed server's ticket, never released
+
+    async def next_message():
+        async with store.lock("web-x", lock_lifetime=0.3, wait_time_in_seconds=0.05):
+            return "served"
+
+    started = clock.time()
+    if fixed:
+        assert asyncio.run(asyncio.wait_for(next_message(), 5)) == "served"
+        assert clock.time() - started < 2 and "web-x" not in store.saved  # released afterwards
+    else:
+        with pytest.raises(asyncio.TimeoutError):
+            asyncio.run(asyncio.wait_for(next_message(), 1.5))

@@ -131,7 +131,9 @@ def write_endpoints(environ: Optional[Mapping[str, str]] = None) -> Path:
         if parts.password:
             raise secrets.SecretError("LOCK_STORE_URL carries a password: put it in LOCK_STORE_PASSWORD, "
                                       "so no file holds it.")
-        lock: Dict[str, object] = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379, "db": int(db)}
+        # Rasa's Redis lock store with the fix for a crashed server's ticket (zelfscan_runtime/lock_store.py)
+        lock: Dict[str, object] = {"type": "zelfscan_runtime.lock_store.RedisTicketLockStore", "url": parts.hostname,
+                                   "port": parts.port or 6379, "db": int(db)}
         if parts.username:
             lock["username"] = parts.username
         if env.get("LOCK_STORE_PASSWORD"):

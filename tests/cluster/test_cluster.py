@@ -18,7 +18,9 @@ and sends it again only when it was not. Those cases are counted too.
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import threading
 import time
 from collections import Counter
@@ -251,17 +253,18 @@ def test_whole_scans_through_nginx_survive_a_killed_rasa_server(cluster, cluster
     assert not failures, "\n".join(failures)
     assert run.killed_at is not None and run.restarted_in is not None, "the Rasa server was not killed and restarted"
 
-    # a Rasa server that is back takes messages again (nginx tries it after fail_timeout)
+    # a Rasa server that is back takes messages again (nginx tries it after fail_timeout); the
+    # probes are messages of one conversation, since nginx may alternate strictly between servers
     victim_port = cluster.rasa_ports[VICTIM]
     back = run.killed_at + run.restarted_in
-    probes = 0
+    probes, deadline = 0, time.time() + 120
     with requests.Session() as session:
-        while served(cluster, victim_port, since=back) == 0 and probes < 20:
-            issued = session.post(cluster.url + "/webhooks/rest/conversation", timeout=60).json()["conversation_id"]
+        issued = session.post(cluster.url + "/webhooks/rest/conversation", timeout=60).json()["conversation_id"]
+        while served(cluster, victim_port, since=back) == 0 and time.time() < deadline:
             assert session.post(cluster.url + "/webhooks/rest/webhook", json={"sender": issued, "message": "hallo"},
                                 timeout=120).status_code == 200
             probes += 1
-            time.sleep(0.5)
+            time.sleep(0.2)
     assert served(cluster, victim_port, since=back) > 0, "the restarted Rasa server got no messages"
 
     # socket.io through nginx (sticky upstream) after the restart: a whole scan
@@ -315,8 +318,78 @@ def test_whole_scans_through_nginx_survive_a_killed_rasa_server(cluster, cluster
     cluster_report.update(
         conversations=len(conversations), rest=len(conversations) - 1, messages=messages, kills=1,
         kill_progress=run.kill_progress, restart_seconds=run.restarted_in,
-        interrupted=sum(c.interrupted for c in conversations), recovered=sum(c.recovered for c in conversations),
+        probes=probes, interrupted=sum(c.interrupted for c in conversations),
+        recovered=sum(c.recovered for c in conversations),
         resent=sum(c.resent for c in conversations), lost=lost, duplicated=duplicated,
         tickets=len(tickets), consenting=len(consenting),
         per_server={f"rasa-{i + 1}": served(cluster, port) for i, port in enumerate(cluster.rasa_ports)},
+        turns_retaken=sum((cluster.workdir / f"rasa-{i + 1}.log").read_text(errors="replace").count(
+            "taking the turn again") for i in range(len(cluster.rasa_ports))),
         total_seconds=time.time() - started)
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "known gap: action_create_ticket draws a new random reference (the idempotency key) on every "
+    "call, so a message processed again after a crash makes a second ticket; the reference must "
+    "come from something the retry shares (actions/handoff_form.py)"))
+def test_a_crash_right_after_the_ticket_was_made_leaves_one_ticket(cluster, cluster_report):
+    """The worst moment for a crash: the handoff service has the ticket, the Rasa server has not
+    saved the turn yet. Both Rasa servers are frozen (SIGSTOP) the moment the ticket row appears,
+    then killed; one is started again and the client sends its last message again, as it must
+    (the tracker store does not have it). Exactly one ticket may exist afterwards."""
+    import psycopg2
+
+    story = next(s for s in OUTCOME_STORIES if "acute" in s["story"])
+    conv = Conversation("acute (consents), crash after the ticket", story, True)
+    *first, last = conv.script()
+    tickets_db = psycopg2.connect(cluster.postgres.url("zelfscan_handoff"))
+    tickets_db.autocommit = True
+    for attempt in range(3):
+        with requests.Session() as session:
+            conv.id = session.post(cluster.url + "/webhooks/rest/conversation", timeout=60).json()["conversation_id"]
+            for text in first:
+                if session.post(cluster.url + "/webhooks/rest/webhook", json={"sender": conv.id, "message": text},
+                                timeout=240).status_code != 200:
+                    pytest.fail(f"no answer to {text!r}")
+        outcome: Dict[str, int] = {}
+        sender = threading.Thread(target=lambda: outcome.update(status=requests.post(
+            cluster.url + "/webhooks/rest/webhook", json={"sender": conv.id, "message": last}, timeout=240
+        ).status_code))
+        sender.start()
+        deadline = time.time() + 240
+        with tickets_db.cursor() as cur:
+            while True:
+                cur.execute("SELECT id FROM tickets WHERE conversation_id = %s", (conv.id,))
+                if cur.fetchone():
+                    break
+                if time.time() > deadline:
+                    pytest.fail("the ticket did not arrive")
+        for proc in cluster.rasa:
+            os.kill(proc.pid, signal.SIGSTOP)
+        users = [e.get("text") for e in stored_events(cluster, conv.id) if e["event"] == "user"]
+        if len(users) == len(first):
+            break  # frozen between the ticket and the save: the case this test is about
+        for proc in cluster.rasa:  # the turn was already saved: too late, try again
+            os.kill(proc.pid, signal.SIGCONT)
+        sender.join(240)
+    else:
+        pytest.skip("three times the turn was saved before the Rasa servers could be frozen")
+    for proc in cluster.rasa:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(30)
+    sender.join(240)
+    if outcome.get("status") != 502:
+        pytest.fail(f"the client's last message got {outcome.get('status')} instead of 502")
+    cluster.start_rasa(VICTIM)
+    # the client finds its message missing from the tracker store and sends it again
+    response = requests.post(cluster.url + "/webhooks/rest/webhook", json={"sender": conv.id, "message": last},
+                             timeout=240)
+    if response.status_code != 200 or "Uw referentie is ZS-" not in response.json()[-1]["text"]:
+        pytest.fail(f"the message sent again was not answered with a reference: {response.text[:300]}")
+    time.sleep(2)
+    with tickets_db.cursor() as cur:
+        cur.execute("SELECT id FROM tickets WHERE conversation_id = %s", (conv.id,))
+        made = [row[0] for row in cur.fetchall()]
+    tickets_db.close()
+    cluster_report["crash_after_ticket"] = len(made)
+    assert len(made) == 1, f"tickets for one consenting conversation after a crash: {made}"
