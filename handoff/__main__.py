@@ -9,6 +9,9 @@
     python -m handoff disable-user NAME       disable an account and end its sessions
     python -m handoff enable-user NAME        enable it again
     python -m handoff purge                   erase personal data older than RETENTION_DAYS
+    python -m handoff report --from YYYY-MM-DD --to YYYY-MM-DD
+                                              print the anonymous figures of the dashboard
+                                              (--csv DIR: also one CSV file per table)
 """
 from __future__ import annotations
 
@@ -17,8 +20,10 @@ import getpass
 import logging
 import os
 import sys
+from datetime import date
+from pathlib import Path
 
-from handoff import auth, tickets
+from handoff import auth, stats, tickets
 from handoff.db import Database
 from handoff.settings import Settings
 from zelfscan_runtime import secrets as runtime_secrets
@@ -43,6 +48,10 @@ def main(argv=None) -> int:
     enable = sub.add_parser("enable-user", help="enable a disabled staff account")
     enable.add_argument("username")
     sub.add_parser("purge", help="erase personal data older than the retention period")
+    report = sub.add_parser("report", help="print the anonymous figures for a period (as the dashboard)")
+    report.add_argument("--from", dest="start", required=True, type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    report.add_argument("--to", dest="end", required=True, type=date.fromisoformat, help="last day, YYYY-MM-DD")
+    report.add_argument("--csv", dest="csv_dir", default=None, help="also write one CSV file per table here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for name in ("sanic.root", "sanic.error"):  # Sanic prints these itself; no second copy via the root logger
@@ -96,6 +105,22 @@ def _run(args) -> int:
             print(f"Niet gelukt: er is geen account '{args.username}'.", file=sys.stderr)
             return 1
         print(f"Account '{args.username}' is {'aangezet' if active else 'uitgeschakeld; de sessies zijn beëindigd'}.")
+        return 0
+    if args.command == "report":
+        if args.end < args.start:
+            print("Niet gelukt: --to ligt voor --from.", file=sys.stderr)
+            return 1
+        labels = {key: o.label for key, o in settings.outcomes.items()}
+        tables = stats.figures(db, args.start, args.end, settings.stats_min_count, stats.catalogue_questions(),
+                               labels, settings.partner_names)
+        print(stats.to_text(tables, args.start, args.end, settings.stats_min_count))
+        if args.csv_dir:
+            folder = Path(args.csv_dir)
+            folder.mkdir(parents=True, exist_ok=True)
+            for table in tables:
+                (folder / f"zelfscan-{table.id}-{args.start}-{args.end}.csv").write_text(
+                    "\ufeff" + stats.to_csv(table), encoding="utf-8", newline="")
+        tickets.audit(db, "cli", "report", f"{args.start} - {args.end}")
         return 0
     if args.command == "purge":
         result = tickets.purge(db, settings.retention_days, settings.tracker_db_url)

@@ -1,8 +1,8 @@
 """The handoff service (Sanic): ticket API for the action server, staff inbox, demo page.
 
 Every route under /api/ and /inbox needs authentication. The action server's token
-(``Authorization: Bearer $HANDOFF_API_TOKEN``) may only create tickets and request
-erasure (MACHINE_ROUTES); everything else takes a staff session cookie. Database work
+(``Authorization: Bearer $HANDOFF_API_TOKEN``) may only create tickets and anonymous scan
+records and request erasure (MACHINE_ROUTES); it reads nothing; everything else takes a staff session cookie. Database work
 runs in worker threads so the event loop never blocks.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ import logging
 import math
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Set
 from urllib.parse import quote
@@ -24,7 +24,7 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import HTTPResponse, empty, html, json, redirect
 
-from handoff import auth, notify, tickets
+from handoff import auth, notify, stats, tickets
 from handoff.db import Database, utcnow
 from handoff.settings import Settings
 from handoff.tickets import LEVEL_LABELS, STATUS_LABELS
@@ -36,7 +36,7 @@ LOGIN_CSRF_COOKIE = "zs_login_csrf"
 DEVICE_COOKIE = "zs_device"
 PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login")
 # the only things the action server's token may do
-MACHINE_ROUTES = {("POST", "/api/tickets"), ("POST", "/api/erasures")}
+MACHINE_ROUTES = {("POST", "/api/tickets"), ("POST", "/api/erasures"), ("POST", "/api/scan-records")}
 HSTS = "max-age=31536000"
 LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
 # the ?m= codes of the ticket page: (text, is an error); an unknown code shows nothing
@@ -72,6 +72,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
             logger.warning("INBOX_ADMIN_USER %s is disabled; enable it with: python -m handoff enable-user %s",
                            settings.admin_user, settings.admin_user)
     limits = auth.Limits.of(settings)
+    questions = stats.catalogue_questions()
+    question_ids = tuple(q for q, _ in questions)
 
     app = Sanic(name)
     app.config.FALLBACK_ERROR_FORMAT = "json"
@@ -102,7 +104,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
             return None
         if path.startswith("/api/") and machine_ok(request):
             if (request.method, path.rstrip("/") or "/") not in MACHINE_ROUTES:
-                return json({"error": "this token may only create tickets and request erasure"}, status=403)
+                return json({"error": "this token may only create tickets and scan records and request erasure"},
+                            status=403)
             request.ctx.machine = True
             return None
         found = await run(auth.session_user, db, request.cookies.get(SESSION_COOKIE), settings.session_idle_minutes)
@@ -226,6 +229,21 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
             return json({"error": str(exc), "code": exc.code}, status=422)
         return json({"ok": True}) if ok else json({"error": "not found"}, status=404)
 
+    @app.post("/api/scan-records")
+    async def api_scan_record(request: Request) -> HTTPResponse:
+        """The action server's anonymous record of one scan (create-only; see stats.py)."""
+        if not request.ctx.machine:
+            return json({"error": "only the action server creates scan records"}, status=403)
+        try:
+            payload = request.json
+        except Exception:  # noqa: BLE001 - Sanic raises its own error for a body that is no JSON
+            payload = None
+        try:
+            created = await run(stats.create_record, db, payload, question_ids, tuple(settings.partner_names))
+        except stats.RecordError as exc:
+            return json({"error": str(exc), "code": "invalid"}, status=422)
+        return json({"id": payload["id"], "created": created}, status=201 if created else 200)
+
     @app.post("/api/erasures")
     async def api_erase(request: Request) -> HTTPResponse:
         if not request.ctx.machine:
@@ -335,6 +353,48 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
         text, is_error = TICKET_MESSAGES.get(request.args.get("m") or "", (None, False))
         return render("ticket.html", t=ticket, user=request.ctx.user, csrf_token=request.ctx.csrf,
                       colleagues=await run(tickets.staff_names, db), message=text, message_is_error=is_error)
+
+    def period_of(request: Request) -> tuple:
+        """The dashboard's period from ?van=&tot= (YYYY-MM-DD); default the last 13 weeks."""
+        today = tickets.local_today()
+        start, end, error = today - timedelta(weeks=13) + timedelta(days=1), today, None
+        try:
+            if request.args.get("van"):
+                start = date.fromisoformat(request.args.get("van"))
+            if request.args.get("tot"):
+                end = date.fromisoformat(request.args.get("tot"))
+        except ValueError:
+            error = "Deze datum klopt niet. Gebruik dag, maand en jaar. U ziet nu de laatste 13 weken."
+            start, end = today - timedelta(weeks=13) + timedelta(days=1), today
+        if end < start:
+            error, start, end = "De einddatum ligt voor de begindatum. Ze zijn omgewisseld.", end, start
+        if (end - start).days > 3 * 366:
+            error, start = "Kies een periode van hoogstens drie jaar.", end - timedelta(days=3 * 366)
+        return start, end, error
+
+    def dashboard_tables(start: date, end: date) -> list:
+        labels = {key: o.label for key, o in settings.outcomes.items()}
+        return stats.figures(db, start, end, settings.stats_min_count, questions, labels, settings.partner_names)
+
+    @app.get("/inbox/dashboard")
+    async def dashboard(request: Request) -> HTTPResponse:
+        start, end, error = period_of(request)
+        tables = await run(dashboard_tables, start, end)
+        await run(tickets.audit, db, request.ctx.user, "dashboard", f"{start} - {end}")
+        return render("dashboard.html", tables=tables, start=start, end=end, error=error, user=request.ctx.user,
+                      csrf_token=request.ctx.csrf, min_count=settings.stats_min_count,
+                      first_week=stats.iso_week(start), last_week=stats.iso_week(end))
+
+    @app.get("/inbox/dashboard.csv")
+    async def dashboard_csv(request: Request) -> HTTPResponse:
+        start, end, _ = period_of(request)
+        tables = {t.id: t for t in await run(dashboard_tables, start, end)}
+        table = tables.get(request.args.get("tabel") or "")
+        if table is None:
+            return not_found(request)
+        await run(tickets.audit, db, request.ctx.user, "export", f"{table.id} {start} - {end}")
+        return HTTPResponse("\ufeff" + stats.to_csv(table), content_type="text/csv; charset=utf-8", headers={
+            "Content-Disposition": f'attachment; filename="zelfscan-{table.id}-{start}-{end}.csv"'})
 
     def not_found(request: Request) -> HTTPResponse:
         return render("message.html", http_status=404, user=request.ctx.user, csrf_token=request.ctx.csrf,

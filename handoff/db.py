@@ -17,8 +17,21 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, String, Text, create_engine, event, inspect,
-    select, text,
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    inspect,
+    select,
+    text,
 )
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, declarative_base, relationship, sessionmaker

@@ -12,7 +12,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from handoff.db import (
-    AuditEntry, ConversationMark, Database, Note, ScanRecord, StaffTeam, StaffUser, Ticket, keyed_hash, utcnow,
+    AuditEntry,
+    ConversationMark,
+    Database,
+    Note,
+    ScanRecord,
+    StaffTeam,
+    StaffUser,
+    Ticket,
+    keyed_hash,
+    utcnow,
 )
 
 # the labels staff see; the keys are the values stored and sent over the API
@@ -496,6 +505,11 @@ def backfill_contact_due(db: Database, response_days: Mapping[str, int]) -> int:
         for ticket in old:
             ticket.contact_due = contact_due(ticket.created_at, ticket.urgent, ticket.risk_level, response_days)
         return len(old)
+
+
+def audit(db: Database, actor: Optional[str], action: str, detail: str = "") -> None:
+    with db.session() as s:
+        s.add(AuditEntry(actor=actor or "-", action=action, detail=detail[:255] or None))
 
 
 def staff_names(db: Database) -> List[str]:

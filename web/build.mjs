@@ -21,4 +21,15 @@ if (existsSync("src/widget.js")) {
   });
   cpSync("src/widget.css", new URL("../handoff/static/widget/zelfscan-widget.css", import.meta.url).pathname);
 }
+// The staff dashboard's charts: Chart.js bundled with src/dashboard.js into one file served
+// from the inbox's own origin (its Content-Security-Policy allows only 'self' scripts).
+await build({
+  entryPoints: ["src/dashboard.js"],
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2019"],
+  legalComments: "linked",
+  outfile: out + "dashboard.js",
+});
 console.log("web assets built");
