@@ -270,7 +270,9 @@ class ActionExplainQuestion(Action):
             dispatcher.utter_message(text=texts.explanation(q.why, q.help and gemeente().with_amounts(q.help, _today())))
         elif tracker.active_loop.get("name"):
             dispatcher.utter_message(text=texts.EXPLAIN_GENERAL)
-        else:  # "ik heb een vraag" before anything: what the bot can do
-            dispatcher.utter_message(text=situation.WHAT_I_CAN_DO, buttons=situation.WHAT_I_CAN_DO_BUTTONS)
+        else:  # "beslag op mijn rekening, wat nu?" or "ik heb een vraag" before anything
+            from actions.conversation import respond_outside_scan  # conversation imports this module
+
+            return respond_outside_scan(dispatcher, tracker)
         return []
 

@@ -37,6 +37,7 @@ _TOPICS: Tuple[Tuple[str, str], ...] = (
      "dat het betalen van uw rekeningen niet lukt"),
     (r"\b(omzet|klanten|klant|opdrachten|opdrachtgever|opdrachtgevers|minder werk|geen werk|te weinig werk)\b",
      "dat er minder binnenkomt bij {business}"),
+    (r"\b(draait|loopt|gaat|werkt)\b[a-z ]{0,12}\bniet( meer| goed| lekker)?\b", "dat het niet goed gaat met {business}"),
     (r"\b(slecht|moeilijk|zwaar|lastig|niet goed|matig|beroerd|belabberd|kantje boord|zwaar weer|verlies|"
      r"niet lekker|voor geen meter|bergafwaarts|mis|kapot|in de problemen|klem)\b",
      "dat het niet goed gaat met {business}"),
