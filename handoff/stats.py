@@ -26,6 +26,8 @@ from handoff.tickets import INDICATION_LABELS, LEVEL_LABELS, LEVELS, RECORD_ID_R
 
 ROOT = Path(__file__).resolve().parent.parent
 FINISHED = "klaar"
+# green, orange, red for laag, verhoogd, hoog (the table and the legend name them in words)
+LEVEL_COLOURS = ("#39870c", "#e17000", "#a90061")
 # the input channels of the Rasa server (zelfscan_channels) and the action server's fallback
 CHANNELS = ("rest", "socketio", "twilio", "telegram", "slack", "botframework", "onbekend")
 CHANNEL_LABELS = {"rest": "Website (REST)", "socketio": "Website (chat)", "twilio": "SMS of WhatsApp",
@@ -148,6 +150,7 @@ class Table:
     series: Tuple[int, ...] = ()  # the columns the chart draws (default: every column after the first)
     chart_rows: Optional[int] = None  # the chart draws only the first N rows (leaves out a total)
     note: str = ""
+    colours: Tuple[str, ...] = ()  # one per drawn series when the colour carries meaning (risk levels)
 
     def drawn_series(self) -> Tuple[int, ...]:
         return self.series or tuple(range(1, len(self.columns)))
@@ -226,15 +229,16 @@ def figures(db: Database, start: date, end: date, min_count: int, questions: Seq
     funnel.note = "Een vraag die niet voor iemand gold, telt als gepasseerd."
     tables.append(funnel)
 
-    def per_week(table_id: str, title: str, keys: Sequence[str], labels: Mapping[str, str], pick) -> Table:
-        table = Table(table_id, title, ["Week", *[labels.get(k, k) for k in keys]], chart="stacked")
+    def per_week(table_id: str, title: str, keys: Sequence[str], labels: Mapping[str, str], pick,
+                 colours: Tuple[str, ...] = ()) -> Table:
+        table = Table(table_id, title, ["Week", *[labels.get(k, k) for k in keys]], chart="stacked", colours=colours)
         for week in weeks:
             in_week = [r for r in finished if r.week == week]
             table.rows.append([week, *[sup.count(sum(1 for r in in_week if pick(r, k))) for k in keys]])
         return table
 
     tables.append(per_week("risico", "Risico per week (afgemaakte scans)", LEVELS, LEVEL_LABELS,
-                           lambda r, k: r.risk_level == k))
+                           lambda r, k: r.risk_level == k, LEVEL_COLOURS))
     tables.append(per_week("indicaties", "Indicaties per week", list(INDICATION_LABELS), INDICATION_LABELS,
                            lambda r, k: k in (r.indications or [])))
     used = [p for p in partner_names if any(p in (r.referrals or []) for r in finished)]
@@ -252,7 +256,7 @@ def figures(db: Database, start: date, end: date, min_count: int, questions: Seq
 
     timely = Table("op_tijd", "Eerste contact op tijd",
                    ["Beloofd", "Eerste contact ingevuld", "Op tijd", "Te laat", "Deel op tijd"], chart="stacked",
-                   series=(2, 3), chart_rows=3)
+                   series=(2, 3), chart_rows=3, colours=(LEVEL_COLOURS[0], LEVEL_COLOURS[2]))
     groups = [("Urgent (1 werkdag)", lambda r: r.urgent), ("Hoog risico", lambda r: not r.urgent and r.risk_level == "hoog"),
               ("Overig", lambda r: not r.urgent and r.risk_level != "hoog"), ("Totaal", lambda r: True)]
     for label, member in groups:
@@ -264,7 +268,8 @@ def figures(db: Database, start: date, end: date, min_count: int, questions: Seq
     tables.append(timely)
 
     outcomes = Table("uitkomsten", "Uitkomst per risico (aanmeldingen)",
-                     ["Uitkomst", *[LEVEL_LABELS[k] for k in LEVELS], "Totaal"], chart="bar", series=(1, 2, 3))
+                     ["Uitkomst", *[LEVEL_LABELS[k] for k in LEVELS], "Totaal"], chart="bar", series=(1, 2, 3),
+                     colours=LEVEL_COLOURS)
     keys = list(outcome_labels) + sorted({r.outcome for r in with_ticket if r.outcome and r.outcome not in outcome_labels})
     for key in keys + [None]:
         group = [r for r in with_ticket if r.outcome == key]

@@ -27,11 +27,12 @@ export function tableData(table) {
   let rows = [...table.querySelectorAll("tbody tr")];
   if (table.dataset.chartRows) rows = rows.slice(0, Number(table.dataset.chartRows));
   const labels = rows.map((tr) => tr.querySelector("th, td").textContent.trim());
+  const colours = table.dataset.colours ? table.dataset.colours.split(",") : COLOURS;
   const datasets = series.map((column, i) => ({
     label: columns[column],
     data: rows.map((tr) => cellNumber(tr.children[column].textContent)),
-    backgroundColor: COLOURS[i % COLOURS.length],
-    borderColor: COLOURS[i % COLOURS.length],
+    backgroundColor: colours[i % colours.length],
+    borderColor: colours[i % colours.length],
   }));
   return { labels, datasets };
 }
