@@ -258,7 +258,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     print()
     print(memory_table(results))
     print()
-    print(f"Errors: {errors}. Details: {args.json.relative_to(services.ROOT) if args.json.is_absolute() else args.json}")
+    shown = args.json.resolve()
+    shown = shown.relative_to(services.ROOT) if services.ROOT in shown.parents else shown
+    print(f"Errors: {errors}. Details: {shown}")
     return 1 if errors or any(math.isnan(ph["p50_ms"]) for bot in results["phases"].values()
                               for ph in bot.values()) else 0
 
