@@ -100,6 +100,8 @@ def test_action_token_cannot_read_list_or_change_tickets(service):
         ("GET", "/api/tickets?status=nieuw", None), ("GET", "/api/tickets/", None),
         ("POST", f"/api/tickets/{body['id']}/status", {"status": "afgesloten"}),
         ("HEAD", f"/api/tickets/{body['id']}", None),
+        ("POST", f"/api/tickets/{body['id']}/outcome", {"outcome": "geen_hulp_nodig", "first_contact_at": None}),
+        ("GET", "/api/scan-records", None),
     ]
     for method, path, payload in attempts:
         r = requests.request(method, service.url + path, headers=token, json=payload, timeout=10,
@@ -112,9 +114,11 @@ def test_action_token_cannot_read_list_or_change_tickets(service):
     views = sql(service, "SELECT actor FROM audit_log WHERE ticket_id = :t AND action IN ('view', 'status')",
                 t=body["id"])
     assert all(actor != "api" for (actor,) in views)
-    # the token cannot open the inbox either
-    r = requests.get(service.url + "/inbox", headers=token, timeout=10, allow_redirects=False)
-    assert r.status_code in (302, 303) and "/inbox/login" in r.headers["location"]
+    assert ticket["outcome"] is None
+    # the token cannot open the inbox, the dashboard or its exports either
+    for path in ("/inbox", "/inbox/dashboard", "/inbox/dashboard.csv?tabel=overzicht"):
+        r = requests.get(service.url + path, headers=token, timeout=10, allow_redirects=False)
+        assert r.status_code in (302, 303) and "/inbox/login" in r.headers["location"], path
     # what it may do, it still does
     assert requests.post(service.url + "/api/erasures", json={"conversation_id": "conv-" + uuid.uuid4().hex},
                          headers=token, timeout=10).status_code == 200

@@ -137,7 +137,9 @@ def test_the_record_holds_no_personal_data_and_survives_erasure(service):
             columns = {c["name"] for c in sqlalchemy.inspect(conn).get_columns("scan_records")}
             row = conn.execute(RECORD_ROW, {"i": record["id"]}).mappings().one()
             link = conn.execute(TICKET_LINK, {"i": body["id"]}).scalar()
-        assert columns == RECORD_COLUMNS
+            traces = conn.execute(sqlalchemy.text("SELECT COUNT(*) FROM audit_log WHERE detail LIKE :i OR ticket_id = :i"),
+                                  {"i": f"%{record['id']}%"}).scalar()
+        assert columns == RECORD_COLUMNS and traces == 0
         assert row["ticket"] and row["contact_asked"] and row["outcome"] == "doorverwezen"
         assert row["outcome_partner"] == "over_rood" and row["days_to_first_contact"] == 0 and row["contact_on_time"]
         assert row["week"] == stats.iso_week(date.today())
