@@ -186,6 +186,8 @@ class ScanRecord(Base):
     ``id`` is a random value chosen by the action server; only a live ticket points to it
     (``tickets.scan_record``), and that link goes with the ticket's personal data."""
     __tablename__ = "scan_records"
+    # SQLite: rows kept in the order of their random id, not in the order they came in
+    __table_args__ = {"sqlite_with_rowid": False}
     id = Column(String(40), primary_key=True)
     week = Column(String(8), nullable=False, index=True)  # ISO year-week, "2026-W07"
     channel = Column(String(20), nullable=False)
