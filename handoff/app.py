@@ -198,7 +198,8 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
     async def api_list(request: Request) -> HTTPResponse:
         teams = await run(tickets.user_teams, db, request.ctx.user)
         items = await run(tickets.list_tickets, db, request.args.get("status"), request.args.get("risk_level"), 200,
-                          request.args.get("team"), request.args.get("indication"), teams)
+                          request.args.get("team"), request.args.get("indication"), teams,
+                          request.args.get("overdue") == "1")
         return json({"tickets": items})
 
     @app.get("/api/tickets/<ticket_id>")
@@ -310,12 +311,14 @@ def create_app(settings: Optional[Settings] = None, name: str = "handoff") -> Sa
         status, level = request.args.get("status") or "", request.args.get("risk_level") or ""
         team, indication = request.args.get("team") or "", request.args.get("indication") or ""
         my_teams = await run(tickets.user_teams, db, request.ctx.user)
+        overdue = request.args.get("overdue") == "1"
         items = await run(tickets.list_tickets, db, status or None, level or None, 200, team or None,
-                          indication or None, my_teams)
+                          indication or None, my_teams, overdue)
         team_choices = dict(settings.team_names)
         for used in await run(tickets.teams_in_use, db):
             team_choices.setdefault(used, used)
         return render("inbox.html", tickets=items, status=status, level=level, team=team, indication=indication,
+                      overdue=overdue,
                       my_teams=[team_label(t) for t in my_teams], team_choices=team_choices, user=request.ctx.user,
                       csrf_token=request.ctx.csrf, counts=await run(tickets.counts, db))
 

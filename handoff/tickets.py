@@ -310,9 +310,11 @@ def _create(db: Database, fields: Dict[str, Any], idempotency_key: str, key: str
 def list_tickets(
     db: Database, status: Optional[str] = None, level: Optional[str] = None, limit: int = 200,
     team: Optional[str] = None, indication: Optional[str] = None, first_teams: Sequence[str] = (),
+    overdue_only: bool = False,
 ) -> List[Dict[str, Any]]:
-    """Urgent first, then newest first; with ``first_teams`` (the user's teams) the
-    tickets of those teams come before all others. ``team`` NO_TEAM: tickets without one."""
+    """Overdue first (no first contact within the promised working days), then urgent,
+    then newest; with ``first_teams`` (the user's teams) the tickets of those teams come
+    next before all others; ``overdue_only``: only overdue tickets. ``team`` NO_TEAM: tickets without one."""
     with db.session() as s:
         query = select(Ticket)
         if status in STATUSES:
@@ -326,6 +328,8 @@ def list_tickets(
         if indication:
             # the JSON list as text holds "id" with its quotes (SQLite and PostgreSQL alike)
             query = query.where(cast(Ticket.indications, String).contains(f'"{indication[:80]}"', autoescape=True))
+        if overdue_only:
+            query = query.where(overdue_clause(local_today()))
         order = [Ticket.urgent.desc(), Ticket.created_at.desc(), Ticket.id]
         if first_teams:
             order.insert(0, case((Ticket.team.in_(list(first_teams)), 0), else_=1))
@@ -650,7 +654,11 @@ def mark_notified(db: Database, ticket_id: str, channel: str) -> None:
 
 
 def counts(db: Database) -> Dict[str, int]:
+    """Tickets per status, and ``te_laat``: the overdue ones."""
     with db.session() as s:
         rows = s.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
-        return {status: n for status, n in rows}
+        found = {status: n for status, n in rows}
+        found["te_laat"] = s.execute(select(func.count()).select_from(Ticket)
+                                     .where(overdue_clause(local_today()))).scalar() or 0
+        return found
 

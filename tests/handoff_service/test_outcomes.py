@@ -45,11 +45,17 @@ def test_overdue_tickets_come_first_and_are_marked_in_words(service):
     due = date.fromisoformat(by_id[fresh["id"]]["contact_due"])
     assert tickets.working_days_between(date.today(), due) == 1  # urgent: one working day
 
+    only = machine_get(service, "/api/tickets?overdue=1").json()["tickets"]
+    assert old["id"] in [t["id"] for t in only] and all(t["overdue"] for t in only)
+
     s, _ = logged_in(service)
     page = s.get(service.url + "/inbox", timeout=10).text
     row = page.split(old["id"] + "</a>")[1].split("</tr>")[0]
     assert "Te laat" in row
     assert page.index(old["id"]) < page.index(fresh["id"])
+    assert "Te laat: " in page and "Te laat: 0" not in page
+    filtered = s.get(service.url + "/inbox?overdue=1", timeout=10).text
+    assert old["id"] in filtered and fresh["id"] not in filtered
 
     # the first contact ends "te laat"
     csrf = csrf_of(s, service)
