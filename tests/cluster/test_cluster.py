@@ -344,7 +344,7 @@ def test_a_crash_right_after_the_ticket_was_made_leaves_one_ticket(cluster, clus
     *first, last = conv.script()
     tickets_db = psycopg2.connect(cluster.postgres.url("zelfscan_handoff"))
     tickets_db.autocommit = True
-    for attempt in range(3):
+    for _attempt in range(3):
         with requests.Session() as session:
             conv.id = session.post(cluster.url + "/webhooks/rest/conversation", timeout=60).json()["conversation_id"]
             for text in first:
@@ -352,9 +352,12 @@ def test_a_crash_right_after_the_ticket_was_made_leaves_one_ticket(cluster, clus
                                 timeout=240).status_code != 200:
                     pytest.fail(f"no answer to {text!r}")
         outcome: Dict[str, int] = {}
-        sender = threading.Thread(target=lambda: outcome.update(status=requests.post(
-            cluster.url + "/webhooks/rest/webhook", json={"sender": conv.id, "message": last}, timeout=240
-        ).status_code))
+
+        def send_last(into: Dict[str, int] = outcome) -> None:
+            into["status"] = requests.post(cluster.url + "/webhooks/rest/webhook",
+                                           json={"sender": conv.id, "message": last}, timeout=240).status_code
+
+        sender = threading.Thread(target=send_last)
         sender.start()
         deadline = time.time() + 240
         with tickets_db.cursor() as cur:

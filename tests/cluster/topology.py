@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from tests.e2e.servers import BIN, MODEL, ROOT, fresh_secrets, free_port, wait_for
+from tests.e2e.servers import BIN, MODEL, ROOT, free_port, fresh_secrets, wait_for
 
 SITE_TEMPLATE = ROOT / "deploy" / "nginx" / "zelfscan-site.conf"
 STAFF = ("beheerder", "Cluster-wachtwoord-voor-tests-2026")
