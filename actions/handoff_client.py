@@ -140,6 +140,8 @@ class HandoffClient:
     async def _send(self, kind: str, key: str, body: Dict[str, Any]) -> None:
         if kind == "ticket":
             await self._post("/api/tickets", body, key)
+        elif kind == "record":
+            await self._post("/api/scan-records", body)
         else:
             await self._post("/api/erasures", body)
 
@@ -169,6 +171,14 @@ class HandoffClient:
         conversation on the same phone number)."""
         payload = {**payload, "made_at": payload.get("made_at") or time.time()}
         return await self._submit("ticket", payload["id"], payload)
+
+    async def create_scan_record(self, record: Dict[str, Any]) -> str:
+        """The anonymous statistics record of a scan (idempotent by its id). It goes into
+        the outbox and the background delivery sends it, so the entrepreneur's answer
+        never waits for it."""
+        await asyncio.to_thread(self._queue, "record:" + record["id"], "record", record)
+        self.ensure_worker()
+        return "queued"
 
     async def request_erasure(self, conversation_id: str) -> str:
         # a queued ticket of this conversation must never arrive after (or instead of) its erasure

@@ -2,6 +2,8 @@
 slots and tells the entrepreneur where they stand, why, and what to do next."""
 from __future__ import annotations
 
+import logging
+import time
 from datetime import date
 from typing import Any, Dict, List, Text, Tuple
 
@@ -10,12 +12,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
+from actions import scan_record, texts
 from actions.conversation import YES_NO
 from actions.gemeente import GemeenteConfig, gemeente
+from actions.handoff_client import Refused
+from actions.handoff_client import client as handoff_client
 from actions.outcome.result import build_outcome
 from actions.outcome.wording import Outcome, result_messages
 from actions.scan_form import DISTRESS_SLOT, scan_answers
+
+logger = logging.getLogger(__name__)
 
 
 def outcome_of(tracker: Tracker, config: GemeenteConfig) -> Tuple[Dict[str, Any], Outcome]:
@@ -34,4 +40,18 @@ class ActionScanOutcome(Action):
         for message in result_messages(answers, outcome, config):
             dispatcher.utter_message(text=message)
         dispatcher.utter_message(text=texts.OFFER_CONTACT, buttons=YES_NO)
+        await send_record(tracker, outcome.slots())
         return [SlotSet(name, value) for name, value in outcome.slots().items()]
+
+
+async def send_record(tracker: Tracker, slots: Dict[str, Any]) -> None:
+    """The anonymous statistics record of this finished scan (never blocks the answer)."""
+    started = scan_record.scan_started_at(tracker.events)
+    if started is None:
+        return
+    record = scan_record.finished(scan_record.record_id(tracker.sender_id, started),
+                                  tracker.get_latest_input_channel(), time.time(), slots)
+    try:
+        await handoff_client().create_scan_record(record)
+    except Refused:
+        logger.exception("The anonymous scan record was refused")
