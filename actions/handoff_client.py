@@ -137,40 +137,47 @@ class HandoffClient:
                     raise Refused(f"handoff service refused the request ({response.status}): {error}")
                 return data
 
-    async def _send(self, kind: str, key: str, body: Dict[str, Any]) -> None:
+    async def _send(self, kind: str, key: str, body: Dict[str, Any]) -> Dict[str, Any]:
         if kind == "ticket":
-            await self._post("/api/tickets", body, key)
-        elif kind == "record":
-            await self._post("/api/scan-records", body)
-        else:
-            await self._post("/api/erasures", body)
+            return await self._post("/api/tickets", body, key)
+        if kind == "record":
+            return await self._post("/api/scan-records", body)
+        return await self._post("/api/erasures", body)
 
-    async def _deliver(self, kind: str, key: str, body: Dict[str, Any]) -> bool:
-        """Try a few times with a short pause between tries; True when delivered."""
+    async def _deliver(self, kind: str, key: str, body: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+        """Try a few times with a short pause between tries; the service's answer when
+        delivered, else None."""
         for attempt in range(self.attempts):
             if attempt:
                 await asyncio.sleep(0.5 * attempt)
             try:
-                await self._send(kind, key, body)
-                return True
+                return await self._send(kind, key, body)
             except Unauthorized as exc:
                 logger.error("Handoff %s %s not delivered: %s. Set HANDOFF_API_TOKEN to the service's token.",
                              kind, key, exc)
-                return False
+                return None
             except TRANSIENT as exc:
                 logger.info("Handoff %s %s not delivered (%s), attempt %d", kind, key, type(exc).__name__, attempt + 1)
-        return False
+        return None
 
     # ------------------------------------------------------------------ public
 
-    async def create_ticket(self, payload: Dict[str, Any]) -> str:
-        """Deliver the ticket now, or queue it. Returns 'delivered' or 'queued'.
+    async def create_ticket(self, payload: Dict[str, Any], key: Optional[str] = None) -> str:
+        """Deliver the ticket now, or queue it. Returns 'delivered' or 'queued'."""
+        return (await self.submit_ticket(payload, key))[0]
 
-        ``made_at`` (set here, once, before the ticket is queued) lets the service tell a
-        ticket made before an erasure (refused, 410) from one made after it (a new
-        conversation on the same phone number)."""
+    async def submit_ticket(self, payload: Dict[str, Any], key: Optional[str] = None) -> Tuple[str, str]:
+        """Deliver the ticket now, or queue it: ('delivered' or 'queued', its reference).
+
+        ``key`` (the Idempotency-Key; default the reference) names the ticket across
+        retries: when a crash made the conversation send its last message again, the
+        service answers with the ticket it already has, and that ticket's reference is
+        returned. ``made_at`` (set here, once, before the ticket is queued) lets the service
+        tell a ticket made before an erasure (refused, 410) from one made after it."""
         payload = {**payload, "made_at": payload.get("made_at") or time.time()}
-        return await self._submit("ticket", payload["id"], payload)
+        status, answer = await self._submit("ticket", key or payload["id"], payload)
+        reference = answer.get("id") if isinstance(answer, dict) and isinstance(answer.get("id"), str) else None
+        return status, reference or payload["id"]
 
     async def create_scan_record(self, record: Dict[str, Any]) -> str:
         """The anonymous statistics record of a scan (idempotent by its id). It goes into
@@ -185,10 +192,11 @@ class HandoffClient:
         dropped = await asyncio.to_thread(self._drop_tickets_of, conversation_id)
         if dropped:
             logger.info("Erasure: %d queued ticket(s) dropped before delivery", dropped)
-        return await self._submit("erasure", f"erase:{conversation_id}:{int(time.time())}",
-                                  {"conversation_id": conversation_id})
+        status, _ = await self._submit("erasure", f"erase:{conversation_id}:{int(time.time())}",
+                                       {"conversation_id": conversation_id})
+        return status
 
-    async def _submit(self, kind: str, key: str, body: Dict[str, Any]) -> str:
+    async def _submit(self, kind: str, key: str, body: Dict[str, Any]) -> Tuple[str, Optional[Dict[str, Any]]]:
         # persist first: if the process dies mid-request, the outbox still has it
         await asyncio.to_thread(self._queue, key, kind, body)
         try:
@@ -196,11 +204,11 @@ class HandoffClient:
         except Refused:
             await asyncio.to_thread(self._done, key)  # never keep refused personal data
             raise
-        if delivered:
+        if delivered is not None:
             await asyncio.to_thread(self._done, key)
-            return "delivered"
+            return "delivered", delivered
         self.ensure_worker()
-        return "queued"
+        return "queued", None
 
     async def flush(self) -> int:
         """Deliver everything in the outbox that can be delivered now; returns the number delivered."""

@@ -6,7 +6,10 @@ the ticket only with a separate yes (``special_category_consent``).
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import os
 import re
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
@@ -16,16 +19,16 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
+from actions import scan_record, texts
+from actions.answer_rule import contact_question, decide, yes_no_from
 from actions.conversation import YES_NO, reset_all_slots
 from actions.gemeente import gemeente
 from actions.handoff_client import Refused, client, new_reference
-from zelfscan_channels import options as channel_options
-from actions.outcome_action import outcome_of
 from actions.outcome.staff_summary import has_sensitive_cause, ticket_payload
+from actions.outcome_action import outcome_of
 from actions.parsing import contains_phrase, is_dont_know, normalize, parse_email, parse_name, parse_phone
-from actions.answer_rule import contact_question, decide, yes_no_from
 from actions.scan_form import scan_answers
+from zelfscan_channels import options as channel_options
 
 logger = logging.getLogger(__name__)
 
@@ -211,6 +214,23 @@ def contact_within_days(urgent: bool, level: str) -> int:
     return days["urgent"] if urgent else days["hoog"] if level == "hoog" else days["other"]
 
 
+def ticket_key(tracker: Tracker) -> Optional[str]:
+    """The Idempotency-Key of this conversation's ticket: a keyed hash of the conversation
+    and the moment consent was given. When a crashed Rasa server makes the conversation
+    send its last message again, the retry carries the same key, so the service keeps one
+    ticket (a random reference alone would make a second one). None without a consent
+    event (then the reference is the key)."""
+    consented = None
+    for event in tracker.events:
+        if event.get("event") == "slot" and event.get("name") == "consent_contact" and event.get("value") is True:
+            consented = event.get("timestamp")
+    if consented is None:
+        return None
+    secret = os.environ.get("ACTION_SERVER_TOKEN", "").encode()
+    message = f"ticket:{tracker.sender_id}:{float(consented):.6f}".encode()
+    return "t-" + hmac.new(secret, message, hashlib.sha256).hexdigest()[:40]
+
+
 class ActionCreateTicket(Action):
     """After the handoff form: create the ticket (or say that nothing is stored)."""
 
@@ -233,8 +253,11 @@ class ActionCreateTicket(Action):
             reference, tracker.sender_id, tracker.get_latest_input_channel() or "onbekend", answers, outcome,
             {k: v for k, v in contact.items() if v}, tracker.get_slot(SPECIAL_SLOT) is True, transcript(tracker),
         )
+        started = scan_record.scan_started_at(tracker.events)
+        if started is not None:  # the anonymous statistics record of this scan (README, "Statistics")
+            payload["scan_record"] = scan_record.record_id(tracker.sender_id, started)
         try:
-            result = await client().create_ticket(payload)
+            result, reference = await client().submit_ticket(payload, ticket_key(tracker))
         except Refused:  # bad data, refused for good; tell the truth and give the phone number
             logger.exception("Ticket %s was refused by the handoff service", reference)
             dispatcher.utter_message(text=f"{texts.TICKET_FAILED} {texts.human_contact(config)}")
