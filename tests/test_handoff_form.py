@@ -174,3 +174,25 @@ async def test_without_consent_no_ticket_and_no_contact_slots(live_client):
     assert machine_get(live_client, "/api/tickets").json()["tickets"] == []
     events = await ActionNoContact().run(CollectingDispatcher(), tracker(consent_contact=True, contact_name="X"), {})
     assert slot_events(events)["contact_name"] is None
+
+
+@pytest.mark.asyncio
+async def test_a_ticket_action_run_again_after_a_crash_makes_no_second_ticket(live_client):
+    """A Rasa server died after the ticket was made but before the turn was saved: the
+    conversation sends its last message again, without the reference slot. The retry
+    carries the same key, so the service keeps one ticket and the user hears its reference."""
+    events = [{"event": "slot", "name": "consent_contact", "value": True, "timestamp": 1764500000.25}]
+
+    def lost_turn():
+        t = tracker(ACUTE, None, consent_contact=True, special_category_consent=False, contact_name="Jan Jansen",
+                    contact_phone="+31612345678", contact_email=NOT_GIVEN, contact_preference="'s ochtends")
+        t.events, t.sender_id = events, "whatsapp:+31611223344"
+        return t
+
+    first, again = CollectingDispatcher(), CollectingDispatcher()
+    ref1 = slot_events(await ActionCreateTicket().run(first, lost_turn(), {}))["handoff_reference"]
+    ref2 = slot_events(await ActionCreateTicket().run(again, lost_turn(), {}))["handoff_reference"]
+    assert ref1 == ref2 and ref1 in again.messages[0]["text"]
+    tickets = [x for x in machine_get(live_client, "/api/tickets").json()["tickets"]
+               if x["conversation_id"] == lost_turn().sender_id]
+    assert [x["id"] for x in tickets] == [ref1]

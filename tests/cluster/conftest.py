@@ -30,4 +30,4 @@ def pytest_terminal_summary(terminalreporter):
     if "crash_after_ticket" in r:
         terminalreporter.write_line(
             f"Cluster test: a crash between the ticket and the saved turn left {r['crash_after_ticket']} tickets "
-            f"for one conversation (must be 1; known gap, see the xfail reason)")
+            f"for one conversation (must be 1)")

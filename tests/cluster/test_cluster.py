@@ -328,10 +328,6 @@ def test_whole_scans_through_nginx_survive_a_killed_rasa_server(cluster, cluster
         total_seconds=time.time() - started)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "known gap: action_create_ticket draws a new random reference (the idempotency key) on every "
-    "call, so a message processed again after a crash makes a second ticket; the reference must "
-    "come from something the retry shares (actions/handoff_form.py)"))
 def test_a_crash_right_after_the_ticket_was_made_leaves_one_ticket(cluster, cluster_report):
     """The worst moment for a crash: the handoff service has the ticket, the Rasa server has not
     saved the turn yet. Both Rasa servers are frozen (SIGSTOP) the moment the ticket row appears,
