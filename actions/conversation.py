@@ -1,22 +1,31 @@
 """Conversation actions around the scan: greeting, intro, distress, human contact, stop."""
 from __future__ import annotations
 
+import logging
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import (
-    ActionExecuted, AllSlotsReset, EventType, FollowupAction, SessionStarted, SlotSet, UserUtteranceReverted,
+    ActionExecuted,
+    AllSlotsReset,
+    EventType,
+    FollowupAction,
+    SessionStarted,
+    SlotSet,
+    UserUtteranceReverted,
 )
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import situation, texts
+from actions import scan_record, situation, texts
 from actions.answer_rule import yes_no_from
 from actions.facts import facts_in, noted
 from actions.gemeente import gemeente
 from actions.handoff_client import client as handoff_client
 from actions.scan_form import DISTRESS_SLOT, FORM_NAME, _today, scan_answers
 from zelfscan_nlu.patterns import is_crisis
+
+logger = logging.getLogger(__name__)
 
 ADDRESS_SLOT = "address_form"
 PREFILLED_SLOT = "scan_prefilled"  # questions answered in passing before the scan started
@@ -217,6 +226,7 @@ class ActionStopScan(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         dispatcher.utter_message(text=texts.SCAN_STOPPED)
+        await record_open_scan(tracker)  # where it stopped, anonymously (README, "Statistics")
         return reset_all_slots()
 
 
@@ -234,6 +244,19 @@ class ActionCoreFallback(Action):
         return [UserUtteranceReverted()]
 
 
+async def record_open_scan(tracker: Tracker) -> None:
+    """The anonymous record of a scan that was left or stopped before its outcome."""
+    left = scan_record.open_scan(tracker.events)
+    if left is None:
+        return
+    record = scan_record.abandoned(scan_record.record_id(tracker.sender_id, left["started_at"]),
+                                   tracker.get_latest_input_channel(), left["at"], left["question"])
+    try:
+        await handoff_client().create_scan_record(record)
+    except Exception:  # noqa: BLE001 - statistics never stop the conversation
+        logger.exception("The anonymous scan record could not be queued")
+
+
 def reset_all_slots() -> List[EventType]:
     """Forget every slot, but keep the gemeente's form of address for the responses."""
     return [AllSlotsReset(), SlotSet(ADDRESS_SLOT, gemeente().address_form)]
@@ -249,6 +272,7 @@ class ActionSessionStart(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         handoff_client().ensure_worker()  # tickets queued before a restart go out now
+        await record_open_scan(tracker)  # a scan left in the last session (finishing it later upgrades the record)
         carried = [SlotSet(name, value) for name, value in tracker.slots.items()
                    if value is not None and name not in ("requested_slot", ADDRESS_SLOT)]
         return [SessionStarted(), *carried, SlotSet(ADDRESS_SLOT, gemeente().address_form),

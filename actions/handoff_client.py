@@ -183,7 +183,8 @@ class HandoffClient:
         """The anonymous statistics record of a scan (idempotent by its id). It goes into
         the outbox and the background delivery sends it, so the entrepreneur's answer
         never waits for it."""
-        await asyncio.to_thread(self._queue, "record:" + record["id"], "record", record)
+        key = f"record:{record['id']}:{record['stopped_at']}"  # a finish after a stop is a second item
+        await asyncio.to_thread(self._queue, key, "record", record)
         self.ensure_worker()
         return "queued"
 

@@ -117,12 +117,19 @@ def validate_record(payload: Any, questions: Sequence[str], partners: Sequence[s
 
 
 def create_record(db: Database, payload: Any, questions: Sequence[str], partners: Sequence[str]) -> bool:
-    """Store a record; False when a record with this id exists (nothing changes then).
+    """Store a record; False when a record with this id exists (nothing changes then),
+    with one exception: a scan recorded as left at a question that is finished later (the
+    entrepreneur came back in a new session) becomes the finished record, once.
     A ticket that already names the record fills in its follow-up."""
     fields = validate_record(payload, questions, partners)
     try:
         with db.session() as s:
-            if s.get(ScanRecord, fields["id"]) is not None:
+            existing = s.get(ScanRecord, fields["id"])
+            if existing is not None:
+                if existing.stopped_at != "klaar" and fields["stopped_at"] == "klaar":
+                    for name in ("stopped_at", "risk_level", "urgent", "indications", "referrals"):
+                        if name in fields:
+                            setattr(existing, name, fields[name])
                 return False
             s.add(ScanRecord(**fields))
             s.flush()

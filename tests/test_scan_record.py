@@ -112,3 +112,29 @@ async def test_the_outcome_action_leaves_one_anonymous_record(service):
     assert record["stopped_at"] == "klaar" and record["risk_level"] == "hoog"
     for value in record.values():
         assert "31687654321" not in str(value) and "whatsapp" not in str(value)
+
+
+@pytest.mark.asyncio
+async def test_a_stopped_scan_is_recorded_where_it_stopped_and_a_later_finish_upgrades_it(service):
+    from actions.conversation import ActionSessionStart, ActionStopScan
+
+    def at(events):
+        slots = {qid: None for qid in catalogue().ids()}
+        slots.update(ACUTE)
+        return Tracker(sender_id="telegram:4242", slots=slots, latest_message={"text": "ja"}, events=events,
+                       paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen")
+
+    await ActionStopScan().run(CollectingDispatcher(), at(SCAN), {})
+    records = await stored(service)
+    assert [(r["stopped_at"], r["risk_level"]) for r in records] == [("business_form", None)]
+
+    # a scan left in the last session is recorded when the next one starts ...
+    other = [dict(e) for e in SCAN]
+    other[1]["timestamp"] = 50.0
+    await ActionSessionStart().run(CollectingDispatcher(), at(other), {})
+    # ... and becomes the finished record when the entrepreneur comes back and finishes it
+    await ActionScanOutcome().run(CollectingDispatcher(), at(other), {})
+    records = {r["id"]: r for r in await stored(service)}
+    left = records[scan_record.record_id("telegram:4242", 50.0, KEY)]
+    assert left["stopped_at"] == "klaar" and left["risk_level"] == "hoog"
+    assert records[scan_record.record_id("telegram:4242", 2.0, KEY)]["stopped_at"] == "business_form"
