@@ -113,7 +113,8 @@ NO_PREFERENCE = "geen voorkeur"
 
 def no_contact(g: GemeenteConfig) -> str:
     return (
-        "Goed. We bewaren geen gegevens van u. "
+        "Goed. We geven niets door aan de gemeente. "
+        f"Dit gesprek wissen we na {g.retention_days} dagen. Typ 'verwijder mijn gegevens' als dat nu al moet. "
         f"Wilt u later toch contact? Bel {g.loket.phone} of typ 'medewerker'."
     )
 

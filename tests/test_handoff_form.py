@@ -1,14 +1,19 @@
 """Consent and contact details in the conversation, the ticket the action creates, erasure."""
 import pytest
-
-from zelfscan_channels import options as channel_options
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions.handoff_client as hc
 from actions.catalogue import catalogue
+from actions.gemeente import gemeente
 from actions.handoff_form import (
-    CONTACT_SLOTS, NOT_GIVEN, SPECIAL_SLOT, ActionCreateTicket, ActionDeleteMyData, ActionNoContact, ValidateHandoffForm,
+    CONTACT_SLOTS,
+    NOT_GIVEN,
+    SPECIAL_SLOT,
+    ActionCreateTicket,
+    ActionDeleteMyData,
+    ActionNoContact,
+    ValidateHandoffForm,
     required_contact_slots,
 )
 from tests.e2e.servers import free_port
@@ -16,6 +21,7 @@ from tests.handoff_service.conftest import machine_get
 from tests.handoff_service.service import API_TOKEN, HandoffService
 from tests.helpers import slot_events
 from tests.profiles import ACUTE, HEALTHY
+from zelfscan_channels import options as channel_options
 
 
 def tracker(answers=None, requested=None, text="", intent="inform", **slots):
@@ -170,7 +176,8 @@ async def test_without_consent_no_ticket_and_no_contact_slots(live_client):
     d = CollectingDispatcher()
     events = await ActionCreateTicket().run(d, t, {})
     assert slot_events(events) == {name: None for name in CONTACT_SLOTS}
-    assert "bewaren geen gegevens" in d.messages[0]["text"]
+    assert "We geven niets door aan de gemeente" in d.messages[0]["text"]
+    assert f"na {gemeente().retention_days} dagen" in d.messages[0]["text"]  # what is kept, and how long
     assert machine_get(live_client, "/api/tickets").json()["tickets"] == []
     events = await ActionNoContact().run(CollectingDispatcher(), tracker(consent_contact=True, contact_name="X"), {})
     assert slot_events(events)["contact_name"] is None

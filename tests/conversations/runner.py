@@ -164,14 +164,14 @@ def _check_yes_no(spec: str, yes: bool, texts: List[str], loop: Optional[str], s
     elif spec in ("contact_offer", "human_offer"):
         if yes and loop != "handoff_form":
             return ["contact form not started"]
-        if not yes and (loop == "handoff_form" or not any("We bewaren geen gegevens" in t for t in texts)):
+        if not yes and (loop == "handoff_form" or not any("We geven niets door aan de gemeente" in t for t in texts)):
             return ["a no did not end the contact offer"]
     elif spec in ("consent", "special_consent"):
         slot = "consent_contact" if spec == "consent" else "special_category_consent"
         if yes and slots.get(slot) is not True:
             return [f"{slot}={slots.get(slot)!r}"]
         if not yes and spec == "consent" and (slots.get(slot) is True or loop == "handoff_form"
-                                              or not any("We bewaren geen gegevens" in t for t in texts)):
+                                              or not any("We geven niets door aan de gemeente" in t for t in texts)):
             return ["a no to consent did not end the contact form"]
         if not yes and spec == "special_consent" and slots.get(slot) is not False:
             return [f"{slot}={slots.get(slot)!r}"]
