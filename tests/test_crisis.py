@@ -10,7 +10,8 @@ from zelfscan_nlu.crisis import is_crisis
         "ik wil er een eind aan maken", "Ik wil er een einde aan maken.", "ik zie het niet meer zitten",
         "soms denk ik aan zelfmoord", "ik wil niet meer leven", "ik denk erover mezelf iets aan te doen",
         "het hoeft voor mij niet meer", "ik wil dood", "Ik zie het echt niet meer zitten met die schulden",
-        "ik wil mijn leven beëindigen", "ik heb suïcidale gedachten",
+        "ik wil mijn leven beëindigen", "ik heb suïcidale gedachten", "ik wil stoppen met leven",
+        "misschien moet ik maar stoppen met het leven",
     ],
 )
 def test_crisis_wording_is_recognised(text):
@@ -22,6 +23,7 @@ def test_crisis_wording_is_recognised(text):
     [
         "ik wil stoppen met mijn bedrijf", "ik wil een eind maken aan de samenwerking met mijn compagnon",
         "de omzet is dood gegaan", "ik zie het wel zitten", "stop", "mijn leverancier wil niet meer leveren",
+        "ik wil stoppen met leveren", "stoppen met lenen", "ik wil stoppen met de scan",
     ],
 )
 def test_ordinary_wording_is_not_a_crisis(text):

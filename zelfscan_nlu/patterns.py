@@ -20,6 +20,7 @@ CRISIS_PATTERNS = [
     r"\bvoor de trein\b", r"\bvan (de|het) (brug|flat|dak) (springen|af)",
     r"\bzie het (echt )?niet meer zitten\b", r"\bzie het leven niet meer zitten\b",
     r"\bhet hoeft (voor mij )?niet meer\b",
+    r"\bstoppen met (het |mijn )?leven\b", r"\bmet (het |mijn )?leven stoppen\b",
 ]
 _COMPILED = [re.compile(p) for p in CRISIS_PATTERNS]
 
