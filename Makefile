@@ -98,7 +98,7 @@ run: install $(MODEL)
 # --- tests ------------------------------------------------------------------------
 
 test: install $(MODEL)
-	$(MAKE) --no-print-directory pytest validate story-test e2e attack-test browser-test cluster-test
+	$(MAKE) --no-print-directory lint pytest validate story-test e2e attack-test browser-test cluster-test
 
 # Unit and action tests (no servers needed). Exit code 5 = no tests collected.
 pytest: install

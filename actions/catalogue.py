@@ -156,7 +156,7 @@ def validate_catalogue(data: Mapping[str, Any]) -> List[str]:
         for entry in raw.get("facts", ()):
             pattern = entry.get("pattern") if isinstance(entry, dict) else entry
             try:
-                re.compile(pattern)
+                re.compile(str(pattern))
             except re.error as exc:
                 problems.append(f"{qid}: fact pattern {pattern!r} is not a regular expression ({exc})")
         for cond in raw.get("applies_when", ()):

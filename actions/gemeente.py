@@ -286,7 +286,7 @@ def _parse_amounts(raw: Any, problems: List[str]) -> Dict[str, Tuple[Period, ...
             if start:
                 periods.append(Period(start, end, str(p.get("source", "")), values))
         ordered = sorted(periods, key=lambda q: q.valid_from)
-        for earlier, later in zip(ordered, ordered[1:]):
+        for earlier, later in zip(ordered, ordered[1:], strict=False):
             if earlier.valid_until is None or earlier.valid_until >= later.valid_from:
                 problems.append(f"'amounts.{name}': the period from {earlier.valid_from} overlaps the one "
                                 f"from {later.valid_from} (give the first a valid_until before it)")

@@ -127,10 +127,10 @@ class ValidateHandoffForm(FormValidationAction):
             dispatcher.utter_message(text=texts.EXAMPLE_EMAIL)
             return [SlotSet(slot, None)]
         if slot == "contact_preference":
-            value = text.strip()[:200]
-            if not value or is_dont_know(value) or normalize(value) in ("maakt niet uit", "maakt niet uit."):
-                value = texts.NO_PREFERENCE
-            return [SlotSet(slot, value)]
+            preference = text.strip()[:200]
+            if not preference or is_dont_know(preference) or normalize(preference) in ("maakt niet uit", "maakt niet uit."):
+                preference = texts.NO_PREFERENCE
+            return [SlotSet(slot, preference)]
         return []
 
 

@@ -310,7 +310,7 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
         units = [re.match(r"\s*(jaar|jaren|jr|maand|maanden|week|weken)(?![a-z])", norm[end:]) for _, _, end in nums]
         if sum(1 for u in units if u) >= 2:
             per_year = {"jaar": 1, "jaren": 1, "jr": 1, "maand": 12, "maanden": 12, "week": 52, "weken": 52}
-            return round(sum(v / per_year[u.group(1)] for (v, _, _), u in zip(nums, units) if u), 2)
+            return round(sum(v / per_year[u.group(1)] for (v, _, _), u in zip(nums, units, strict=False) if u), 2)
         value = nums[0][0]
         if re.search(r"maand", norm):
             return round(value / 12, 2)
@@ -445,8 +445,7 @@ def parse_count(text: str, count_words: Sequence[str] = ()) -> Optional[int]:
         value = nums[0][0]
         return int(value) if value == int(value) else None
     if re.search(r"\b(alleen ik|ik alleen|niemand|geen|geen een|geeneen|niks|niets|nul|nee)\b", norm):
-        named = [w for w in count_words if contains_phrase(norm, w)]
-        if not named:
+        if not any(contains_phrase(norm, w) for w in count_words):
             return 0
     named = {w for w in count_words if contains_phrase(norm, w)}
     # "energie" and "gas"/"stroom" are one creditor

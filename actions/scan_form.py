@@ -18,7 +18,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import situation, texts
+from actions import texts
+from actions.answer_rule import decide, scan_question
 from actions.catalogue import (
     NUMBER_TYPES,
     Interpretation,
@@ -29,7 +30,6 @@ from actions.catalogue import (
     interpret,
     understood,
 )
-from actions.answer_rule import decide, scan_question
 from actions.facts import fact_for, facts_in, noted
 from actions.gemeente import gemeente
 from actions.parsing import UNKNOWN, contains_phrase, normalize

@@ -172,7 +172,7 @@ def table(results: Dict[str, Any]) -> str:
             continue
         s, z = phases["starter"], phases[n]
 
-        def r(key: str, c: str) -> str:
+        def r(key: str, c: str, z: Dict[str, Any] = z, s: Dict[str, Any] = s) -> str:
             return f"{z[c][key] / s[c][key]:.2f}×" if s[c][key] else "–"
         who = "assistant" if n == "zelfscan" else n
         lines.append(f"| ratio {who} / starter | {r('msg_per_s', '1')} | {r('p50_ms', '1')} | {r('p95_ms', '1')} "

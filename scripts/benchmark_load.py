@@ -289,7 +289,7 @@ async def paced(base_url: str, kind: str, people: int, seconds: float, think: Tu
     await asyncio.gather(*(person(i) for i in range(people)))
     kept = Stats(conversations=stats.conversations, completed=stats.completed, errors=stats.errors,
                  retries=stats.retries)
-    for latency, at in zip(stats.latencies, stats.finished_at):
+    for latency, at in zip(stats.latencies, stats.finished_at, strict=False):
         if at - start >= warmup:
             kept.latencies.append(latency)
             kept.finished_at.append(at)

@@ -8,14 +8,15 @@ import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
 import actions  # noqa: F401  (installs the address hook)
-from actions import address, gemeente as gemeente_module, texts
+from actions import address, texts
+from actions import gemeente as gemeente_module
 from actions.address import to_je
 from actions.catalogue import catalogue
 from actions.conversation import ActionGreet, ActionSessionStart
 from actions.gemeente import gemeente
 from actions.outcome import wording
-from tests.helpers import make_tracker
 from tests.e2e.servers import ROOT
+from tests.helpers import make_tracker
 
 U_LEFT = re.compile(r"\b[uU]w?\b(?![.\-]\w)")
 

@@ -139,8 +139,15 @@ def test_a_person_asked_for_at_the_contact_question_is_a_yes():
 @pytest.mark.parametrize("intent, kind", [("distress", "interrupt"), ("stop_scan", "crisis_note"),
                                           ("inform", "crisis_note")])
 def test_2_words_of_life_or_death_are_never_an_answer(intent, kind):
-    d = decide(asked(read=lambda t: "stoppen", answers_over=["stop_scan"]), "ik wil stoppen met leven", intent)
+    # words the crisis patterns do not know: the form gives 113 itself unless the intent is distress
+    d = decide(asked(read=lambda t: "stoppen", answers_over=["stop_scan"]), "ik wil stoppen en doodgaan", intent)
     assert d.kind == kind
+
+
+@pytest.mark.parametrize("intent", ["distress", "stop_scan", "inform"])
+def test_1_crisis_wording_interrupts_whatever_the_intent(intent):
+    d = decide(asked(read=lambda t: "stoppen", answers_over=["stop_scan"]), "ik wil stoppen met leven", intent)
+    assert (d.kind, d.step) == ("interrupt", "crisis")
 
 
 def test_2_living_from_the_business_is_no_crisis():

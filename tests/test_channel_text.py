@@ -1,5 +1,6 @@
 """Splitting long messages and numbered options for channels without buttons."""
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from zelfscan_channels.text import chosen_option, numbered, split_message
 

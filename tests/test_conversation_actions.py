@@ -90,10 +90,14 @@ async def test_a_refused_erasure_is_told_honestly_and_the_answers_are_still_forg
 
 from rasa_sdk import Tracker  # noqa: E402
 
-from actions.conversation import (  # noqa: E402
-    ActionAcknowledgeSituation, ActionCoreFallback, ActionGreet, ActionReadYesNo, ActionScanIntro,
-)
 from actions.catalogue import catalogue  # noqa: E402
+from actions.conversation import (  # noqa: E402
+    ActionAcknowledgeSituation,
+    ActionCoreFallback,
+    ActionGreet,
+    ActionReadYesNo,
+    ActionScanIntro,
+)
 
 
 def outside(text, intent="describe_situation", asked=None, slots=None):

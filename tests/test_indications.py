@@ -10,7 +10,14 @@ import pytest
 
 from actions.gemeente import Period, gemeente
 from actions.outcome.indications import (
-    GEVESTIGD, HOURS_TO_CHECK_FROM, IOAZ_INCOME_MARGIN, RULES, WEEKS, Facts, evaluate, indications,
+    GEVESTIGD,
+    HOURS_TO_CHECK_FROM,
+    IOAZ_INCOME_MARGIN,
+    RULES,
+    WEEKS,
+    Facts,
+    evaluate,
+    indications,
     oudere_zelfstandige_closes,
 )
 from actions.outcome.scoring import score_answers

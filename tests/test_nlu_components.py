@@ -4,8 +4,7 @@ import dataclasses
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from rasa.engine.graph import ExecutionContext
-from rasa.engine.graph import GraphSchema
+from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT

@@ -15,8 +15,21 @@ from actions.outcome.result import build_outcome
 from actions.outcome.scoring import weights
 from actions.outcome.staff_summary import ticket_payload
 from actions.outcome.wording import (
-    DECIDES, INDICATION_TEXT, LEVEL_LINE, LEVEL_LOW_INCOME, LOAN_FIRST, NEXT_BBZ, NEXT_BBZ_STOPPING, NEXT_IOAZ,
-    NO_INDICATION, NOT_HERE, WHY_IT_FITS, all_indication_texts, all_result_texts, explain_jargon_in, jargon,
+    DECIDES,
+    INDICATION_TEXT,
+    LEVEL_LINE,
+    LEVEL_LOW_INCOME,
+    LOAN_FIRST,
+    NEXT_BBZ,
+    NEXT_BBZ_STOPPING,
+    NEXT_IOAZ,
+    NO_INDICATION,
+    NOT_HERE,
+    WHY_IT_FITS,
+    all_indication_texts,
+    all_result_texts,
+    explain_jargon_in,
+    jargon,
     result_messages,
 )
 from actions.outcome_action import ActionScanOutcome

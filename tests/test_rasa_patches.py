@@ -6,8 +6,8 @@ import os
 
 import jsonschema
 import pytest
-from jsonschema import ValidationError
 import rasa.core.tracker_store as tracker_store
+from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
 

@@ -6,8 +6,8 @@ import sys
 import pytest
 import yaml
 
-from zelfscan_runtime import config, secrets
 from tests.e2e.servers import ROOT
+from zelfscan_runtime import config, secrets
 
 GOOD = "Zq8vN3xL0pR7tY2wK5mB9cH4jD6fG1sA"  # 32 characters, varied
 

@@ -333,6 +333,16 @@ async def test_a_fact_noted_before_the_scan_can_be_corrected_later():
 @pytest.mark.asyncio
 @pytest.mark.parametrize("intent", ["stop_scan", "inform"])
 async def test_stopping_with_life_gives_113_and_stores_nothing(intent):
-    events, messages = await validate("ik wil stoppen met leven", "outlook", intent=intent)
+    # life-or-death words that the crisis patterns do not know: the form itself gives 113
+    events, messages = await validate("ik wil stoppen en doodgaan", "outlook", intent=intent)
     assert "0800-0113" in messages[0]["text"]
     assert slot_events(events)["outlook"] is None and slot_events(events)["requested_slot"] == "outlook"
+
+
+def test_crisis_wording_is_an_interruption_before_any_option():
+    """'ik wil stoppen met leven' on the question with the option 'stoppen': the crisis net
+    (which also makes the intent distress) wins over the typed option."""
+    from actions.answer_rule import decide, scan_question
+
+    decision = decide(scan_question(catalogue()["outlook"], lambda text: None), "ik wil stoppen met leven", "stop_scan")
+    assert (decision.kind, decision.step) == ("interrupt", "crisis")

@@ -2,7 +2,8 @@
 from datetime import date
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actions.catalogue import catalogue
 from actions.gemeente import gemeente
@@ -95,6 +96,7 @@ def test_the_aow_norm_from_the_aow_age():
     (67, 0, 66, True), (67, 0, 67, False), (67, 3, 66, True), (67, 3, 67, None), (67, 3, 68, False)])
 def test_below_aow_age_with_months_is_to_check_in_the_boundary_year(years, months, age, below):
     from dataclasses import replace
+
     from actions.gemeente import Period
     config = replace(CONFIG, amounts=dict(CONFIG.amounts, aow_age=(
         Period(date(2000, 1, 1), None, "test", {"years": years, "months": months}),)))

@@ -17,8 +17,8 @@ from typing import Any, Dict, Optional, Text
 
 import jwt
 import requests
-from jwt import PyJWTError
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from jwt import PyJWTError
 from jwt.algorithms import RSAAlgorithm
 from rasa.core.channels import botframework
 from rasa.core.channels.botframework import BotFramework, BotFrameworkInput

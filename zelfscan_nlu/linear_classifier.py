@@ -176,7 +176,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def process(self, messages: List[Message]) -> List[Message]:
         rows = [sentence_features(m) for m in messages]
         usable = [i for i, row in enumerate(rows) if row] if self.coef is not None else []
-        scores = dict(zip(usable, self.probabilities([rows[i] for i in usable]))) if usable else {}
+        scores = dict(zip(usable, self.probabilities([rows[i] for i in usable]), strict=False)) if usable else {}
         for i, message in enumerate(messages):
             intent, ranking = self.ranking(scores[i]) if i in scores else ({"name": None, "confidence": 0.0}, [])
             message.set("intent", intent, add_to_output=True)

@@ -134,7 +134,7 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         todo = [m for m in messages if (m.get(TEXT) or "").strip()]
         alias = self._identifier
-        for message, vector in zip(todo, encode(self.encoders, [m.get(TEXT) for m in todo])):
+        for message, vector in zip(todo, encode(self.encoders, [m.get(TEXT) for m in todo]), strict=False):
             message.add_features(Features(vector.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT, alias))
         return messages
 

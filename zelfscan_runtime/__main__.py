@@ -38,7 +38,9 @@ def _rasa(args: argparse.Namespace) -> int:
     config.write_endpoints()
     argv = config.rasa_argv(args.model, args.port)
     sys.argv = ["rasa"] + argv
-    from zelfscan_runtime.rasa_patches import apply; apply()  # noqa: E702 (speed-ups, before Rasa loads)
+    from zelfscan_runtime.rasa_patches import apply
+
+    apply()  # speed-ups, before Rasa loads
     from rasa.__main__ import main
 
     main()

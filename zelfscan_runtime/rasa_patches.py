@@ -39,7 +39,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 _validator: Optional[Any] = None
 _applied = False
@@ -68,7 +68,6 @@ def action_response_validator() -> Any:
 def _validate_action_result(self: Any, result: Dict[str, Any]) -> bool:
     """Drop-in for ``RemoteAction._validate_action_result`` with the cached validator."""
     from jsonschema.exceptions import best_match
-
     from rasa.shared.constants import DOCS_BASE_URL
 
     error = best_match(action_response_validator().iter_errors(result))
@@ -151,7 +150,7 @@ def event_classes_once() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
-PATCHES = {
+PATCHES: Dict[str, Callable[[], None]] = {
     "openmp": single_openmp_thread,
     "validator": cached_action_validator,
     "sqlite": sqlite_tracker_store,

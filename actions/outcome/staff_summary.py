@@ -5,14 +5,13 @@ from dataclasses import dataclass
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
 
 from actions.catalogue import catalogue, describe_value
-from actions.gemeente import GemeenteConfig, Partner, Team, dutch_number
+from actions.gemeente import Partner, Team, dutch_number
 from actions.outcome.indications import private_arrears
 from actions.outcome.names import BBZ_INDICATIONS
 from actions.outcome.referrals import MAX_REFERRALS, referrals, situations
 from actions.outcome.scoring import Score, max_score, weights
 from actions.outcome.wording import VIABILITY_FIRST, Outcome
 from actions.parsing import UNKNOWN
-
 
 CAUSE = "main_cause"  # the one question whose answer can hold a health or family cause
 SENSITIVE_CAUSES = frozenset(c.value for c in catalogue()[CAUSE].choices if c.sensitive)

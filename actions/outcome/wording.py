@@ -9,7 +9,10 @@ from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
 from actions.catalogue import catalogue, describe_value
 from actions.gemeente import GemeenteConfig, Partner, dutch_number
 from actions.outcome.indications import (
-    BBZ_PREPARATION_MONTHS, BBZ_STOP_WITHIN_MONTHS, OUDERE_BORN_BEFORE, Indication,
+    BBZ_PREPARATION_MONTHS,
+    BBZ_STOP_WITHIN_MONTHS,
+    OUDERE_BORN_BEFORE,
+    Indication,
 )
 from actions.outcome.names import BBZ_INDICATIONS
 from actions.outcome.scoring import Score, income_below_norm, weights

@@ -3,16 +3,11 @@
 outside. Every case asserts the refusal and that nothing changed; the summary line
 reports how many cases were tried and refused."""
 import json
-import os
 import secrets
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
-import jwt
 import pytest
 import requests
 import yaml

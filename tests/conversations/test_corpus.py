@@ -2,7 +2,6 @@
 held-out part (the reported figure) handled right in at least 95 % of the turns of every
 category, against the trained model and the real action server (as `make
 conversation-report` runs it; that command also prints the tuning part)."""
-from pathlib import Path
 
 import pytest
 import yaml
