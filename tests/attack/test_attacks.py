@@ -257,15 +257,17 @@ def one_ticket(target):
 @pytest.mark.parametrize("method, path", [
     ("GET", "/api/tickets"), ("GET", "/api/tickets/{id}"), ("GET", "/inbox"), ("GET", "/inbox/tickets/{id}"),
     ("POST", "/api/tickets/{id}/status"), ("PATCH", "/api/tickets/{id}"), ("POST", "/api/tickets/{id}/notes"),
+    ("POST", "/api/tickets/{id}/outcome"), ("GET", "/api/scan-records"), ("GET", "/inbox/dashboard"),
 ])
 def test_the_action_servers_token_cannot_read_or_change_tickets(target, one_ticket, method, path):
     before = [t for t in target.tickets() if t["id"] == one_ticket["id"]][0]
-    r = target.machine(method, path.format(id=one_ticket["id"]), json={"status": "afgesloten", "text": "x"},
-                       allow_redirects=False)
+    r = target.machine(method, path.format(id=one_ticket["id"]), allow_redirects=False,
+                       json={"status": "afgesloten", "text": "x", "outcome": "geen_hulp_nodig"})
     assert r.status_code in (302, 303, 401, 403, 404, 405)
     assert "Jan Jansen" not in r.text and "+31612345678" not in r.text
     after = [t for t in target.tickets() if t["id"] == one_ticket["id"]][0]
-    assert after["status"] == before["status"]
+    assert (after["status"], after.get("outcome"), after.get("notes")) == (
+        before["status"], before.get("outcome"), before.get("notes"))
 
 
 def test_a_raced_login_burst_stays_within_the_limit(target):
