@@ -100,10 +100,12 @@ def test_channels_are_switched_on_only_with_all_their_variables():
     source = yaml.safe_load((ROOT / "credentials.yml").read_text())
     assert set(config.enabled_channels(source, {})) == {c for c, v in source.items() if not v or "${" not in str(v)}
     twilio = [c for c in source if "Twilio" in c][0]
-    needed = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "x" * 32, "TWILIO_NUMBER": "+31600000000"}
-    assert twilio not in config.enabled_channels(source, dict(needed, TWILIO_NUMBER=""))
-    assert twilio in config.enabled_channels(source, dict(os.environ, **needed)) or any(
-        v not in needed for v in config._VAR.findall(str(source[twilio])))
+    needed = {"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "x" * 32, "TWILIO_NUMBER": "+31600000000",
+              "TWILIO_WEBHOOK_URL": "https://zelfscan.example.nl/webhooks/twilio/webhook"}
+    assert set(config._VAR.findall(str(source[twilio]))) == set(needed)
+    assert twilio in config.enabled_channels(source, needed)
+    for name in needed:  # any one missing keeps the channel off
+        assert twilio not in config.enabled_channels(source, dict(needed, **{name: ""}))
 
 
 def test_a_switched_on_channel_needs_its_verification_secret():
