@@ -207,6 +207,11 @@ def interpret(question: Question, text: str, today: Optional[date] = None) -> In
     if not text:
         return not_understood()
     if parsing.is_dont_know(text) and not _names_a_choice_on_purpose(question, text):
+        # "ik weet het niet precies, zo'n 20.000": a number given with it wins
+        if question.type in NUMBER_TYPES and parsing.numbers_in_text(text):
+            estimate = _interpret_number(question, text, today)
+            if estimate.ok:
+                return estimate
         return understood(UNKNOWN)
     kind = question.type
     if kind in ("choice", "multi_choice"):
@@ -214,6 +219,11 @@ def interpret(question: Question, text: str, today: Optional[date] = None) -> In
     if kind == "bool":
         value = parsing.parse_bool(text, question.yes_words)
         return understood(value) if value is not None else not_understood()
+    return _interpret_number(question, text, today)
+
+
+def _interpret_number(question: Question, text: str, today: Optional[date]) -> Interpretation:
+    kind = question.type
     number: Optional[float]
     if kind == "amount":
         number = parsing.parse_amount(text, question.period)

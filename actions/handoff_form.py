@@ -69,16 +69,19 @@ class ValidateHandoffForm(FormValidationAction):
         return f"validate_{FORM_NAME}"
 
     async def required_slots(self, domain_slots, dispatcher, tracker, domain) -> List[Text]:
+        """The slots this form asks, in order: the one place the order comes from (``run``
+        and ``next_requested_slot`` both ask it; the domain lists every slot it can name)."""
         return required_contact_slots(tracker)
 
     async def next_requested_slot(self, dispatcher, tracker, domain) -> Optional[EventType]:
-        missing = [s for s in required_contact_slots(tracker) if tracker.slots.get(s) is None]
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        missing = [s for s in required if tracker.slots.get(s) is None]
         return SlotSet("requested_slot", missing[0] if missing else None)
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot("requested_slot")
         events: List[EventType] = []
-        if requested in required_contact_slots(tracker):
+        if requested in await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain):
             message = tracker.latest_message or {}
             intent = (message.get("intent") or {}).get("name")
             text = message.get("text") or ""

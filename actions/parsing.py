@@ -123,14 +123,22 @@ def _to_float(num: str) -> float:
     return float(num.replace(",", "."))
 
 
-_SCALE_WORDS = {
-    "k": 1000, "duizend": 1000, "mille": 1000, "milles": 1000, "ruggen": 1000, "rug": 1000,
+# The one table of scale words after a number ("30k", "dertig ruggen", "anderhalve ton").
+# A "rug" (plural "ruggen") is slang for 1,000 euro, as is a "mille". Both patterns below
+# are built from this table, so digits and number words scale alike.
+SCALE_WORDS = {
+    "k": 1000, "duizend": 1000, "mille": 1000, "milles": 1000, "rug": 1000, "ruggen": 1000,
     "ton": 100_000, "miljoen": 1_000_000, "mln": 1_000_000, "m": 1_000_000,
 }
+# scale words that count only straight after digits ("2m"); after a word, "m" is no million
+DIGITS_ONLY_SCALE_WORDS = frozenset({"m"})
+# scale words that "een" stands before as the number one ("een ton"), not as an article
+ONE_BEFORE_SCALE_WORDS = frozenset({"ton", "miljoen", "mille"})
 _FRACTION_WORDS = {"anderhalf": 1.5, "anderhalve": 1.5, "half": 0.5, "halve": 0.5, "een half": 0.5}
 
-
-_SCALE_AFTER_RE = re.compile(r"\s*(k|duizend|mille|milles|ton|miljoen|mln|m)(?![a-z])")
+_SCALE_ALTERNATIVES = "|".join(re.escape(w) for w in sorted(SCALE_WORDS, key=len, reverse=True))
+_SCALE_AFTER_RE = re.compile(rf"\s*({_SCALE_ALTERNATIVES})(?![a-z])")
+_SCALE_AT_END_RE = re.compile(rf"(?<![a-z])({_SCALE_ALTERNATIVES})$")
 
 
 def _digit_before(norm: str, pos: int) -> bool:
@@ -155,7 +163,7 @@ def numbers_in_text(text: str) -> List[Tuple[float, int, int]]:
         end = m.end()
         scale = _SCALE_AFTER_RE.match(norm, end)
         if scale:
-            value *= _SCALE_WORDS[scale.group(1)]
+            value *= SCALE_WORDS[scale.group(1)]
             end = scale.end()
         found.append((value, m.start(), end))
     # positions already taken by a digit number (spans do not overlap and come in order)
@@ -181,7 +189,7 @@ def _word_numbers(chunk: str, offset: int) -> Iterable[Tuple[float, int, int]]:
             value = _FRACTION_WORDS[word]
         elif word == "een" and i + 1 < len(spans) and spans[i + 1][0] in ("half", "halve"):
             value, j = 0.5, i + 1
-        elif word in ("een", "één") and i + 1 < len(spans) and spans[i + 1][0] in ("ton", "miljoen", "mille"):
+        elif word in ("een", "één") and i + 1 < len(spans) and spans[i + 1][0] in ONE_BEFORE_SCALE_WORDS:
             value = 1
         elif word not in ("een",):
             parsed = dutch_number_word(word)
@@ -196,8 +204,9 @@ def _word_numbers(chunk: str, offset: int) -> Iterable[Tuple[float, int, int]]:
         if value is None:
             i += 1
             continue
-        if j + 1 < len(spans) and spans[j + 1][0] in _SCALE_WORDS and spans[j + 1][0] != "m":
-            value *= _SCALE_WORDS[spans[j + 1][0]]
+        scale = spans[j + 1][0] if j + 1 < len(spans) else ""
+        if scale in SCALE_WORDS and scale not in DIGITS_ONLY_SCALE_WORDS:
+            value *= SCALE_WORDS[scale]
             j += 1
         yield value, start, spans[j][2]
         i = j + 1
@@ -244,8 +253,8 @@ def parse_amount(text: str, period: Optional[str] = None) -> Optional[float]:
 
 def _scale_word(number_text: str) -> float:
     """The factor of the scale word that ends a number ('30 duizend' -> 1000), else 1."""
-    match = re.search(r"(?<![a-z])(k|duizend|mille|milles|ton|miljoen|mln|m)$", number_text.strip())
-    return _SCALE_WORDS[match.group(1)] if match else 1
+    match = _SCALE_AT_END_RE.search(number_text.strip())
+    return SCALE_WORDS[match.group(1)] if match else 1
 
 
 # -------------------------------------------------------------------------- years
@@ -266,6 +275,18 @@ _JUST_STARTED = [
     "sinds kort", "kort geleden", "deze maand", "vorige maand begonnen", "net bezig", "pas net",
 ]
 JUST_STARTED_YEARS = 0.1
+
+
+def started_this_year(today: date) -> float:
+    """'sinds <this year>' in years: the start lies, on average, halfway through the
+    months of this year so far (the current month counted), so the figure grows evenly
+    from 0.04 in January to 0.5 in December and is never 0 (0 means not started)."""
+    return round(today.month / 24, 2)
+
+
+def _started_this_month() -> float:
+    """'sinds <this month>': half a month, never 0 (0 means not started)."""
+    return round(0.5 / 12, 2)
 
 
 def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
@@ -293,9 +314,11 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
             return None
         if month:
             months = (today.year - year) * 12 + today.month - month
-            return round(max(months, 0) / 12, 2)
+            if months < 0:
+                return None  # a month still to come
+            return _started_this_month() if months == 0 else round(months / 12, 2)
         if year == today.year:
-            return 0.5 if today.month > 6 else round(today.month / 24, 2)
+            return started_this_year(today)
         return float(today.year - year)
     if re.search(r"vorig jaar|vorige jaar|afgelopen jaar", norm) and "sinds" in norm:
         if month:
@@ -304,7 +327,7 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
         return 1.0
     if month and "sinds" in norm:
         months = today.month - month if today.month >= month else today.month + 12 - month
-        return round(months / 12, 2)
+        return _started_this_month() if months == 0 else round(months / 12, 2)
     if nums:
         # "2 jaar en 6 maanden": each number with its own unit, added up
         units = [re.match(r"\s*(jaar|jaren|jr|maand|maanden|week|weken)(?![a-z])", norm[end:]) for _, _, end in nums]

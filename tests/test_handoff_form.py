@@ -203,3 +203,35 @@ async def test_a_ticket_action_run_again_after_a_crash_makes_no_second_ticket(li
     tickets = [x for x in machine_get(live_client, "/api/tickets").json()["tickets"]
                if x["conversation_id"] == lost_turn().sender_id]
     assert [x["id"] for x in tickets] == [ref1]
+
+
+@pytest.mark.asyncio
+async def test_the_form_asks_the_slots_in_the_order_required_slots_gives():
+    class EmailFirst(ValidateHandoffForm):
+        async def required_slots(self, domain_slots, dispatcher, tracker, domain):
+            return ["consent_contact", "contact_email", "contact_name"]
+
+    t = tracker(HEALTHY, "consent_contact", "ja", "affirm")
+    events = slot_events(await EmailFirst().run(CollectingDispatcher(), t, {}))
+    assert events["consent_contact"] is True and events["requested_slot"] == "contact_email"
+    # a slot that required_slots does not name is not read
+    t = tracker(HEALTHY, "contact_phone", "06-12345678", consent_contact=True)
+    events = slot_events(await EmailFirst().run(CollectingDispatcher(), t, {}))
+    assert "contact_phone" not in events and events["requested_slot"] == "contact_email"
+
+
+@pytest.mark.asyncio
+async def test_the_form_order_comes_from_required_slots():
+    t = tracker(dict(HEALTHY, main_cause=["ziekte"]), "consent_contact", "ja", "affirm")
+    events = slot_events(await ValidateHandoffForm().run(CollectingDispatcher(), t, {}))
+    assert events["requested_slot"] == SPECIAL_SLOT
+    assert await ValidateHandoffForm().required_slots([], CollectingDispatcher(), t, {}) == list(CONTACT_SLOTS)
+
+
+def test_the_domain_names_every_contact_slot_in_the_form_order():
+    import yaml
+
+    from actions.gemeente import PROJECT_ROOT
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert domain["forms"]["handoff_form"]["required_slots"] == list(CONTACT_SLOTS)

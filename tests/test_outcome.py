@@ -454,3 +454,18 @@ def test_every_figure_in_the_example_configuration_is_read_by_the_outcome():
         ticket_payload("ZS-TEST03", "conv", "rest", answers, outcome, {}, True, [])
     configured = {(name, key) for name, periods in config.amounts.items() for p in periods for key in p.values}
     assert configured - read == set()
+
+
+def test_the_staff_summary_leaves_unknown_situation_parts_out():
+    answers = profile(business_form=UNKNOWN, years_in_business=UNKNOWN, household=UNKNOWN, age=UNKNOWN)
+    line = ticket(answers, special_consent=True)["summary"].splitlines()[0]
+    assert line == "Situatie: niet bekend."
+    answers = profile(business_form="eenmanszaak", years_in_business=UNKNOWN, household=UNKNOWN, age=58)
+    line = ticket(answers, special_consent=True)["summary"].splitlines()[0]
+    assert line == "Situatie: eenmanszaak; 58 jaar."
+
+
+def test_the_staff_summary_situation_line_with_every_part_known():
+    answers = profile(business_form="eenmanszaak", years_in_business=7, household="alleenstaand", age=58)
+    line = ticket(answers, special_consent=True)["summary"].splitlines()[0]
+    assert line == "Situatie: eenmanszaak, 7 jaar ondernemer; woont alleen, 58 jaar."

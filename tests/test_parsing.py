@@ -1,5 +1,5 @@
 """Dutch answer parsing: table tests over many phrasings, property tests for amounts and years."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -50,7 +50,7 @@ def test_amount_not_understood(text):
         ("sinds 2019", 7), ("Sinds 2019.", 7), ("al sinds 2001", 25), ("2015", 11), ("anderhalf jaar", 1.5),
         ("net begonnen", 0.1), ("pas gestart", 0.1), ("nog niet gestart", 0), ("ik wil starten", 0),
         ("al 12 jaar", 12), ("drie jaar", 3), ("6 maanden", 0.5), ("een half jaar", 0.5), ("een jaar", 1),
-        ("sinds maart 2024", 2.67), ("sinds januari vorig jaar", 1.83), ("sinds 2026", 0.5),
+        ("sinds maart 2024", 2.67), ("sinds januari vorig jaar", 1.83), ("sinds 2026", 0.46),
         ("10 jaar", 10), ("ruim 20 jaar", 20),
         ("2 jaar en 6 maanden", 2.5), ("een jaar en drie maanden", 1.25), ("nog niet", 0),
         ("sinds 2019, maar ik verdien nog niet genoeg", 7),
@@ -189,3 +189,50 @@ def test_parsers_never_crash(text):
     p.parse_age(text, TODAY)
     p.parse_bool(text)
     p.parse_count(text)
+
+
+# ---- one table of scale words: digits and number words scale alike ---------------
+
+@pytest.mark.parametrize("word", sorted(set(p.SCALE_WORDS) - p.DIGITS_ONLY_SCALE_WORDS))
+def test_every_scale_word_scales_digits_and_number_words_alike(word):
+    expected = 30 * p.SCALE_WORDS[word]
+    assert p.parse_amount(f"30 {word}") == pytest.approx(expected)
+    assert p.parse_amount(f"dertig {word}") == pytest.approx(expected)
+    assert p.parse_amount(f"tussen 20 en 40 {word}") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["30 ruggen", "dertig ruggen", "30 rug", "30 mille", "30k", "dertigduizend"])
+def test_ruggen_are_thousands_of_euros(text):
+    assert p.parse_amount(text) == 30000
+
+
+def test_digits_only_scale_words_do_not_scale_a_number_word():
+    assert p.parse_amount("2m") == 2_000_000
+    assert p.parse_amount("twee m") == 2
+
+
+# ---- "sinds <this year>": one rule all year --------------------------------------
+
+def test_since_this_year_grows_evenly_through_the_year_and_is_never_zero():
+    days = [date(2026, 1, 1) + timedelta(days=n) for n in range(365)]
+    values = [p.parse_years("sinds 2026", day) for day in days]
+    assert all(0 < v <= 0.5 for v in values)
+    assert values == sorted(values)  # never falls back
+    steps = [b - a for a, b in zip(values, values[1:], strict=False)]
+    assert max(steps) < 0.06  # a month at most (it jumped from 0.25 on 30 June to 0.5 on 1 July)
+
+
+@pytest.mark.parametrize("today, expected", [
+    (date(2026, 1, 10), 0.04), (date(2026, 6, 30), 0.25), (date(2026, 7, 1), 0.29),
+    (date(2026, 11, 27), 0.46), (date(2026, 12, 31), 0.5),
+])
+def test_since_this_year_is_half_the_months_so_far(today, expected):
+    assert p.parse_years("sinds 2026", today) == expected
+    assert p.parse_years("ik ben in 2026 begonnen", today) == expected
+
+
+def test_since_this_month_is_started_and_a_month_to_come_is_no_answer():
+    today = date(2026, 11, 27)
+    assert p.parse_years("sinds november 2026", today) > 0  # 0 would mean: not started
+    assert p.parse_years("sinds november", today) > 0
+    assert p.parse_years("sinds december 2026", today) is None

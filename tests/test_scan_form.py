@@ -346,3 +346,23 @@ def test_crisis_wording_is_an_interruption_before_any_option():
 
     decision = decide(scan_question(catalogue()["outlook"], lambda text: None), "ik wil stoppen met leven", "stop_scan")
     assert (decision.kind, decision.step) == ("interrupt", "crisis")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("intent", ["dont_know", "inform"])
+@pytest.mark.parametrize("requested, text, expected", [
+    ("total_debt", "ik weet het niet precies, zo'n 20.000", 20000),
+    ("monthly_income", "weet ik niet precies, rond de 1500 denk ik", 1500),
+    ("employees", "geen idee eigenlijk, 3 of zo", 3),
+])
+async def test_a_number_given_with_dont_know_wins(requested, text, expected, intent):
+    events, _ = await validate(text, requested, intent=intent)
+    assert slot_events(events)[requested] == expected
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text", ["geen idee", "ik weet het niet precies", "weet ik niet, geen zicht op"])
+async def test_dont_know_without_a_number_stays_onbekend_at_number_questions(text):
+    for requested in ("total_debt", "employees", "buffer_months"):
+        events, _ = await validate(text, requested, intent="dont_know")
+        assert slot_events(events)[requested] == UNKNOWN, (requested, text)

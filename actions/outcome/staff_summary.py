@@ -142,20 +142,38 @@ def team_for(shared: Shared, outcome: Outcome) -> Optional[Team]:
     return outcome.config.team_for([i.id for i in outcome.indications] + shared_situations(shared, outcome))
 
 
+def _known(value: Any) -> bool:
+    return value is not None and value != UNKNOWN
+
+
+def situation_line(a: Mapping[str, Any]) -> str:
+    """'Situatie: eenmanszaak, 7 jaar ondernemer; woont alleen, 58 jaar.' Unknown or
+    missing answers are left out; when none is known: 'Situatie: niet bekend.'"""
+    business = []
+    if _known(a.get("business_form")):
+        business.append(describe_value(catalogue()["business_form"], a["business_form"]))
+    years = a.get("years_in_business")
+    if years == 0:
+        business.append("nog niet gestart")
+    elif _known(years):
+        business.append(f"{describe_value(catalogue()['years_in_business'], years)} ondernemer")
+    person = []
+    if _known(a.get("household")):
+        person.append(f"woont {describe_value(catalogue()['household'], a['household'])}")
+    if isinstance(a.get("age"), int) and not isinstance(a.get("age"), bool):
+        person.append(f"{a['age']} jaar")
+    parts = [", ".join(group) for group in (business, person) if group]
+    return "Situatie: " + ("; ".join(parts) if parts else "niet bekend") + "."
+
+
 def staff_summary(shared: Shared, outcome: Outcome, contact: Optional[Mapping[str, str]]) -> str:
     """Situation in three lines, drivers, indications with missing facts, first steps, contact.
     Only what ``shared`` allows: its answers and its drivers."""
     a = shared.answers
-    form = describe_value(catalogue()["business_form"], a["business_form"]) if a.get("business_form") else "onbekende rechtsvorm"
-    years = a.get("years_in_business")
-    years_text = "nog niet gestart" if years == 0 else f"{describe_value(catalogue()['years_in_business'], years)} ondernemer" \
-        if years is not None else "duur onbekend"
-    household = describe_value(catalogue()["household"], a["household"]) if a.get("household") else "huishouden onbekend"
     score = outcome.score
     team = team_for(shared, outcome)
     lines = [
-        f"Situatie: {form}, {years_text}; woont {household}"
-        + (f", {a['age']} jaar" if isinstance(a.get("age"), int) else "") + ".",
+        situation_line(a),
         f"Uitkomst: {LEVEL_WORDS[score.level]} ({score.score} van {max_score()}, zekerheid {score.confidence})"
         + ("; URGENT: binnen een werkdag contact" if score.urgent else "") + ".",
         "Hulpvraag: " + (describe_value(catalogue()["help_wanted"], a["help_wanted"])
