@@ -204,6 +204,25 @@ class ScanRecord(Base):
     contact_on_time = Column(Boolean, nullable=True)  # within the promised response_days
 
 
+class ZgwRegistration(Base):
+    """One step of a ticket's registration in the gemeente's case system (ZGW APIs, see
+    zgw.py): the zaak, its document, the link, the initiator rol, the first status, and
+    later status changes from the inbox. A step that succeeded keeps the URL of what it
+    made, so a retry skips it; a failed step keeps its attempts and last error (no
+    personal data: the error is the API's own message about a field)."""
+    __tablename__ = "zgw_registrations"
+    ticket_id = Column(String(20), primary_key=True)
+    step = Column(String(40), primary_key=True)  # zaak, document, zaakinformatieobject, rol, status, status:<n>
+    url = Column(String(1000), nullable=True)  # what the step made (set once it succeeded)
+    target = Column(String(40), nullable=True)  # status steps: the inbox status it reports
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(500), nullable=True)
+    final_error = Column(Boolean, nullable=False, default=False)  # refused (4xx): not retried
+    next_attempt_at = Column(DateTime, nullable=True, index=True)
+    created_at = Column(DateTime, default=utcnow, nullable=False)
+    done_at = Column(DateTime, nullable=True)
+
+
 def keyed_hash(key: str, value: str) -> str:
     """HMAC-SHA256 of a conversation id: the same id gives the same mark, but the mark
     does not give the id back (not even by trying every phone number) without the key."""
@@ -262,6 +281,7 @@ class Database:
         if version is not None and version < SCHEMA_VERSION:
             self._migrate(version, tables)
         Base.metadata.create_all(self.engine)
+        add_missing_columns(self.engine, Base.metadata)
         with self.session() as s:
             info = s.execute(select(SchemaInfo)).scalar_one_or_none()
             if info is None:
@@ -275,9 +295,9 @@ class Database:
         """Version 1 -> 2: conversation ids of erasure requests become keyed hashes
         (conversation_marks), login limiting moves to login_throttle, sessions get an
         idle timeout (existing sessions end), tickets get conversation_key and team.
-        Version 2 -> 3: tickets get situations. Version 3 -> 4: tickets get outcome,
-        outcome_partner, first_contact_at, contact_due and scan_record (contact_due of
-        existing tickets is filled in by tickets.backfill_contact_due at start)."""
+        Later columns (situations; outcome, outcome_partner, first_contact_at, contact_due,
+        scan_record; ...) are added by ``add_missing_columns`` (contact_due of existing
+        tickets is filled in by tickets.backfill_contact_due at start)."""
         logger.info("Migrating the handoff database from schema version %s to %s", version, SCHEMA_VERSION)
         if version < 2 and not self.erasure_key:
             raise RuntimeError("Migrating the database needs HANDOFF_ERASURE_KEY")
@@ -290,14 +310,6 @@ class Database:
             if "team" not in columns:
                 conn.execute(text("ALTER TABLE tickets ADD COLUMN team VARCHAR(80)"))
                 conn.execute(text("CREATE INDEX IF NOT EXISTS ix_tickets_team ON tickets (team)"))
-            if "situations" not in columns:
-                conn.execute(text("ALTER TABLE tickets ADD COLUMN situations JSON"))
-            for name, kind in (("outcome", "VARCHAR(80)"), ("outcome_partner", "VARCHAR(80)"),
-                               ("first_contact_at", "DATE"), ("contact_due", "DATE"), ("scan_record", "VARCHAR(40)")):
-                if name not in columns:
-                    conn.execute(text(f"ALTER TABLE tickets ADD COLUMN {name} {kind}"))
-            for name in ("outcome", "contact_due", "scan_record"):
-                conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_tickets_{name} ON tickets ({name})"))
             if version >= 2:
                 return
             if "erasure_requests" in tables:
@@ -338,6 +350,32 @@ class Database:
             raise
         finally:
             session.close()
+
+
+def add_missing_columns(engine: Engine, metadata: Any) -> None:
+    """Every column a model has and the database table lacks is added in place, with
+    its index. Only columns that may be empty (nullable, or with a server default)
+    can be added this way, so a new column needs no hand-written migration: make it
+    nullable, and fill it in at start when old rows need a value."""
+    with engine.begin() as conn:
+        inspector = inspect(conn)
+        existing_tables = set(inspector.get_table_names())
+        for table in metadata.sorted_tables:
+            if table.name not in existing_tables:
+                continue
+            present = {c["name"] for c in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                if not column.nullable and column.server_default is None:
+                    raise RuntimeError(f"Cannot add {table.name}.{column.name} to an existing database: "
+                                       "a new column must be nullable or have a server default")
+                kind = column.type.compile(dialect=conn.dialect)
+                logger.info("Adding column %s.%s", table.name, column.name)
+                conn.execute(text(f"ALTER TABLE {table.name} ADD COLUMN {column.name} {kind}"))
+                if column.index:
+                    conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_{table.name}_{column.name} "
+                                      f"ON {table.name} ({column.name})"))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

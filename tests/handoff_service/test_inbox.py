@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlparse
 import requests
 import sqlalchemy
 
-from handoff.app import LOGIN_CSRF_COOKIE
+from handoff.web import LOGIN_CSRF_COOKIE
 from tests.handoff_service.conftest import csrf_of, logged_in, machine_get, post_ticket, ticket_body
 from tests.handoff_service.service import ADMIN
 

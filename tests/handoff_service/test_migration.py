@@ -89,3 +89,32 @@ def test_version_1_database_is_migrated(tmp_path):
             "risk_level": "laag", "made_at": time.time() - 60}
     with pytest.raises(tickets.TicketGone):
         tickets.create_ticket(db, late, "ZS-LATE01")
+
+
+def test_a_database_of_this_version_gets_new_nullable_columns_with_their_index(tmp_path):
+    """A release that adds a nullable column needs no hand-written migration: start adds it."""
+    url = f"sqlite:///{tmp_path}/h.db"
+    Database(url, "k").create()
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text("DROP INDEX ix_tickets_outcome"))
+        conn.execute(sqlalchemy.text("ALTER TABLE tickets DROP COLUMN outcome"))
+        assert "outcome" not in {c["name"] for c in sqlalchemy.inspect(conn).get_columns("tickets")}
+    Database(url, "k").create()
+    with engine.begin() as conn:
+        inspector = sqlalchemy.inspect(conn)
+        assert "outcome" in {c["name"] for c in inspector.get_columns("tickets")}
+        assert "ix_tickets_outcome" in {i["name"] for i in inspector.get_indexes("tickets")}
+
+
+def test_a_new_column_that_may_not_be_empty_is_refused_by_name(tmp_path):
+    from handoff.db import add_missing_columns
+    engine = sqlalchemy.create_engine(f"sqlite:///{tmp_path}/h.db")
+    old, new = sqlalchemy.MetaData(), sqlalchemy.MetaData()
+    sqlalchemy.Table("things", old, sqlalchemy.Column("id", sqlalchemy.Integer, primary_key=True))
+    old.create_all(engine)
+    sqlalchemy.Table("things", new, sqlalchemy.Column("id", sqlalchemy.Integer, primary_key=True),
+                     sqlalchemy.Column("note", sqlalchemy.String(10), nullable=True),
+                     sqlalchemy.Column("must_have", sqlalchemy.String(10), nullable=False))
+    with pytest.raises(RuntimeError, match="things.must_have"):
+        add_missing_columns(engine, new)

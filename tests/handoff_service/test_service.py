@@ -7,7 +7,7 @@ import uuid
 import requests
 import sqlalchemy
 
-from handoff.app import PUBLIC_PATHS
+from handoff.security import PUBLIC_PATHS
 from tests.handoff_service.conftest import csrf_of, logged_in, machine_get, post_ticket, ticket_body
 from tests.handoff_service.service import ADMIN, API_TOKEN
 

@@ -1,0 +1,4 @@
+"""The handoff service's routes, one Sanic blueprint per area (registered by ``create_app``)."""
+from handoff.routes import api, dashboard, inbox, login, public
+
+BLUEPRINTS = (public.bp, api.bp, login.bp, inbox.bp, dashboard.bp)

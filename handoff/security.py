@@ -1,0 +1,88 @@
+"""Who may call what: the request middleware that authenticates every request, and the
+response middleware that sets the security headers.
+
+- Public: PUBLIC_PATHS and /static/.
+- The action server's token (``Authorization: Bearer $HANDOFF_API_TOKEN``) may only do
+  MACHINE_ROUTES (create tickets and anonymous scan records, request erasure); it reads nothing.
+- Everything else under /api/ and /inbox takes a staff session cookie, and a POST also
+  the session's CSRF token (header ``X-CSRF-Token`` or form field ``csrf_token``).
+"""
+from __future__ import annotations
+
+from typing import Optional
+from urllib.parse import quote
+
+from sanic import Sanic
+from sanic.request import Request
+from sanic.response import BaseHTTPResponse, HTTPResponse, json, redirect
+
+from handoff import auth
+from handoff.web import SESSION_COOKIE, ctx, message_page, page_of, run
+
+PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login")
+MACHINE_ROUTES = {("POST", "/api/tickets"), ("POST", "/api/erasures"), ("POST", "/api/scan-records")}
+HSTS = "max-age=31536000"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def machine_ok(request: Request) -> bool:
+    token = ctx(request).settings.api_token
+    header = request.headers.get("authorization", "")
+    return bool(token) and header.startswith("Bearer ") and auth.same(header[7:], token)
+
+
+def csrf_ok(request: Request) -> bool:
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.form:
+        sent = request.form.get("csrf_token")
+    return auth.same(sent, request.ctx.csrf)
+
+
+async def authenticate(request: Request) -> Optional[HTTPResponse]:
+    request.ctx.user, request.ctx.csrf, request.ctx.machine = None, None, False
+    path = request.path
+    if path in PUBLIC_PATHS or path.startswith("/static/"):
+        return None
+    if path.startswith("/api/") and machine_ok(request):
+        if (request.method, path.rstrip("/") or "/") not in MACHINE_ROUTES:
+            return json({"error": "this token may only create tickets and scan records and request erasure"},
+                        status=403)
+        request.ctx.machine = True
+        return None
+    service = ctx(request)
+    found = await run(auth.session_user, service.db, request.cookies.get(SESSION_COOKIE),
+                      service.settings.session_idle_minutes)
+    if found:
+        request.ctx.user, request.ctx.csrf = found
+        if request.method == "POST" and not csrf_ok(request):
+            if path.startswith("/api/"):
+                return json({"error": "CSRF-token ontbreekt of klopt niet"}, status=403)
+            back = page_of(path)
+            return message_page(request, "Formulier verlopen",
+                                "Dit formulier was verlopen. Open de pagina opnieuw en probeer het nog eens.", 403,
+                                link=back, link_text="Terug naar alle aanmeldingen" if back == "/inbox"
+                                else "Terug naar de aanmelding")
+        return None
+    if path.startswith("/api/"):
+        return json({"error": "authentication required"}, status=401)
+    # after the login the browser follows the redirect with GET: send it to a page,
+    # not to a form action that only takes POST
+    next_ = path if request.method in ("GET", "HEAD") else page_of(path)
+    return redirect(f"/inbox/login?next={quote(next_)}")
+
+
+async def security_headers(request: Request, response: BaseHTTPResponse) -> None:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if ctx(request).settings.production or request.scheme == "https":
+        response.headers["Strict-Transport-Security"] = HSTS
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.path.startswith("/inbox") or request.path.startswith("/api/"):
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Content-Security-Policy"] = CSP
+
+
+def install(app: Sanic) -> None:
+    app.register_middleware(authenticate, "request")
+    app.register_middleware(security_headers, "response")
