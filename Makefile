@@ -33,7 +33,7 @@ export SPACY_MODEL
 
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(wildcard zelfscan_nlu/*.py)
 
-.PHONY: help install run test lint format pytest e2e attack-test browser-test cluster-test validate story-test nlu-report nlu-benchmark scan-length train chromium benchmark clean FORCE
+.PHONY: help install run test lint format pytest service-test e2e attack-test browser-test cluster-test validate story-test nlu-report nlu-benchmark scan-length train chromium benchmark clean FORCE
 
 help:
 	@echo "make run         set up (first time), train when needed, start all services"
@@ -98,11 +98,17 @@ run: install $(MODEL)
 # --- tests ------------------------------------------------------------------------
 
 test: install $(MODEL)
-	$(MAKE) --no-print-directory lint pytest validate story-test e2e attack-test browser-test cluster-test
+	$(MAKE) --no-print-directory lint pytest service-test validate story-test e2e attack-test browser-test cluster-test
 
-# Unit and action tests (no servers needed). Exit code 5 = no tests collected.
+# Unit and action tests: no servers, no trained model. Exit code 5 = no tests collected.
 pytest: install
-	$(PY) -m pytest -q -m "not e2e and not browser" tests || [ $$? -eq 5 ]
+	$(PY) -m pytest -q -m "not e2e and not browser and not service" tests || [ $$? -eq 5 ]
+
+# Tests that start the real handoff service (SQLite, and PostgreSQL when
+# HANDOFF_TEST_POSTGRES_URL is set) or the action server as processes, incl. the
+# conversation corpus against the trained model.
+service-test: install $(MODEL)
+	$(PY) -m pytest -q -m "service and not e2e and not browser" tests
 
 # End to end: starts the real handoff service, action server and Rasa server on free ports.
 e2e: install $(MODEL)

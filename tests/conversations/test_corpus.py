@@ -46,6 +46,7 @@ def results():
         return bot.run([c for c in load_corpus() if c["split"] == "heldout"])
 
 
+@pytest.mark.service  # starts the action server (make service-test)
 def test_every_category_of_the_held_out_part_is_handled_right_in_at_least_95_percent(results):
     split = "heldout"
     table = shares(results, split)
