@@ -1,7 +1,8 @@
 """Formal "u" or informal "je", as the gemeente configures (``address_form``).
 
 Every text is written once, with "u". For gemeenten that choose "je", ``to_je`` turns
-it into the informal form: "Heeft u ..." -> "Heb je ...", "u heeft" -> "je hebt",
+it into the informal form (pure functions; ``actions.texts.Speaker`` applies them to what
+the actions send, ``scripts/address_variants.py`` to the domain's responses): "Heeft u ..." -> "Heb je ...", "u heeft" -> "je hebt",
 "uw bedrijf" -> "je bedrijf", "dat u zich" -> "dat je je". The tests run it over every
 text of the bot and check that no "u" is left and that known sentences come out right.
 
@@ -30,10 +31,16 @@ def _keep_case(original: str, replacement: str) -> str:
     return replacement[:1].upper() + replacement[1:] if original[:1].isupper() else replacement
 
 
+_URL_RE = re.compile(r"(https?://\S+)")
+
+
 def to_je(text: str) -> str:
-    """The informal version of a text written with "u"."""
+    """The informal version of a text written with "u". Web addresses stay as they are
+    (a link's path or fragment can hold "u" or "uw" between dashes)."""
     if not text:
         return text
+    if "://" in text:
+        return "".join(part if _URL_RE.fullmatch(part) else to_je(part) for part in _URL_RE.split(text))
     text = _INVERSION_RE.sub(lambda m: _keep_case(m.group(1), INVERSION[m.group(1).lower()]) + " je", text)
     text = re.sub(r"\b([uU]) heeft\b", lambda m: _keep_case(m.group(1), "je") + " hebt", text)
     text = re.sub(r"\b([uU]) zich\b", lambda m: _keep_case(m.group(1), "je") + " je", text)
@@ -53,24 +60,3 @@ def address_message(message: Dict[str, Any], form: str) -> Dict[str, Any]:
     buttons: List[Dict[str, Any]] = converted.get("buttons") or []
     converted["buttons"] = [dict(b, title=to_je(b.get("title", ""))) for b in buttons]
     return converted
-
-
-def install(form_of_address) -> None:  # type: ignore[no-untyped-def]
-    """Make every message an action sends follow the configured form of address.
-
-    ``form_of_address`` is a function returning "u" or "je" (read from the gemeente
-    configuration). Responses in the domain have a "je" variation for the same purpose.
-    """
-    from rasa_sdk.executor import CollectingDispatcher
-
-    original = CollectingDispatcher.utter_message
-    if getattr(original, "_addressed", False):
-        return
-
-    def utter_message(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        original(self, *args, **kwargs)
-        if self.messages:
-            self.messages[-1] = address_message(self.messages[-1], form_of_address())
-
-    utter_message._addressed = True  # type: ignore[attr-defined]
-    CollectingDispatcher.utter_message = utter_message

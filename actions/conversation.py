@@ -17,19 +17,19 @@ from rasa_sdk.events import (
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import scan_record, situation, texts
+from actions import scan_record, situation
 from actions.answer_rule import yes_no_from
 from actions.facts import facts_in, noted
 from actions.gemeente import gemeente
 from actions.handoff_client import client as handoff_client
 from actions.scan_form import DISTRESS_SLOT, FORM_NAME, _today, scan_answers
+from actions.texts import Speaker, buttons
 from zelfscan_nlu.patterns import is_crisis
 
 logger = logging.getLogger(__name__)
 
 ADDRESS_SLOT = "address_form"
 PREFILLED_SLOT = "scan_prefilled"  # questions answered in passing before the scan started
-YES_NO = [{"title": "Ja", "payload": "/affirm"}, {"title": "Nee", "payload": "/deny"}]
 
 
 def _typed_text(tracker: Tracker) -> str:
@@ -41,9 +41,10 @@ def _typed_text(tracker: Tracker) -> str:
 def acknowledge_situation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """A first message about the situation: acknowledge it, keep its facts, offer the scan."""
     ack = situation.acknowledge(_typed_text(tracker), scan_answers(tracker), gemeente(), _today())
+    speaker = Speaker(dispatcher)
     for line in ack.lines[:-1]:
-        dispatcher.utter_message(text=line)
-    dispatcher.utter_message(text=ack.lines[-1], buttons=situation.SCAN_OFFER_BUTTONS)
+        speaker.send(line)
+    speaker.send(ack.lines[-1], buttons("scan_offer"))
     events: List[EventType] = [SlotSet(k, v) for k, v in ack.slots.items()]
     prefilled = [k for k in ack.slots if k != "business_kind"]
     if prefilled:
@@ -63,14 +64,7 @@ class ActionGreet(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if situation.describes_situation(_typed_text(tracker)):
             return acknowledge_situation(dispatcher, tracker)
-        dispatcher.utter_message(
-            text=texts.greeting(gemeente()),
-            buttons=[
-                {"title": "Ja, start de scan", "payload": "/start_scan"},
-                {"title": "Wat is de Bbz?", "payload": "/ask_bbz"},
-                {"title": "Ik wil iemand spreken", "payload": "/request_human"},
-            ],
-        )
+        Speaker(dispatcher).say("conversation.greeting", buttons("greeting"))
         return []
 
 
@@ -84,12 +78,13 @@ class ActionScanIntro(Action):
         answers = scan_answers(tracker)
         prefilled = set(tracker.get_slot(PREFILLED_SLOT) or [])
         started = any(v is not None for k, v in answers.items() if k not in prefilled)
-        dispatcher.utter_message(text=texts.SCAN_RESUME if started else texts.SCAN_INTRO)
+        speaker = Speaker(dispatcher)
+        speaker.say("conversation.scan_resume" if started else "conversation.scan_intro")
         # "Ik wil de scan doen, ik ben 61": answers in the request are used, each confirmed.
         found = facts_in(_typed_text(tracker), answers, _today())
         if not found:
             return []
-        dispatcher.utter_message(text="\n".join(noted(f) for f in found))
+        speaker.send("\n".join(noted(f) for f in found))
         events: List[EventType] = [SlotSet(f.question.id, f.value) for f in found]
         events.append(SlotSet(PREFILLED_SLOT, sorted(prefilled | {f.question.id for f in found})))
         if any(f.question.id == "acute_measures" and f.value is True for f in found):
@@ -122,12 +117,14 @@ def respond_outside_scan(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         return acknowledge_situation(dispatcher, tracker)
     if intent in QUESTIONS_ANSWERED_FIRST:
         return []  # a plain question ("wat is de IOAZ?"): its answer was enough
+    speaker = Speaker(dispatcher)
     if intent == "stop_scan":
-        dispatcher.utter_message(text=situation.NO_SCAN_RUNNING)
+        speaker.say("situation.no_scan_running")
     elif intent == "out_of_scope":
-        dispatcher.utter_message(text=situation.OUT_OF_SCOPE, buttons=situation.WHAT_I_CAN_DO_BUTTONS)
+        speaker.respond("utter_out_of_scope_in_scan")  # "Daar kan ik u helaas niet mee helpen. ..."
+        speaker.say("situation.other_questions", buttons("what_i_can_do"))
     else:
-        dispatcher.utter_message(text=situation.WHAT_I_CAN_DO, buttons=situation.WHAT_I_CAN_DO_BUTTONS)
+        speaker.say("situation.what_i_can_do", buttons("what_i_can_do"))
     return []
 
 
@@ -157,18 +154,19 @@ class ActionReadYesNo(Action):
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         asked = last_yes_no_question(tracker)
         answer = yes_no_from(_typed_text(tracker), intent, person_is_yes=asked in CONTACT_OFFERS)
+        speaker = Speaker(dispatcher)
         if answer is None:
             if intent == "thank":
-                dispatcher.utter_message(response="utter_thank")
+                speaker.respond("utter_thank")
                 return []
             if asked == STOP_CONFIRMATION:
-                dispatcher.utter_message(text=situation.ANSWER_YES_OR_NO, buttons=YES_NO)
+                speaker.say("answer_yes_or_no", buttons("yes_no"))
                 return []
             return respond_outside_scan(dispatcher, tracker)
         if asked == STOP_CONFIRMATION:
             if answer:
                 return [FollowupAction("action_stop_scan")]
-            dispatcher.utter_message(response="utter_continue_scan")
+            speaker.respond("utter_continue_scan")
             return [FollowupAction(FORM_NAME)]
         if asked in CONTACT_OFFERS:
             return [FollowupAction("handoff_form" if answer else "action_no_contact")]
@@ -176,7 +174,7 @@ class ActionReadYesNo(Action):
             return [FollowupAction("action_scan_intro")]
         if situation.describes_situation(_typed_text(tracker)):  # "nee, het gaat niet goed met mijn zaak"
             return acknowledge_situation(dispatcher, tracker)
-        dispatcher.utter_message(response="utter_scan_declined")
+        speaker.respond("utter_scan_declined")
         return []
 
 
@@ -187,10 +185,11 @@ class ActionDistress(Action):
         return "action_distress"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=texts.distress(gemeente()))
+        speaker = Speaker(dispatcher)
+        speaker.say("conversation.distress")
         loop = tracker.active_loop.get("name")
         if loop == FORM_NAME:
-            dispatcher.utter_message(text=texts.DISTRESS_RESUME)
+            speaker.say("conversation.distress_resume")
         elif not loop:  # after 113: continue with the scan or a person, not left at the 113 text
             text = _typed_text(tracker)
             if not is_crisis(text) and (situation.describes_situation(text)
@@ -198,7 +197,7 @@ class ActionDistress(Action):
                 # taken for despair, but it tells the situation ("ik heb shulden"): after 113,
                 # the acknowledgement with its facts and the offer of the scan or a person
                 return [SlotSet(DISTRESS_SLOT, True), *acknowledge_situation(dispatcher, tracker)]
-            dispatcher.utter_message(text=situation.AFTER_DISTRESS, buttons=situation.AFTER_DISTRESS_BUTTONS)
+            speaker.say("situation.after_distress", buttons("after_distress"))
         return [SlotSet(DISTRESS_SLOT, True)]
 
 
@@ -210,11 +209,13 @@ class ActionOfferHuman(Action):
         return "action_offer_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=texts.human_contact(gemeente()))
+        speaker = Speaker(dispatcher)
+        speaker.say("conversation.human_contact")
         if tracker.active_loop.get("name") == FORM_NAME:
-            dispatcher.utter_message(text=texts.HUMAN_CONTINUE_SCAN)
+            speaker.say("conversation.human_continue_scan")
+            speaker.respond("utter_continue_scan")  # "We gaan verder met de scan."
         else:
-            dispatcher.utter_message(text=texts.OFFER_CONTACT, buttons=YES_NO)
+            speaker.say("handoff.offer_contact", buttons("yes_no"))
         return []
 
 
@@ -225,7 +226,7 @@ class ActionStopScan(Action):
         return "action_stop_scan"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=texts.SCAN_STOPPED)
+        Speaker(dispatcher).say("conversation.scan_stopped")
         await record_open_scan(tracker)  # where it stopped, anonymously (README, "Statistics")
         return reset_all_slots()
 
@@ -238,9 +239,9 @@ class ActionCoreFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if tracker.active_loop.get("name"):
-            dispatcher.utter_message(text=texts.CORE_FALLBACK)
+            Speaker(dispatcher).say("conversation.core_fallback")
         else:
-            dispatcher.utter_message(text=situation.WHAT_I_CAN_DO, buttons=situation.WHAT_I_CAN_DO_BUTTONS)
+            Speaker(dispatcher).say("situation.what_i_can_do", buttons("what_i_can_do"))
         return [UserUtteranceReverted()]
 
 

@@ -15,11 +15,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from actions.catalogue import Question, catalogue, describe_value, interpret
 from actions.parsing import UNKNOWN, normalize
+from actions.texts import render
 
 _CLAUSE_SPLIT = re.compile(r"[.;!?]|,(?!\d)|\b(?:en|maar|want|omdat|dus|ook|terwijl)\b")
-
-
-NOTED_END = "Dat neem ik mee."
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,8 @@ def noted(fact: Fact) -> str:
         line = q.noted.replace("{value}", describe_value(q, fact.value))
     else:
         topic = q.topic[:1].upper() + q.topic[1:]
-        line = f"{topic}: {describe_value(q, fact.value)}."
-    return f"{line} {NOTED_END}"
+        line = render("scan.noted_plain", topic=topic, value=describe_value(q, fact.value))
+    return render("scan.noted", line=line)
 
 
 def fact_slots(facts: Iterable[Fact]) -> Dict[str, Any]:

@@ -12,22 +12,23 @@ import logging
 import os
 import re
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import scan_record, texts
+from actions import scan_record
 from actions.answer_rule import contact_question, decide, yes_no_from
-from actions.conversation import YES_NO, reset_all_slots
+from actions.conversation import reset_all_slots
 from actions.gemeente import gemeente
 from actions.handoff_client import Refused, client, new_reference
 from actions.outcome.staff_summary import has_sensitive_cause, ticket_payload
 from actions.outcome_action import outcome_of
 from actions.parsing import contains_phrase, is_dont_know, normalize, parse_email, parse_name, parse_phone
 from actions.scan_form import scan_answers
+from actions.texts import Speaker, buttons, render, within_days
 from zelfscan_channels import options as channel_options
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,6 @@ NOT_GIVEN = ""  # contact detail the user chose not to give
 _REFUSE = ["nee", "neen", "geen", "liever niet", "niet", "nope", "wil ik niet", "hoeft niet", "niet nodig"]
 CONTACT_SLOTS = ("consent_contact", SPECIAL_SLOT, "contact_name", "contact_phone", "contact_email",
                  "contact_preference")
-PREFERENCE_BUTTONS = ["Bellen, 's ochtends", "Bellen, 's middags", "Liever een e-mail", "Maakt niet uit"]
 
 
 def _refuses(text: str, intent: Optional[str]) -> bool:
@@ -90,7 +90,7 @@ class ValidateHandoffForm(FormValidationAction):
             if decision.kind == "interrupt":
                 return []
             if decision.kind == "crisis_note":  # 113 first, then the same question again
-                dispatcher.utter_message(text=texts.distress(gemeente()))
+                Speaker(dispatcher).say("conversation.distress")
                 events = [SlotSet(requested, None), SlotSet("distress_reported", True)]
                 tracker.add_slots(events)
                 return events + [await self.next_requested_slot(dispatcher, tracker, domain)]
@@ -103,20 +103,20 @@ class ValidateHandoffForm(FormValidationAction):
         if slot in ("consent_contact", SPECIAL_SLOT):
             value = typed if isinstance(typed, bool) else yes_no_from(text, intent, person_is_yes=slot == "consent_contact")
             if value is None:
-                dispatcher.utter_message(text="Antwoord met ja of nee.", buttons=YES_NO)
+                Speaker(dispatcher).say("answer_yes_or_no", buttons("yes_no"))
                 return [SlotSet(slot, None)]
             return [SlotSet(slot, value)]
         if slot == "contact_name":
             name = parse_name(text)
             if name is None:
-                dispatcher.utter_message(text=texts.EXAMPLE_NAME)
+                Speaker(dispatcher).say("handoff.example_name")
             return [SlotSet(slot, name)]
         if slot == "contact_phone":
             if _refuses(text, intent) and not re.search(r"\d", text):
                 return [SlotSet(slot, NOT_GIVEN)]
             phone = parse_phone(text)
             if phone is None:
-                dispatcher.utter_message(text=texts.EXAMPLE_PHONE)
+                Speaker(dispatcher).say("handoff.example_phone")
             return [SlotSet(slot, phone)]
         if slot == "contact_email":
             email = parse_email(text)
@@ -125,31 +125,32 @@ class ValidateHandoffForm(FormValidationAction):
             if _refuses(text, intent) and "@" not in text:
                 if tracker.get_slot("contact_phone"):
                     return [SlotSet(slot, NOT_GIVEN)]
-                dispatcher.utter_message(text=texts.NEED_ONE_WAY)
+                Speaker(dispatcher).say("handoff.need_one_way")
                 return [SlotSet("contact_phone", None), SlotSet(slot, None)]
-            dispatcher.utter_message(text=texts.EXAMPLE_EMAIL)
+            Speaker(dispatcher).say("handoff.example_email")
             return [SlotSet(slot, None)]
         if slot == "contact_preference":
             preference = text.strip()[:200]
             if not preference or is_dont_know(preference) or normalize(preference) in ("maakt niet uit", "maakt niet uit."):
-                preference = texts.NO_PREFERENCE
+                preference = render("handoff.no_preference")
             return [SlotSet(slot, preference)]
         return []
 
 
 class AskContactAction(Action, ABC):
-    """Base for the ask actions of the handoff form."""
+    """Base for the ask actions of the handoff form: each says one text of texts.yml."""
 
     @abstractmethod
     def name(self) -> Text:
         ...
 
     @abstractmethod
-    def message(self, tracker: Tracker) -> Dict[str, Any]:
-        ...
+    def message(self, tracker: Tracker) -> Tuple[str, List[Dict[str, str]]]:
+        """The key of the question's text and its buttons."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(**self.message(tracker))
+        key, offered = self.message(tracker)
+        Speaker(dispatcher).say(key, offered)
         return []
 
 
@@ -157,49 +158,48 @@ class ActionAskConsentContact(AskContactAction):
     def name(self) -> Text:
         return "action_ask_consent_contact"
 
-    def message(self, tracker: Tracker) -> Dict[str, Any]:
-        return {"text": texts.consent_statement(gemeente()), "buttons": YES_NO}
+    def message(self, tracker: Tracker) -> Tuple[str, List[Dict[str, str]]]:
+        return "handoff.consent_statement", buttons("yes_no")
 
 
 class ActionAskSpecialCategoryConsent(AskContactAction):
     def name(self) -> Text:
         return "action_ask_special_category_consent"
 
-    def message(self, tracker: Tracker) -> Dict[str, Any]:
-        return {"text": texts.SPECIAL_CONSENT, "buttons": YES_NO}
+    def message(self, tracker: Tracker) -> Tuple[str, List[Dict[str, str]]]:
+        return "handoff.special_consent", buttons("yes_no")
 
 
 class ActionAskContactName(AskContactAction):
     def name(self) -> Text:
         return "action_ask_contact_name"
 
-    def message(self, tracker: Tracker) -> Dict[str, Any]:
-        return {"text": texts.ASK_NAME}
+    def message(self, tracker: Tracker) -> Tuple[str, List[Dict[str, str]]]:
+        return "handoff.ask_name", []
 
 
 class ActionAskContactPhone(AskContactAction):
     def name(self) -> Text:
         return "action_ask_contact_phone"
 
-    def message(self, tracker: Tracker) -> Dict[str, Any]:
-        return {"text": texts.ASK_PHONE}
+    def message(self, tracker: Tracker) -> Tuple[str, List[Dict[str, str]]]:
+        return "handoff.ask_phone", []
 
 
 class ActionAskContactEmail(AskContactAction):
     def name(self) -> Text:
         return "action_ask_contact_email"
 
-    def message(self, tracker: Tracker) -> Dict[str, Any]:
-        return {"text": texts.ASK_EMAIL_OPTIONAL if tracker.get_slot("contact_phone") else texts.ASK_EMAIL_REQUIRED}
+    def message(self, tracker: Tracker) -> Tuple[str, List[Dict[str, str]]]:
+        return ("handoff.ask_email_optional" if tracker.get_slot("contact_phone") else "handoff.ask_email_required"), []
 
 
 class ActionAskContactPreference(AskContactAction):
     def name(self) -> Text:
         return "action_ask_contact_preference"
 
-    def message(self, tracker: Tracker) -> Dict[str, Any]:
-        return {"text": texts.ASK_PREFERENCE,
-                "buttons": [{"title": t, "payload": t} for t in PREFERENCE_BUTTONS]}
+    def message(self, tracker: Tracker) -> Tuple[str, List[Dict[str, str]]]:
+        return "handoff.ask_preference", buttons("contact_preference")
 
 
 def transcript(tracker: Tracker) -> List[Dict[str, str]]:
@@ -263,10 +263,13 @@ class ActionCreateTicket(Action):
             result, reference = await client().submit_ticket(payload, ticket_key(tracker))
         except Refused:  # bad data, refused for good; tell the truth and give the phone number
             logger.exception("Ticket %s was refused by the handoff service", reference)
-            dispatcher.utter_message(text=f"{texts.TICKET_FAILED} {texts.human_contact(config)}")
+            Speaker(dispatcher, config=config).say("handoff.ticket_failed",
+                                                   human_contact=render("conversation.human_contact", gemeente=config))
             return [SlotSet(REFERENCE_SLOT, reference)]
         days = contact_within_days(outcome.score.urgent, outcome.score.level)
-        dispatcher.utter_message(text=texts.ticket_confirmed(reference, days, queued=result == "queued"))
+        first = render("handoff.ticket_queued" if result == "queued" else "handoff.ticket_sent")
+        Speaker(dispatcher, config=config).say("handoff.ticket_confirmed", first=first, reference=reference,
+                                               when=within_days(days))
         return [SlotSet(REFERENCE_SLOT, reference)]
 
 
@@ -283,9 +286,10 @@ class ActionDeleteMyData(Action):
             await client().request_erasure(tracker.sender_id)
         except Refused:
             logger.exception("Erasure was refused by the handoff service")
-            dispatcher.utter_message(text=f"{texts.ERASE_FAILED} {texts.human_contact(gemeente())}")
+            Speaker(dispatcher).say("handoff.erase_failed",
+                                    human_contact=render("conversation.human_contact", gemeente=gemeente()))
             return reset_all_slots()
-        dispatcher.utter_message(text=texts.data_erased(gemeente()))
+        Speaker(dispatcher).say("handoff.data_erased")
         return reset_all_slots()
 
 
@@ -296,5 +300,5 @@ class ActionNoContact(Action):
         return "action_no_contact"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(text=texts.no_contact(gemeente()))
+        Speaker(dispatcher).say("handoff.no_contact")
         return [SlotSet(s, None) for s in CONTACT_SLOTS]

@@ -12,14 +12,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import scan_record, texts
-from actions.conversation import YES_NO
+from actions import scan_record
 from actions.gemeente import GemeenteConfig, gemeente
 from actions.handoff_client import Refused
 from actions.handoff_client import client as handoff_client
 from actions.outcome.result import build_outcome
 from actions.outcome.wording import Outcome, result_messages
 from actions.scan_form import DISTRESS_SLOT, scan_answers
+from actions.texts import Speaker, buttons
 
 logger = logging.getLogger(__name__)
 
@@ -37,9 +37,10 @@ class ActionScanOutcome(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         config = gemeente()
         answers, outcome = outcome_of(tracker, config)
+        speaker = Speaker(dispatcher, config=config)
         for message in result_messages(answers, outcome, config):
-            dispatcher.utter_message(text=message)
-        dispatcher.utter_message(text=texts.OFFER_CONTACT, buttons=YES_NO)
+            speaker.send(message)
+        speaker.say("handoff.offer_contact", buttons("yes_no"))
         await send_record(tracker, outcome.slots())
         return [SlotSet(name, value) for name, value in outcome.slots().items()]
 

@@ -18,7 +18,6 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import texts
 from actions.answer_rule import decide, scan_question
 from actions.catalogue import (
     NUMBER_TYPES,
@@ -33,6 +32,7 @@ from actions.catalogue import (
 from actions.facts import fact_for, facts_in, noted
 from actions.gemeente import gemeente
 from actions.parsing import UNKNOWN, contains_phrase, normalize
+from actions.texts import Speaker, buttons, render
 
 logger = logging.getLogger(__name__)
 
@@ -60,18 +60,18 @@ def question_message(q: Question, answers: Dict[str, Any]) -> Dict[str, Any]:
     """Text and buttons for asking ``q``, with progress ("Vraag 3 van 21")."""
     applicable = catalogue().applicable_ids(answers)
     index = applicable.index(q.id) + 1 if q.id in applicable else 1
-    text = f"{texts.progress(index, len(applicable))}. {q.text(gemeente().name)}"
-    buttons = []
+    text = render("scan.question", index=index, total=len(applicable), question=q.text(gemeente().name))
+    offered = []
     if q.type == "bool":
-        buttons = [_button("Ja", "ja"), _button("Nee", "nee")]
+        offered = [_button(render("scan.button_yes"), "ja"), _button(render("scan.button_no"), "nee")]
     elif q.type in ("choice", "multi_choice"):
-        buttons = [_button(c.label, c.value) for c in q.choices]
-    buttons.append(_button("Weet ik niet", UNKNOWN))
-    buttons.append({"title": "Waarom deze vraag?", "payload": "/explain_question"})
-    return {"text": text, "buttons": buttons}
+        offered = [_button(c.label, c.value) for c in q.choices]
+    offered.append(_button(render("scan.button_unknown"), UNKNOWN))
+    return {"text": text, "buttons": offered + buttons("scan_why")}
 
 
 def _button(title: str, value: str) -> Dict[str, str]:
+    """A button that sends ``value`` as the answer to the question."""
     return {"title": title, "payload": f'/inform{{"{BUTTON_ENTITY}":"{value}"}}'}
 
 
@@ -122,7 +122,7 @@ class ValidateScanForm(FormValidationAction):
         if decision.kind == "interrupt":
             return None
         if decision.kind == "crisis_note":
-            dispatcher.utter_message(text=texts.distress(gemeente()))
+            Speaker(dispatcher).say("conversation.distress")
             return [SlotSet(question.id, None), SlotSet(DISTRESS_SLOT, True)]
         if decision.kind == "back":
             return self._go_back(question, tracker, dispatcher)
@@ -133,7 +133,7 @@ class ValidateScanForm(FormValidationAction):
         if decision.distress_note:
             # "de omzet is ingestort" can look like despair. Keep the answer and the scan
             # going, but still offer 113 and a person first.
-            dispatcher.utter_message(text=texts.distress(gemeente()))
+            Speaker(dispatcher).say("conversation.distress")
         else:
             correction = self._correction(question, text, tracker, dispatcher)
             if correction is not None:
@@ -156,7 +156,7 @@ class ValidateScanForm(FormValidationAction):
         found = facts_in(text, scan_answers(tracker), _today(), skip=[question.id])
         if not found:
             return []
-        dispatcher.utter_message(text="\n".join(noted(f) for f in found))
+        Speaker(dispatcher).send("\n".join(noted(f) for f in found))
         return [SlotSet(f.question.id, f.value) for f in found]
 
     @staticmethod
@@ -170,9 +170,10 @@ class ValidateScanForm(FormValidationAction):
             return self._accept(question, result.value)
         if tracker.get_slot(RETRY_SLOT) == question.id:
             # Asked twice already: note "weet ik niet" so nobody gets stuck.
-            dispatcher.utter_message(text=texts.NOTED_UNKNOWN)
+            Speaker(dispatcher).say("scan.noted_unknown")
             return self._accept(question, UNKNOWN)
-        dispatcher.utter_message(text=texts.not_understood(question.example, result.reason == "out_of_range"))
+        first = render("scan.out_of_range" if result.reason == "out_of_range" else "scan.unclear")
+        Speaker(dispatcher).say("scan.not_understood", first=first, example=question.example)
         return [SlotSet(question.id, None), SlotSet(RETRY_SLOT, question.id)]
 
     def _go_back(self, question: Question, tracker: Tracker, dispatcher: CollectingDispatcher) -> List[EventType]:
@@ -180,7 +181,7 @@ class ValidateScanForm(FormValidationAction):
         answered = [qid for qid in catalogue().ids() if answers.get(qid) is not None and qid != question.id]
         if not answered:
             return self._accept_or_retry(question, interpret(question, ""), tracker, dispatcher)
-        dispatcher.utter_message(text=texts.BACK_ONE)
+        Speaker(dispatcher).say("scan.back_one")
         return [SlotSet(answered[-1], None), SlotSet(RETRY_SLOT, None)]
 
     def _correction(
@@ -204,7 +205,8 @@ class ValidateScanForm(FormValidationAction):
             if not result.ok:
                 result = interpret(other, text, _today())
             if result.ok and result.value != UNKNOWN:
-                dispatcher.utter_message(text=texts.corrected(other.topic, describe_value(other, result.value)))
+                topic = other.topic[:1].upper() + other.topic[1:]
+                Speaker(dispatcher).say("scan.corrected", topic=topic, value=describe_value(other, result.value))
                 return [SlotSet(other.id, result.value)]
         return None
 
@@ -237,7 +239,8 @@ class AskQuestionAction(Action, ABC):
             if nxt is None:
                 return [SlotSet("requested_slot", None)]
             question = nxt
-        dispatcher.utter_message(**question_message(question, answers))
+        message = question_message(question, answers)
+        Speaker(dispatcher).send(message["text"], message["buttons"])
         return [SlotSet("requested_slot", question.id)] if question.id != self.slot_id else []
 
 
@@ -267,9 +270,13 @@ class ActionExplainQuestion(Action):
         requested = tracker.get_slot("requested_slot")
         if requested in catalogue().by_id:
             q = catalogue()[requested]
-            dispatcher.utter_message(text=texts.explanation(q.why, q.help and gemeente().with_amounts(q.help, _today())))
+            if q.help:
+                Speaker(dispatcher).say("scan.explanation_with_help", why=q.why,
+                                        help=gemeente().with_amounts(q.help, _today()))
+            else:
+                Speaker(dispatcher).say("scan.explanation", why=q.why)
         elif tracker.active_loop.get("name"):
-            dispatcher.utter_message(text=texts.EXPLAIN_GENERAL)
+            Speaker(dispatcher).say("scan.explain_general")
         else:  # "beslag op mijn rekening, wat nu?" or "ik heb een vraag" before anything
             from actions.conversation import respond_outside_scan  # conversation imports this module
 

@@ -16,33 +16,34 @@ from actions.answer_rule import asks_to_stop_the_scan
 from actions.facts import Fact, facts_in, noted
 from actions.gemeente import GemeenteConfig
 from actions.parsing import normalize
+from actions.texts import needs, render
 
-# What the message is about, in the order the acknowledgement prefers, with the words
-# the bot uses to name it ("Vervelend om te lezen dat er beslag ligt.").
+# What the message is about, in the order the acknowledgement prefers, with the key of
+# the words the bot uses to name it (texts.yml, situation.topic: "dat er beslag ligt").
 _TOPICS: Tuple[Tuple[str, str], ...] = (
-    (r"\bbeslag", "dat er beslag ligt"),
-    (r"\bdeurwaarder", "dat er een deurwaarder bij u is gekomen"),
-    (r"\b(afgesloten|afsluiting|afsluiten)\b", "dat er een afsluiting dreigt"),
-    (r"\b(ontruiming|ontruimd|uit huis gezet)\b", "dat een ontruiming dreigt"),
+    (r"\bbeslag", "beslag"),
+    (r"\bdeurwaarder", "deurwaarder"),
+    (r"\b(afgesloten|afsluiting|afsluiten)\b", "afsluiting"),
+    (r"\b(ontruiming|ontruimd|uit huis gezet)\b", "ontruiming"),
     (r"\b(klant|klanten|opdrachtgever|opdrachtgevers|afnemer)\b[a-z ]{0,20}\b(failliet|weg|kwijt|gestopt|betaalt niet|betalen niet)",
-     "dat u een belangrijke klant kwijt bent"),
-    (r"\b(failliet|faillissement)", "dat een faillissement dreigt"),
-    (r"\b(stoppen|sluiten|opheffen|ophouden|beeindigen)\b", "dat u overweegt te stoppen met {business}"),
-    (r"\bbelasting", "dat u zorgen heeft over de Belastingdienst"),
-    (r"\b(schuld|schulden|schuldeisers?|incasso|aanmaning(en)?|rood)\b", "dat u schulden heeft"),
-    (r"\bachterstand", "dat u achterstanden heeft"),
+     "klant_weg"),
+    (r"\b(failliet|faillissement)", "faillissement"),
+    (r"\b(stoppen|sluiten|opheffen|ophouden|beeindigen)\b", "stoppen"),
+    (r"\bbelasting", "belasting"),
+    (r"\b(schuld|schulden|schuldeisers?|incasso|aanmaning(en)?|rood)\b", "schulden"),
+    (r"\bachterstand", "achterstand"),
     (r"\b(hou|houd|houden|blijft)\b[a-z ]{0,12}\b(niks|niets|weinig|bijna niks|bijna niets)\b[a-z ]{0,6}\bover\b",
-     "dat u te weinig overhoudt"),
+     "weinig_over"),
     (r"\b(niet|nauwelijks|amper) (meer )?(betalen|rondkomen|voldoen)|\brekeningen\b|\bhuur\b",
-     "dat het betalen van uw rekeningen niet lukt"),
+     "rekeningen"),
     (r"\b(omzet|klanten|klant|opdrachten|opdrachtgever|opdrachtgevers|minder werk|geen werk|te weinig werk)\b",
-     "dat er minder binnenkomt bij {business}"),
-    (r"\b(draait|loopt|gaat|werkt)\b[a-z ]{0,12}\bniet( meer| goed| lekker)?\b", "dat het niet goed gaat met {business}"),
+     "minder_werk"),
+    (r"\b(draait|loopt|gaat|werkt)\b[a-z ]{0,12}\bniet( meer| goed| lekker)?\b", "gaat_niet_goed"),
     (r"\b(slecht|moeilijk|zwaar|lastig|niet goed|matig|beroerd|belabberd|kantje boord|zwaar weer|verlies|"
      r"niet lekker|voor geen meter|bergafwaarts|mis|kapot|in de problemen|klem)\b",
-     "dat het niet goed gaat met {business}"),
+     "gaat_niet_goed"),
     (r"\b(geld|geldzorgen|geldproblemen|financien|financieel|krap|inkomen|verdien|verdienen|lening|krediet)",
-     "dat u zich zorgen maakt over geld"),
+     "geld"),
 )
 _BUSINESS_NOUNS = (
     "bedrijf", "bedrijfje", "zaak", "zaakje", "onderneming", "winkel", "winkeltje", "praktijk", "eenmanszaak",
@@ -77,11 +78,11 @@ def business_named(text: str) -> Optional[str]:
 
 
 def topic_of(text: str) -> Optional[str]:
-    """The first situation topic the text names, as the bot says it back, or None."""
+    """The first situation topic the text names (its key in texts.yml), or None."""
     norm = normalize(text)
-    for pattern, words in _TOPICS:
+    for pattern, topic in _TOPICS:
         if re.search(pattern, norm):
-            return words
+            return topic
     return None
 
 
@@ -100,57 +101,24 @@ def acknowledge(text: str, answers: Mapping[str, Any], config: GemeenteConfig,
                 today: Optional[date] = None) -> Acknowledgement:
     """The reply to a first message that describes the situation."""
     business = business_named(text)
-    your_business = f"uw {business}" if business else "uw bedrijf"
+    your_business = render("situation.your_business", business=business) if business \
+        else render("situation.your_business_unnamed")
     topic = topic_of(text)
     if topic:
-        lines = [f"Vervelend om te lezen {topic.replace('{business}', your_business)}. Goed dat u het laat weten."]
+        key = f"situation.topic.{topic}"
+        words = render(key, business=your_business) if "business" in needs(key) else render(key)
+        lines = [render("situation.acknowledge", topic=words)]
     else:
-        lines = ["Dank u wel voor wat u al vertelt."]
+        lines = [render("situation.acknowledge_general")]
     found: List[Fact] = facts_in(text, answers, today)
     slots: Dict[str, Any] = {f.question.id: f.value for f in found}
     if business:
         slots["business_kind"] = business
     if found:  # one line per fact, and how to correct it
-        lines.append("\n".join([noted(f) for f in found] + [CORRECT_LATER]))
+        lines.append("\n".join([noted(f) for f in found] + [render("situation.correct_later")]))
     urgent = slots.get("acute_measures") is True
     if urgent:
-        lines.append(
-            "Omdat er nu iets dringends speelt, wil de gemeente u snel helpen. "
-            f"U kunt ook meteen bellen met het {config.loket.name}: {config.loket.phone} ({config.loket.hours})."
-        )
-    lines.append(SCAN_OFFER)
+        lines.append(render("situation.urgent", gemeente=config))
+    lines.append(render("situation.scan_offer"))
     return Acknowledgement(lines, slots, urgent)
 
-
-CORRECT_LATER = "Klopt iets niet? Zeg het gerust tijdens de scan, bijvoorbeeld: 'sorry, ik bedoelde ...'."
-SCAN_OFFER = (
-    "Met een korte zelfscan van ongeveer 5 minuten zien we samen hoe uw bedrijf ervoor staat "
-    "en welke hulp bij u past. Wilt u de scan doen?"
-)
-SCAN_OFFER_BUTTONS = [
-    {"title": "Ja, start de scan", "payload": "/start_scan"},
-    {"title": "Nee, nu niet", "payload": "/deny"},
-    {"title": "Ik wil iemand spreken", "payload": "/request_human"},
-]
-# Outside the scan, when the message is not understood: what the bot can do, never "sorry".
-WHAT_I_CAN_DO = (
-    "Ik help ondernemers die zich zorgen maken over geld. Ik kan drie dingen voor u doen: "
-    "een zelfscan over uw bedrijf en geld, uitleg over hulp voor ondernemers, "
-    "en u in contact brengen met een medewerker van de gemeente. Waar kan ik u mee helpen?"
-)
-WHAT_I_CAN_DO_BUTTONS = [
-    {"title": "Start de scan", "payload": "/start_scan"},
-    {"title": "Welke hulp is er?", "payload": "/ask_help_options"},
-    {"title": "Ik wil iemand spreken", "payload": "/request_human"},
-]
-AFTER_DISTRESS = "Wilt u daarna verder? Dan kunnen we samen de zelfscan doen, of u spreekt iemand van de gemeente."
-AFTER_DISTRESS_BUTTONS = [
-    {"title": "Start de scan", "payload": "/start_scan"},
-    {"title": "Ik wil iemand spreken", "payload": "/request_human"},
-]
-ANSWER_YES_OR_NO = "Antwoord met ja of nee."
-NO_SCAN_RUNNING = "Goed. Ik stel u geen vragen meer. U kunt altijd opnieuw beginnen: typ dan 'start de scan'."
-OUT_OF_SCOPE = (
-    "Daar kan ik u helaas niet mee helpen. Ik help ondernemers die zich zorgen maken over geld. "
-    "Voor andere vragen kijkt u op de website van de gemeente."
-)

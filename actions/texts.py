@@ -1,139 +1,151 @@
-"""Dutch texts that the actions build from the gemeente configuration.
+"""The one home of what the actions say, and the one way to say it.
 
-Question texts live in the catalogue; fixed replies without variables live in the
-domain's responses. What is here needs configuration values (names, phone numbers).
+The texts live in ``actions/texts.yml`` (written with "u", ``{placeholders}`` filled by
+the code). :func:`render` is pure: a key and its values give the "u" text. A
+:class:`Speaker` sends texts in the gemeente's form of address ("u", or "je" through
+``actions.address.to_je``); every action sends through one, never through
+``dispatcher.utter_message`` directly (``tests/test_texts.py`` checks the code for that).
+
+Question texts live in the catalogue, reasons of the weights in ``scoring.yml``; the
+replies Rasa sends itself are the domain's responses, whose "je" variations Rasa picks by
+the ``address_form`` slot (see ``scripts/address_variants.py``).
 """
 from __future__ import annotations
 
-from actions.gemeente import GemeenteConfig
+import string
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
+
+import yaml
+
+from actions import gemeente as gemeente_module
+from actions.address import address_message
+
+TEXTS_FILE = Path(__file__).with_name("texts.yml")
+
+Button = Dict[str, str]
 
 
-def greeting(g: GemeenteConfig) -> str:
-    return (
-        f"Hallo! Ik ben de digitale assistent van gemeente {g.name}. "
-        "Ik help ondernemers die zich zorgen maken over geld. Wilt u de zelfscan doen?"
-    )
+class TextsError(ValueError):
+    """texts.yml is wrong, or code asks for a text that is not there."""
 
 
-SCAN_INTRO = (
-    "Met deze zelfscan ziet u in ongeveer 5 minuten hoe uw bedrijf en uw geldzaken ervoor staan. "
-    "De scan is anoniem, tot u zelf kiest voor contact met de gemeente."
-)
-SCAN_RESUME = "Fijn dat u verder gaat. We gaan verder waar u was gebleven."
+@dataclass(frozen=True)
+class Texts:
+    texts: Mapping[str, str]
+    buttons: Mapping[str, Sequence[Button]]
 
 
-def human_contact(g: GemeenteConfig) -> str:
-    return (
-        f"U kunt een medewerker van het {g.loket.name} spreken. "
-        f"Bel {g.loket.phone} ({g.loket.hours}) of mail naar {g.loket.email}."
-    )
+def placeholders_of(text: str) -> FrozenSet[str]:
+    """The names a text needs: 'Bel {gemeente.loket.phone} {when}' -> {'gemeente', 'when'}."""
+    names = set()
+    for _, field, _, _ in string.Formatter().parse(text):
+        if field is None:
+            continue
+        name = field.split(".")[0].split("[")[0]
+        if not name.isidentifier():
+            raise TextsError(f"placeholder '{{{field}}}' needs a name, as in '{{reference}}'")
+        names.add(name)
+    return frozenset(names)
 
 
-HUMAN_CONTINUE_SCAN = "U kunt ook eerst de scan afmaken. Dan weet de medewerker meteen wat er speelt. We gaan verder met de scan."
+def _flatten(node: Any, prefix: str, out: Dict[str, str], problems: List[str]) -> None:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            _flatten(value, f"{prefix}.{key}" if prefix else str(key), out, problems)
+    elif isinstance(node, str) and node.strip():
+        out[prefix] = node.strip()
+    else:
+        problems.append(f"'{prefix}' must be a text")
 
 
-def distress(g: GemeenteConfig) -> str:
-    return (
-        "Wat vervelend dat u zich zo voelt. Goed dat u het zegt. "
-        f"Praat er nu over met iemand: bel {g.crisis_name} op {g.crisis_phone} ({g.crisis_hours}) "
-        f"of chat via {g.crisis_web}. "
-        f"Wilt u ook iemand van de gemeente spreken? Bel dan {g.loket.phone} ({g.loket.hours})."
-    )
+def parse(data: Any) -> Texts:
+    """Check and flatten the YAML of texts.yml; every problem is named at once."""
+    problems: List[str] = []
+    if not isinstance(data, dict) or set(data) != {"texts", "buttons"}:
+        raise TextsError("texts.yml must have exactly two parts: 'texts' and 'buttons'")
+    flat: Dict[str, str] = {}
+    _flatten(data["texts"], "", flat, problems)
+    for key, text in flat.items():
+        try:
+            placeholders_of(text)
+        except (TextsError, ValueError) as exc:
+            problems.append(f"'{key}': {exc}")
+    buttons: Dict[str, List[Button]] = {}
+    for name, items in (data["buttons"] or {}).items():
+        ok = isinstance(items, list) and items and all(
+            isinstance(b, dict) and set(b) == {"title", "payload"}
+            and all(isinstance(v, str) and v for v in b.values()) for b in items)
+        if not ok:
+            problems.append(f"button set '{name}' must be a list of {{title, payload}}")
+            continue
+        buttons[name] = [dict(b) for b in items]
+    if problems:
+        raise TextsError("actions/texts.yml: " + "; ".join(problems))
+    return Texts(flat, buttons)
 
 
-DISTRESS_RESUME = "De vragen wachten op u. Wilt u later verder met de scan? Typ dan 'verder'."
+@lru_cache(maxsize=1)
+def load() -> Texts:
+    return parse(yaml.safe_load(TEXTS_FILE.read_text(encoding="utf-8")))
 
 
-def not_understood(example: str, out_of_range: bool) -> str:
-    first = "Dat lijkt niet te kloppen." if out_of_range else "Sorry, dat begrijp ik niet goed."
-    return f"{first} {example} U mag ook 'weet ik niet' zeggen."
+def needs(key: str) -> FrozenSet[str]:
+    """The placeholder names of the text ``key``."""
+    texts = load().texts
+    if key not in texts:
+        raise TextsError(f"no text '{key}' in actions/texts.yml")
+    return placeholders_of(texts[key])
 
 
-NOTED_UNKNOWN = "Dat lukt nu niet. Ik noteer 'weet ik niet'. U kunt dit later nog aanpassen."
+def render(key: str, **values: Any) -> str:
+    """The text ``key`` with exactly its placeholders filled, in the "u" form."""
+    needed = needs(key)
+    if set(values) != needed:
+        raise TextsError(f"text '{key}' needs {sorted(needed)}, got {sorted(values)}")
+    return load().texts[key].format(**values)
 
 
-def corrected(topic: str, value: str) -> str:
-    """'Ik heb uw antwoord aangepast. Uw uren per week: 30 uur per week.'"""
-    return f"Ik heb uw antwoord aangepast. {topic[:1].upper()}{topic[1:]}: {value}."
+def buttons(*names: str) -> List[Button]:
+    """The button sets ``names`` from texts.yml, one after the other (fresh copies)."""
+    sets = load().buttons
+    found: List[Button] = []
+    for name in names:
+        if name not in sets:
+            raise TextsError(f"no button set '{name}' in actions/texts.yml")
+        found += [dict(b) for b in sets[name]]
+    return found
 
 
-BACK_ONE = "Geen probleem. We doen de vorige vraag opnieuw."
+def within_days(days: int) -> str:
+    """'binnen één werkdag' or 'binnen 3 werkdagen'."""
+    return render("handoff.within_one_day") if days == 1 else render("handoff.within_days", days=days)
 
 
-def progress(index: int, total: int) -> str:
-    return f"Vraag {index} van {total}"
+class Speaker:
+    """Sends what an action says, in the configured form of address.
 
+    ``say`` sends a text from texts.yml (``{gemeente...}`` placeholders are filled from
+    the configuration); ``send`` sends a text built elsewhere (a catalogue question, the
+    outcome); ``respond`` sends one of the domain's responses, which Rasa renders in the
+    right form from the ``address_form`` slot."""
 
-def explanation(why: str, help_text: str | None) -> str:
-    parts = [help_text] if help_text else []
-    parts.append(f"Waarom vragen we dit? {why}")
-    return " ".join(parts)
+    def __init__(self, dispatcher: Any, form: Optional[str] = None,
+                 config: Optional[gemeente_module.GemeenteConfig] = None) -> None:
+        self.dispatcher = dispatcher
+        self.config = config or gemeente_module.gemeente()
+        self.form = form or self.config.address_form
 
+    def say(self, key: str, buttons: Optional[Sequence[Button]] = None, **values: Any) -> None:
+        if "gemeente" in needs(key) and "gemeente" not in values:
+            values["gemeente"] = self.config
+        self.send(render(key, **values), buttons)
 
-EXPLAIN_GENERAL = "Ik stel u vragen over uw bedrijf en uw geld. Zo zien we samen welke hulp bij u past."
-SCAN_STOPPED = "De scan is gestopt. Uw antwoorden zijn gewist. U kunt altijd opnieuw beginnen: typ dan 'start de scan'."
-CORE_FALLBACK = (
-    "Sorry, daar kan ik nu geen goed antwoord op geven. "
-    "Typ 'start de scan' voor de zelfscan, of 'medewerker' om iemand van de gemeente te spreken."
-)
+    def send(self, text: str, buttons: Optional[Sequence[Button]] = None) -> None:
+        message = address_message({"text": text, "buttons": list(buttons or [])}, self.form)
+        self.dispatcher.utter_message(text=message["text"], buttons=message["buttons"])
 
-
-# --- contact with the gemeente (handoff) -------------------------------------------
-
-OFFER_CONTACT = "Wilt u dat een medewerker van de gemeente contact met u opneemt?"
-
-
-def consent_statement(g: GemeenteConfig) -> str:
-    return (
-        "Voordat u uw gegevens geeft, leest u wat we ermee doen. "
-        "We bewaren uw naam, uw telefoonnummer of e-mailadres, uw antwoorden en dit gesprek. "
-        "Dat doen we zodat een medewerker u kan bellen en al weet wat er speelt. "
-        f"Alleen de medewerkers van het {g.loket.name} zien dit. "
-        f"Na {g.retention_days} dagen wissen we uw gegevens. "
-        "U kunt altijd zeggen: 'verwijder mijn gegevens'. "
-        f"Meer leest u in de privacyverklaring: {g.privacy_url}. Gaat u hiermee akkoord?"
-    )
-
-
-SPECIAL_CONSENT = (
-    "U noemde ziekte, een scheiding of zorg voor een naaste als oorzaak. Dat zijn gevoelige gegevens. "
-    "Mogen we dit ook aan de medewerker doorgeven? Zonder uw toestemming geven we het niet door."
-)
-ASK_NAME = "Wat is uw naam?"
-ASK_PHONE = "Op welk telefoonnummer kunnen we u bellen? Wilt u liever niet gebeld worden? Typ dan 'geen'."
-ASK_EMAIL_OPTIONAL = "Wilt u ook uw e-mailadres geven? Dat hoeft niet. Typ anders 'nee'."
-ASK_EMAIL_REQUIRED = "Op welk e-mailadres kunnen we u bereiken?"
-ASK_PREFERENCE = "Hoe en wanneer kunnen we u het best bereiken?"
-EXAMPLE_NAME = "Typ uw voor- en achternaam. Bijvoorbeeld: Fatima de Vries."
-EXAMPLE_PHONE = "Dat lijkt geen Nederlands telefoonnummer. Bijvoorbeeld: 06-12345678 of 050-1234567."
-EXAMPLE_EMAIL = "Dat lijkt geen e-mailadres. Bijvoorbeeld: naam@voorbeeld.nl."
-NEED_ONE_WAY = "We hebben een telefoonnummer of een e-mailadres nodig om contact met u op te nemen."
-NO_PREFERENCE = "geen voorkeur"
-
-
-def no_contact(g: GemeenteConfig) -> str:
-    return (
-        "Goed. We geven niets door aan de gemeente. "
-        f"Dit gesprek wissen we na {g.retention_days} dagen. Typ 'verwijder mijn gegevens' als dat nu al moet. "
-        f"Wilt u later toch contact? Bel {g.loket.phone} of typ 'medewerker'."
-    )
-
-
-def ticket_confirmed(reference: str, days: int, queued: bool) -> str:
-    when = "binnen één werkdag" if days == 1 else f"binnen {days} werkdagen"
-    first = (
-        "Uw aanmelding is opgeslagen. Ons systeem is even niet bereikbaar. We sturen hem door zodra dat weer kan."
-        if queued else "Dank u. Uw aanmelding is doorgegeven aan de gemeente."
-    )
-    return f"{first} Uw referentie is {reference}. Een medewerker neemt {when} contact met u op."
-
-
-TICKET_FAILED = "Het doorgeven is helaas niet gelukt."
-ERASE_FAILED = "Het wissen is helaas niet gelukt. De gemeente kan het voor u regelen."
-
-
-def data_erased(g: GemeenteConfig) -> str:
-    return (
-        "Uw gegevens worden gewist: uw antwoorden, dit gesprek en uw aanmelding bij de gemeente, als die er was. "
-        f"Vragen hierover? Bel {g.loket.phone}."
-    )
+    def respond(self, response: str) -> None:
+        self.dispatcher.utter_message(response=response)

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions  # noqa: F401  (installs the address hook)
+import actions  # noqa: F401  (registers the actions, loads the texts)
 from actions import address, texts
 from actions import gemeente as gemeente_module
 from actions.address import to_je
@@ -39,11 +39,12 @@ def test_known_sentences(formal, informal):
 
 def all_texts():
     g = gemeente()
-    found = [texts.consent_statement(g), texts.distress(g), texts.no_contact(g), texts.human_contact(g),
-             texts.greeting(g), texts.data_erased(g), texts.ticket_confirmed("ZS-AAAAAA", 1, False),
-             texts.not_understood("x", True), wording.distress_reminder(g)]
-    found += [v for v in vars(texts).values() if isinstance(v, str) and " " in v]
-    found += list(wording.LEVEL_LINE.values()) + list(wording.INDICATION_TEXT.values())
+    found = []
+    for key in texts.load().texts:  # every action text (actions/texts.yml), its placeholders filled
+        values = {name: "X" for name in texts.needs(key)}
+        found.append(texts.render(key, **{**values, **({"gemeente": g} if "gemeente" in values else {})}))
+    found += [b["title"] for buttons in texts.load().buttons.values() for b in buttons]
+    found += [wording.distress_reminder(g)] + wording.all_result_texts()
     for q in catalogue().questions:
         found += [q.question, q.why, q.help or "", q.example] + [c.label for c in q.choices]
     domain = yaml.safe_load((ROOT / "domain.yml").read_text())

@@ -17,6 +17,7 @@ from actions.outcome.indications import (
 from actions.outcome.names import BBZ_INDICATIONS
 from actions.outcome.scoring import Score, income_below_norm, weights
 from actions.parsing import UNKNOWN
+from actions.texts import needs, render
 
 MINIMUM_TO_LIVE = "het bedrag dat iemand minimaal nodig heeft om van te leven"
 
@@ -35,71 +36,48 @@ def jargon(config: GemeenteConfig, on: date) -> Dict[str, str]:
     }
 
 
-LEVEL_LINE = {
-    "laag": "Uw uitkomst: groen, een laag risico. Uw bedrijf en uw geldzaken lijken er nu redelijk voor te staan.",
-    "verhoogd": "Uw uitkomst: oranje, een verhoogd risico. Er zijn signalen dat het geld krap wordt.",
-    "hoog": "Uw uitkomst: rood, een hoog risico. Er zijn duidelijke signalen van geldproblemen.",
-}
+# The texts live in actions/texts.yml ("outcome."); these names are what the code and the
+# saved result use. Written with "u": the Speaker gives them the configured form of address.
+LEVEL_LINE = {level: render(f"outcome.level.{level}") for level in ("laag", "verhoogd", "hoog")}
 # green, but the household income is below the norm: never "redelijk" then
-LEVEL_LOW_INCOME = ("Uw uitkomst: groen, een laag risico. Maar het inkomen van uw huishouden is lager dan "
-                    "wat iemand minimaal nodig heeft om van te leven.")
-
-_BBZ = "U komt mogelijk in aanmerking voor de Bbz, hulp van de gemeente voor ondernemers."
+LEVEL_LOW_INCOME = render("outcome.level_low_income")
 # Bbz income support (art. 10-12) is first an interest-free loan: every text about it says so.
-LOAN_FIRST = "Hulp bij uw inkomen uit de Bbz is eerst een lening zonder rente."
+LOAN_FIRST = render("outcome.loan_first")
 # What the help can be, never what the entrepreneur will get: the gemeente decides (DECIDES).
-INDICATION_TEXT = {
-    "bbz_aspirant": f"{_BBZ} Met de Bbz kan de gemeente uw bijstand tot {BBZ_PREPARATION_MONTHS} maanden laten "
-                    "doorlopen. U bereidt in die tijd uw bedrijf voor.",
-    "bbz_starter": f"{_BBZ} Bij starters kan de gemeente bekijken of zij uw inkomen een tijd aanvult. "
-                   f"Soms is ook een lening voor het bedrijf mogelijk. {LOAN_FIRST}",
-    "bbz_gevestigd_inkomen": f"{_BBZ} De gemeente kan bekijken of zij uw inkomen een tijd aanvult "
-                             f"tot wat u minimaal nodig hebt om van te leven. {LOAN_FIRST}",
-    "bbz_gevestigd_kapitaal": f"{_BBZ} De gemeente kan bekijken of een lening voor uw bedrijf mogelijk is. "
-                              "Dat kan alleen als de bank of Qredits u geen lening geeft.",
-    "bbz_beeindiger": f"{_BBZ} De gemeente kan bekijken of zij uw inkomen aanvult terwijl u stopt. "
-                      f"{LOAN_FIRST} U stopt dan binnen {BBZ_STOP_WITHIN_MONTHS} maanden met uw bedrijf. "
-                      "Vraag dit aan voordat u stopt.",
-    "bbz_oudere_zelfstandige": f"{_BBZ} Er is een regeling voor ondernemers die voor {OUDERE_BORN_BEFORE} "
-                               "zijn geboren en nog geen AOW hebben. De gemeente kan dan bekijken of zij uw inkomen "
-                               f"aanvult, ook als uw bedrijf niet genoeg meer oplevert. {LOAN_FIRST}",
-    "ioaz": "U komt mogelijk in aanmerking voor de IOAZ, een uitkering voor oudere ondernemers die stoppen. "
-            "Vraag dit liefst aan voordat u stopt met uw bedrijf.",
-    "schuldhulp": "U komt mogelijk in aanmerking voor schuldhulpverlening, hulp bij het regelen van schulden. "
-                  "Dat kan ook als u ondernemer bent.",
+_INDICATION_VALUES: Dict[str, Any] = {
+    "bbz": render("outcome.bbz"), "loan_first": LOAN_FIRST, "months": BBZ_PREPARATION_MONTHS,
+    "born_before": OUDERE_BORN_BEFORE,
 }
+INDICATION_TEXT = {
+    ind: render(f"outcome.indication.{ind}", **{k: v for k, v in _INDICATION_VALUES.items()
+                                                 if k in needs(f"outcome.indication.{ind}")})
+    for ind in (*BBZ_INDICATIONS, "ioaz", "schuldhulp")
+}
+INDICATION_TEXT["bbz_beeindiger"] = render("outcome.indication.bbz_beeindiger", bbz=_INDICATION_VALUES["bbz"],
+                                           loan_first=LOAN_FIRST, months=BBZ_STOP_WITHIN_MONTHS)
 # What happens next, where an indication is shown (B1; never a promise or a term).
-_DOCUMENTS = ("Houd bij de hand: uw jaarcijfers, uw aangiftes inkomstenbelasting, bankafschriften en een uittreksel "
-              "van de KVK. Een besluit kan een paar maanden duren.")
-NEXT_BBZ = (
-    "Hoe gaat het verder? De gemeente kijkt eerst of uw bedrijf genoeg kan opleveren. "
-    f"Dat heet een levensvatbaarheidsonderzoek. {_DOCUMENTS}"
-)
+NEXT_BBZ = render("outcome.next_bbz", documents=render("outcome.documents"))
 # a beëindiger or oudere zelfstandige needs no viable business (Bbz art. 2(1)(c), (d))
-NEXT_BBZ_STOPPING = f"Hoe gaat het verder? {_DOCUMENTS}"
+NEXT_BBZ_STOPPING = render("outcome.next_bbz_stopping", documents=render("outcome.documents"))
 VIABILITY_FIRST = ("bbz_aspirant", "bbz_starter", "bbz_gevestigd_inkomen", "bbz_gevestigd_kapitaal")
-NEXT_IOAZ = (
-    "Wilt u stoppen? Vraag de uitkering voor oudere ondernemers dan liefst aan voordat u stopt. "
-    "Dat kan ook nog tot 3 maanden nadat u bent gestopt. "
-    "Schrijf uw bedrijf nog niet uit bij de KVK. Doe dat pas na overleg met de gemeente."
-)
-NEXT_SCHULDHULP = (
-    "Bij schuldhulp maakt een medewerker eerst samen met u een overzicht van uw schulden en uw vaste lasten."
-)
-NEXT_TOGETHER = "De gemeente bekijkt de hulp bij schulden en de hulp voor ondernemers samen."
-DECIDES = "De gemeente beslist pas na een aanvraag."
-TO_CHECK = "Dit moet de gemeente nog nader bekijken."
-STILL_TO_CHECK = "De gemeente bekijkt nog:"
-WHY_IT_FITS = "Dit past bij uw antwoorden:"
+NEXT_IOAZ = render("outcome.next_ioaz")
+NEXT_SCHULDHULP = render("outcome.next_schuldhulp")
+NEXT_TOGETHER = render("outcome.next_together")
+DECIDES = render("outcome.decides")
+TO_CHECK = render("outcome.to_check")
+WHY_IT_FITS = render("outcome.why_it_fits")
 MAX_REASONS = 4
 MAX_TO_CHECK_WORDS = 18
-URGENT = "Er speelt iets dringends. Neem daarom vandaag nog contact op."
+URGENT = render("outcome.urgent")
+
+
 def distress_reminder(config: GemeenteConfig) -> str:
-    return f"U zei dat het u zwaar valt. Praat erover: bel {config.crisis_name}, {config.crisis_hours}, op {config.crisis_phone}."
+    return render("outcome.distress_reminder", gemeente=config)
+
+
 # the only way the result says that no help with money fits (never "geen hulp met geld")
-NO_INDICATION = ("Uit deze korte scan blijkt nu geen regeling van de gemeente voor hulp met geld. "
-                 "Een medewerker kan dat met u bekijken.")
-NOT_HERE = "Woont u in een andere gemeente? Dan vraagt u hulp aan bij de gemeente waar u woont."
+NO_INDICATION = render("outcome.no_indication")
+NOT_HERE = render("outcome.not_here")
 
 
 @dataclass(frozen=True)
@@ -130,7 +108,7 @@ def driver_lines(answers: Mapping[str, Any], score: Score, limit: int = 3) -> Li
     them separately ("U wist niet alles")."""
     given = [qid for qid in score.drivers if answers[qid] != UNKNOWN]
     return [
-        f"- {weights()[qid].reason} (Uw antwoord: {describe_value(catalogue()[qid], answers[qid])}.)"
+        render("outcome.driver", reason=weights()[qid].reason, value=describe_value(catalogue()[qid], answers[qid]))
         for qid in given[:limit]
     ]
 
@@ -145,7 +123,7 @@ def to_check_line(ind: Indication) -> str:
     if not chosen:
         return TO_CHECK
     listed = chosen[0] if len(chosen) == 1 else ", ".join(chosen[:-1]) + " en " + chosen[-1]
-    return f"{STILL_TO_CHECK} {listed}."
+    return render("outcome.still_to_check", listed=listed)
 
 
 def indication_message(ind: Indication) -> str:
@@ -153,7 +131,7 @@ def indication_message(ind: Indication) -> str:
     to be checked, and who decides."""
     lines = [INDICATION_TEXT[ind.id]]
     if ind.reasons:
-        lines += [WHY_IT_FITS] + [f"- {reason}" for reason in ind.reasons[:MAX_REASONS]]
+        lines += [WHY_IT_FITS] + [render("outcome.reason", reason=reason) for reason in ind.reasons[:MAX_REASONS]]
     lines.append((to_check_line(ind) + " " if ind.missing else "") + DECIDES)
     return "\n".join(lines)
 
@@ -186,11 +164,11 @@ def level_line(answers: Mapping[str, Any], outcome: Outcome, config: GemeenteCon
 def contact_line(p: Partner) -> str:
     ways = []
     if p.phone:
-        ways.append(f"bel {p.phone}")
+        ways.append(render("outcome.step_phone", phone=p.phone))
     if p.web:
-        ways.append(f"kijk op {p.web}")
-    how = " of ".join(ways)
-    return f"{p.name}: {p.does} {how[0].upper()}{how[1:]}."
+        ways.append(render("outcome.step_web", web=p.web))
+    how = f" {render('outcome.or')} ".join(ways)
+    return render("outcome.contact", partner=p.name, does=p.does, how=how[0].upper() + how[1:])
 
 
 def result_messages(answers: Mapping[str, Any], outcome: Outcome, config: GemeenteConfig) -> List[str]:
@@ -201,12 +179,9 @@ def result_messages(answers: Mapping[str, Any], outcome: Outcome, config: Gemeen
         messages[0] += " " + URGENT
     drivers = driver_lines(answers, score)
     if drivers:
-        messages.append("Dit woog het zwaarst:\n" + "\n".join(drivers))
+        messages.append("\n".join([render("outcome.drivers"), *drivers]))
     if score.unknowns:
-        names = ", ".join(_short_topic(q) for q in score.unknowns[:3])
-        messages.append(
-            f"U wist niet alles. Het ging om: {names}. Daardoor is deze uitkomst minder zeker."
-        )
+        messages.append(unknowns_line(score))
     if answers.get("lives_in_municipality") is False:
         messages.append(NOT_HERE)  # whatever else fires: help is asked where one lives
     else:
@@ -217,11 +192,18 @@ def result_messages(answers: Mapping[str, Any], outcome: Outcome, config: Gemeen
         if not outcome.indications:
             messages.append(NO_INDICATION)
     if outcome.partners:
-        steps = [f"{n}. {contact_line(p)}" for n, p in enumerate(outcome.partners, start=1)]
-        messages.append("Wat kunt u nu doen?\n" + "\n".join(steps))
+        steps = [render("outcome.step", number=n, contact=contact_line(p))
+                 for n, p in enumerate(outcome.partners, start=1)]
+        messages.append("\n".join([render("outcome.steps"), *steps]))
     if outcome.distress:
         messages.append(distress_reminder(config))
     return messages
+
+
+def unknowns_line(score: Score) -> str:
+    """The unknown answers that matter, by topic, and that the outcome is less certain."""
+    names = ", ".join(_short_topic(q) for q in score.unknowns[:3])
+    return render("outcome.unknowns", topics=names)
 
 
 def _short_topic(qid: str) -> str:
