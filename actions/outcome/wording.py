@@ -45,16 +45,17 @@ LEVEL_LOW_INCOME = render("outcome.level_low_income")
 LOAN_FIRST = render("outcome.loan_first")
 # What the help can be, never what the entrepreneur will get: the gemeente decides (DECIDES).
 _INDICATION_VALUES: Dict[str, Any] = {
-    "bbz": render("outcome.bbz"), "loan_first": LOAN_FIRST, "months": BBZ_PREPARATION_MONTHS,
-    "born_before": OUDERE_BORN_BEFORE,
+    "bbz": render("outcome.bbz"), "loan_first": LOAN_FIRST, "preparation_months": BBZ_PREPARATION_MONTHS,
+    "stop_within_months": BBZ_STOP_WITHIN_MONTHS, "born_before": OUDERE_BORN_BEFORE,
 }
-INDICATION_TEXT = {
-    ind: render(f"outcome.indication.{ind}", **{k: v for k, v in _INDICATION_VALUES.items()
-                                                 if k in needs(f"outcome.indication.{ind}")})
-    for ind in (*BBZ_INDICATIONS, "ioaz", "schuldhulp")
-}
-INDICATION_TEXT["bbz_beeindiger"] = render("outcome.indication.bbz_beeindiger", bbz=_INDICATION_VALUES["bbz"],
-                                           loan_first=LOAN_FIRST, months=BBZ_STOP_WITHIN_MONTHS)
+
+
+def _indication_text(indication: str) -> str:
+    key = f"outcome.indication.{indication}"
+    return render(key, **{name: _INDICATION_VALUES[name] for name in needs(key)})
+
+
+INDICATION_TEXT = {ind: _indication_text(ind) for ind in (*BBZ_INDICATIONS, "ioaz", "schuldhulp")}
 # What happens next, where an indication is shown (B1; never a promise or a term).
 NEXT_BBZ = render("outcome.next_bbz", documents=render("outcome.documents"))
 # a beëindiger or oudere zelfstandige needs no viable business (Bbz art. 2(1)(c), (d))
