@@ -16,6 +16,7 @@ import yaml
 
 from actions import parsing
 from actions.parsing import UNKNOWN
+from zelfscan_nlu.text import option_number
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yml")
 NUMBER_TYPES = {"amount", "years", "hours", "age", "count", "months"}
@@ -271,7 +272,7 @@ def _names_a_choice_on_purpose(question: Question, text: str) -> bool:
 
 def _interpret_choice(question: Question, text: str) -> Interpretation:
     values = question.choice_values()
-    index = parsing.choice_by_number(text, len(values))
+    index = option_number(text, len(values))
     if index is not None:
         value = values[index]
         return understood([value] if question.type == "multi_choice" else value)

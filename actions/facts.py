@@ -27,10 +27,6 @@ class Fact:
     words: str  # the words that stated it
 
 
-def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", normalize(text).replace("'", " ")).strip()
-
-
 def _clause_at(norm: str, start: int, end: int) -> str:
     bounds = [0] + [m.end() for m in _CLAUSE_SPLIT.finditer(norm) if m.end() <= start]
     after = [m.start() for m in _CLAUSE_SPLIT.finditer(norm) if m.start() >= end]
@@ -38,7 +34,7 @@ def _clause_at(norm: str, start: int, end: int) -> str:
 
 
 def fact_for(question: Question, text: str, today: Optional[date] = None) -> Optional[Fact]:
-    norm = _norm(text)
+    norm = normalize(text, apostrophes=False)
     for entry in question.facts:
         pattern = entry["pattern"] if isinstance(entry, dict) else entry
         for m in re.finditer(pattern, norm):

@@ -8,31 +8,18 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from datetime import date
 from typing import Iterable, List, Optional, Sequence, Tuple
+
+from zelfscan_nlu.text import contains_phrase, normalize
 
 UNKNOWN = "onbekend"
 
 # --------------------------------------------------------------------------- text
 
 
-def normalize(text: str) -> str:
-    """Lowercase, strip accents, turn punctuation (except digits' . , and %) into spaces."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = text.replace("\u2019", "'").replace("\u20ac", " euro ")
-    text = re.sub(r"[^\w\s.,%'\-+]", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def contains_phrase(norm_text: str, phrase: str) -> bool:
-    """Whole-word phrase match on normalised text ("bij" does not match "bijstand")."""
-    phrase = normalize(phrase)
-    if not phrase:
-        return False
-    return re.search(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?![a-z0-9])", norm_text) is not None
-
+# normalize and contains_phrase come from zelfscan_nlu/text.py, the one normaliser
+# (the action server, the crisis patterns and the channels share it)
 
 _DONT_KNOW = [
     "weet ik niet", "weet ik nie", "weet niet", "geen idee", "geen flauw idee", "geen benul",
@@ -557,15 +544,6 @@ def match_choices(text: str, choices: Sequence[Tuple[str, Sequence[str]]]) -> Li
         if best:
             result.append((value, best))
     return result
-
-
-def choice_by_number(text: str, n_choices: int) -> Optional[int]:
-    """'2' or 'optie 2' as the answer on channels without buttons -> index 1."""
-    norm = normalize(text)
-    m = re.fullmatch(r"(?:optie|nummer|keuze|antwoord)?\s*(\d)\.?", norm)
-    if m and 1 <= int(m.group(1)) <= n_choices:
-        return int(m.group(1)) - 1
-    return None
 
 
 # ---------------------------------------------------------------------- contact

@@ -2,7 +2,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from zelfscan_channels.text import chosen_option, numbered, split_message
+from zelfscan_channels.text import numbered, split_message
+from zelfscan_nlu.text import option_number as chosen_option
 
 
 def test_short_text_is_one_part():

@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
+from zelfscan_nlu.text import option_number
+
 ROOT = Path(__file__).resolve().parent.parent
 MAX_AGE_SECONDS = 24 * 3600  # an offer older than this means nothing any more
 
@@ -77,10 +79,8 @@ def forget(sender: str) -> bool:
 
 def payload_for(sender: str, text: str) -> Optional[str]:
     """The payload of the option the user chose by number, if any (then forgotten)."""
-    from zelfscan_channels.text import chosen_option
-
     buttons = offered(sender)
-    index = chosen_option(text, len(buttons))
+    index = option_number(text, len(buttons))
     if index is None:
         return None
     forget(sender)

@@ -1,8 +1,9 @@
-"""Pure text helpers for channels: splitting long messages and numbered options."""
+"""Pure text helpers for channels: splitting long messages and numbered options (the
+number a person types back is read by ``zelfscan_nlu.text.option_number``)."""
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 # Platform limits in characters (one message)
 LIMITS = {"twilio": 1600, "telegram": 4096, "slack": 3000, "botframework": 20000}
@@ -49,11 +50,3 @@ def numbered(text: str, buttons: Sequence[Dict[str, str]]) -> str:
     else:
         how = "Antwoord met " + ", ".join(str(n) for n in range(1, count)) + f" of {count}."
     return "\n".join(lines + ["", how])
-
-
-def chosen_option(text: str, count: int) -> Optional[int]:
-    """'2', ' 2.', 'optie 2' -> index 1 when there are at least 2 options."""
-    m = re.fullmatch(r"\s*(?:optie|nummer|keuze)?\s*(\d{1,2})\s*[.)]?\s*", text or "", flags=re.IGNORECASE)
-    if m and 1 <= int(m.group(1)) <= count:
-        return int(m.group(1)) - 1
-    return None

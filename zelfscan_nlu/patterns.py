@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+from zelfscan_nlu.text import normalize
+
 DISTRESS_INTENT = "distress"
 
-# Normalised (lowercase, no accents) patterns. Keep them specific: "stoppen met mijn
+# Patterns on normalised text (zelfscan_nlu.text.normalize: lowercase, no accents, no
+# punctuation but . , ' - + %). Keep them specific: "stoppen met mijn
 # bedrijf" or "een eind maken aan de samenwerking" are not a crisis.
 CRISIS_PATTERNS = [
     r"zelfmoord", r"zelfdoding", r"suicid",
@@ -26,7 +29,5 @@ _COMPILED = [re.compile(p) for p in CRISIS_PATTERNS]
 
 
 def is_crisis(text: str) -> bool:
-    norm = (text or "").lower()
-    for src, dst in (("ë", "e"), ("é", "e"), ("ï", "i"), ("’", "'")):
-        norm = norm.replace(src, dst)
+    norm = normalize(text)
     return any(p.search(norm) for p in _COMPILED)
