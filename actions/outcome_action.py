@@ -3,6 +3,7 @@ slots and tells the entrepreneur where they stand, why, and what to do next."""
 from __future__ import annotations
 
 import logging
+import os
 import time
 from datetime import date
 from typing import Any, Dict, List, Text, Tuple
@@ -16,12 +17,19 @@ from actions import scan_record
 from actions.gemeente import GemeenteConfig, gemeente
 from actions.handoff_client import Refused
 from actions.handoff_client import client as handoff_client
+from actions.outcome import saved_result
 from actions.outcome.result import build_outcome
 from actions.outcome.wording import Outcome, result_messages
 from actions.scan_form import DISTRESS_SLOT, scan_answers
 from actions.texts import Speaker, buttons
 
 logger = logging.getLogger(__name__)
+SPECIAL_CONSENT_SLOT = "special_category_consent"  # handoff_form.SPECIAL_SLOT (that module imports this one)
+
+
+def public_url() -> str:
+    """Where entrepreneurs reach the handoff service (its /uitkomst page)."""
+    return os.environ.get("HANDOFF_PUBLIC_URL") or "http://localhost:8000"
 
 
 def outcome_of(tracker: Tracker, config: GemeenteConfig) -> Tuple[Dict[str, Any], Outcome]:
@@ -40,6 +48,11 @@ class ActionScanOutcome(Action):
         speaker = Speaker(dispatcher, config=config)
         for message in result_messages(answers, outcome, config):
             speaker.send(message)
+        link = saved_result.result_link(public_url(), answers, outcome, config,
+                                        special_consent=tracker.get_slot(SPECIAL_CONSENT_SLOT) is True,
+                                        max_chars=saved_result.max_link_chars(tracker.get_latest_input_channel()))
+        if link:
+            speaker.say("outcome.save_result", link=link)
         speaker.say("handoff.offer_contact", buttons("yes_no"))
         await send_record(tracker, outcome.slots())
         return [SlotSet(name, value) for name, value in outcome.slots().items()]

@@ -19,7 +19,7 @@ from sanic.response import BaseHTTPResponse, HTTPResponse, json, redirect
 from handoff import auth
 from handoff.web import SESSION_COOKIE, ctx, message_page, page_of, run
 
-PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login")
+PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login", "/uitkomst")
 MACHINE_ROUTES = {("POST", "/api/tickets"), ("POST", "/api/erasures"), ("POST", "/api/scan-records")}
 HSTS = "max-age=31536000"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -96,8 +96,10 @@ class Stack:
             "RASA_PUBLIC_URL": f"http://127.0.0.1:{self.rasa_port}",
         })
         self.handoff.start()
-        # the demo page's widget talks to Rasa from the handoff service's origin
-        self.env.update(HANDOFF_URL=self.handoff.url, HANDOFF_API_TOKEN=API_TOKEN, RASA_CORS_ORIGINS=self.handoff.url)
+        # the demo page's widget talks to Rasa from the handoff service's origin; the
+        # action server's links to the result page (/uitkomst) point there too
+        self.env.update(HANDOFF_URL=self.handoff.url, HANDOFF_API_TOKEN=API_TOKEN, RASA_CORS_ORIGINS=self.handoff.url,
+                        HANDOFF_PUBLIC_URL=self.handoff.url)
 
     def start_actions(self) -> None:
         self.actions = self.runtime("actions", "--port", str(self.actions_port), log="actions.log")

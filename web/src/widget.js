@@ -25,6 +25,9 @@ const TYPING_TIMEOUT_MS = 20000;
 const MAX_MESSAGE_CHARS = 2000; // the server's limit (CHAT_MAX_MESSAGE_CHARS)
 const NEW_CONVERSATION = "Er is een nieuw gesprek gestart.";
 const URL_RE = /(https?:\/\/[^\s<>"')]+[^\s<>"').,;:!?])/g;
+// "Bewaar uw uitkomst: https://…/uitkomst#v1.…" (actions/outcome/saved_result.py): the
+// last line of a bot message; shown as a button-like link that opens the result page
+const SAVE_LINE_RE = /\n([^\n:]{1,60}): (https?:\/\/[^\s#]+\/uitkomst#v1\.[A-Za-z0-9_-]+)\s*$/;
 
 function el(tag, attrs = {}, children = []) {
   const node = document.createElement(tag);
@@ -321,7 +324,17 @@ class ZelfscanChat {
     const item = el("div", { class: `zs-msg zs-msg--${message.from}` }, [
       el("span", { class: "zs-sr-only", text: message.from === "user" ? "U: " : "Assistent: " }),
     ]);
-    if (message.text) item.append(el("p", { class: "zs-text" }, renderText(message.text)));
+    const save = message.from === "bot" && message.text ? SAVE_LINE_RE.exec(message.text) : null;
+    const text = save ? message.text.slice(0, save.index) : message.text;
+    if (text) item.append(el("p", { class: "zs-text" }, renderText(text)));
+    if (save) {
+      item.append(el("p", { class: "zs-save-row" }, [
+        el("a", { href: save[2], target: "_blank", rel: "noopener noreferrer",
+          class: "zs-save utrecht-button-link utrecht-button-link--html-a utrecht-button-link--primary-action" }, [
+          save[1], el("span", { class: "zs-sr-only", text: " (opent in een nieuw tabblad)" }),
+        ]),
+      ]));
+    }
     if (message.buttons && message.buttons.length) {
       const group = el("div", { class: "zs-buttons", role: "group", "aria-label": "Antwoordmogelijkheden" });
       for (const b of message.buttons) {
