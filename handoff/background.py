@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
-from handoff import auth, notify, tickets
+from handoff import auth, follow_up, notify, tickets
 from handoff.db import Database, utcnow
 from handoff.settings import Settings
 from handoff.web import run
@@ -30,6 +30,9 @@ class Notifier:
     raises when it should be tried again later."""
     email: Callable[[Ticket, Settings], None] = notify.send_email
     webhook: Callable[[Ticket, Settings], Awaitable[None]] = notify.post_webhook
+    # the follow-up message with a personal scan link (handoff/follow_up.py)
+    follow_up_email: Callable[[follow_up.Target, str, Settings], None] = follow_up.send_email
+    follow_up_telegram: Callable[[follow_up.Target, str, Settings], Awaitable[None]] = follow_up.send_telegram
 
 
 class Background:
@@ -74,11 +77,38 @@ class Background:
             except Exception as exc:  # noqa: BLE001
                 logger.warning("Webhook for %s failed (%s); will retry.", ticket["id"], type(exc).__name__)
 
+    async def send_follow_ups(self, now: Optional[datetime] = None) -> int:
+        """ONE follow-up message per consenting ticket whose follow-up is due; returns
+        how many went out. ``now``: tests move the clock."""
+        now = now or utcnow()
+        settings, sent = self.settings, 0
+        telegram = bool(follow_up.telegram_token())
+        for ticket_id in await run(follow_up.due, self.db, now):
+            target = await run(follow_up.claim, self.db, ticket_id, now, telegram)
+            if target is None or target.via == "none":
+                continue
+            if target.via == "email" and not settings.smtp_host:
+                await run(follow_up.release, self.db, ticket_id)  # waits until SMTP is configured
+                continue
+            try:
+                token, text = await run(follow_up.link_for, self.db, target, settings, now)
+                if target.via == "email":
+                    await run(self.notifier.follow_up_email, target, text, settings)
+                else:
+                    await self.notifier.follow_up_telegram(target, text, settings)
+                await run(follow_up.record_sent, self.db, target, token, now)
+                sent += 1
+            except Exception as exc:  # noqa: BLE001 - any failure means: try again next round
+                logger.warning("Follow-up for %s failed (%s); will retry.", ticket_id, type(exc).__name__)
+                await run(follow_up.release, self.db, ticket_id)
+        return sent
+
     async def run_once(self) -> None:
-        """One round: due erasures, pending notifications, and the purge once a day."""
+        """One round: due erasures, pending notifications, due follow-ups, and the purge once a day."""
         await run(tickets.process_erasures, self.db, self.settings.tracker_db_url)
         for ticket in await run(tickets.pending_notifications, self.db):
             await self.notify_new(ticket, recheck=True)
+        await self.send_follow_ups()
         if self.last_purge is None or (utcnow() - self.last_purge).total_seconds() > PURGE_EVERY_SECONDS:
             result = await run(tickets.purge, self.db, self.settings.retention_days, self.settings.tracker_db_url)
             await run(auth.forget_old_throttles, self.db)

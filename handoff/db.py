@@ -140,6 +140,15 @@ class Ticket(Base):
     # the random id of the anonymous scan record (scan_records.id) this ticket fills in;
     # erased with the personal data, so the record cannot be traced back afterwards
     scan_record = Column(String(40), nullable=True, index=True)
+    # points per question of the first scan (question id -> points), so a follow-up scan
+    # can be compared answer by answer; personal data (erased with the answers)
+    answer_points = Column(JSON, nullable=True)
+    # follow-up (README, "Follow-up and personal scan links"): the entrepreneur's separate
+    # yes, the day the message is due, and when it went out (or was given up)
+    follow_up_consent = Column(Boolean, nullable=True)
+    follow_up_due = Column(DateTime, nullable=True, index=True)
+    follow_up_sent_at = Column(DateTime, nullable=True)
+    follow_up_via = Column(String(20), nullable=True)  # email, telegram, or none (no way to reach them)
     assigned_to = relationship(StaffUser)
     notes = relationship("Note", order_by="Note.created_at", cascade="all, delete-orphan")
 
@@ -202,6 +211,68 @@ class ScanRecord(Base):
     outcome_partner = Column(String(80), nullable=True)
     days_to_first_contact = Column(Integer, nullable=True)  # working days
     contact_on_time = Column(Boolean, nullable=True)  # within the promised response_days
+
+
+class ScanLink(Base):
+    """A personal link to the scan for one ticket (handoff/scan_links.py): a follow-up
+    ("vervolg") or an invitation ("uitnodiging"). Only keyed hashes of the link's token
+    and of its short code are stored; the link works once and expires. ``claim_hash``:
+    the one-off claim the action server got when the link was redeemed, which lets it
+    attach one scan to this ticket and nothing else."""
+    __tablename__ = "scan_links"
+    id = Column(String(32), primary_key=True)  # random, never shown to the entrepreneur
+    ticket_id = Column(String(20), ForeignKey("tickets.id"), nullable=False, index=True)
+    purpose = Column(String(20), nullable=False)
+    token_hash = Column(String(64), nullable=False, unique=True)
+    code_hash = Column(String(64), nullable=False, unique=True)
+    created_at = Column(DateTime, default=utcnow, nullable=False)
+    expires_at = Column(DateTime, nullable=False, index=True)
+    sent_at = Column(DateTime, nullable=True)
+    sent_via = Column(String(20), nullable=True)
+    redeemed_at = Column(DateTime, nullable=True)
+    claim_hash = Column(String(64), nullable=True, unique=True)
+    used_at = Column(DateTime, nullable=True)
+
+
+class TicketScan(Base):
+    """A later scan attached to a ticket through a personal link: the same outcome data a
+    ticket gets (answers are personal data: erased with the ticket)."""
+    __tablename__ = "ticket_scans"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(String(20), ForeignKey("tickets.id"), nullable=False, index=True)
+    link_id = Column(String(32), nullable=True)
+    purpose = Column(String(20), nullable=False)
+    created_at = Column(DateTime, default=utcnow, nullable=False)
+    risk_score = Column(Float, nullable=False)
+    risk_level = Column(String(20), nullable=False)
+    urgent = Column(Boolean, default=False, nullable=False)
+    risk_drivers = Column(JSON, nullable=False, default=list)
+    indications = Column(JSON, nullable=False, default=list)
+    indication_details = Column(JSON, nullable=False, default=list)
+    referrals = Column(JSON, nullable=False, default=list)
+    answers = Column(JSON, nullable=True)
+    answers_readable = Column(JSON, nullable=True)
+    answer_points = Column(JSON, nullable=True)
+    summary = Column(Text, nullable=True)
+
+
+class UnrecognisedMessage(Base):
+    """A message the assistant did not understand, stripped of numbers, e-mail addresses,
+    phone numbers and names by the action server (actions/redact.py), kept for
+    ``HANDOFF_UNRECOGNISED_DAYS`` so staff can say what it meant (handoff/learning.py).
+    No conversation id and no time finer than the week, except the day it came in, which
+    only the retention purge reads. ``id`` is random; rows are kept in its order."""
+    __tablename__ = "unrecognised_messages"
+    __table_args__ = {"sqlite_with_rowid": False}
+    id = Column(String(40), primary_key=True)
+    text = Column(String(500), nullable=False)
+    intent = Column(String(80), nullable=True)  # the classifier's best guess
+    confidence = Column(Float, nullable=True)
+    channel = Column(String(20), nullable=False)
+    week = Column(String(8), nullable=False)  # ISO year-week, "2026-W49"
+    question = Column(String(40), nullable=True)  # the scan question being asked, if any
+    received_on = Column(Date, nullable=False, index=True)  # for the retention purge only
+    reviewed_intent = Column(String(80), nullable=True, index=True)  # staff's choice, or "weglaten"
 
 
 class ZgwRegistration(Base):

@@ -3,7 +3,8 @@ response middleware that sets the security headers.
 
 - Public: PUBLIC_PATHS and /static/.
 - The action server's token (``Authorization: Bearer $HANDOFF_API_TOKEN``) may only do
-  MACHINE_ROUTES (create tickets and anonymous scan records, request erasure); it reads nothing.
+  MACHINE_ROUTES (create tickets and anonymous scan records, request erasure, redeem a
+  personal scan link and attach the scan done through it); it reads nothing.
 - Everything else under /api/ and /inbox takes a staff session cookie, and a POST also
   the session's CSRF token (header ``X-CSRF-Token`` or form field ``csrf_token``).
 """
@@ -20,7 +21,8 @@ from handoff import auth
 from handoff.web import SESSION_COOKIE, ctx, message_page, page_of, run
 
 PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login", "/uitkomst")
-MACHINE_ROUTES = {("POST", "/api/tickets"), ("POST", "/api/erasures"), ("POST", "/api/scan-records")}
+MACHINE_ROUTES = {("POST", "/api/tickets"), ("POST", "/api/erasures"), ("POST", "/api/scan-records"),
+                  ("POST", "/api/scan-links/redeem"), ("POST", "/api/ticket-scans")}
 HSTS = "max-age=31536000"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'")
@@ -46,7 +48,8 @@ async def authenticate(request: Request) -> Optional[HTTPResponse]:
         return None
     if path.startswith("/api/") and machine_ok(request):
         if (request.method, path.rstrip("/") or "/") not in MACHINE_ROUTES:
-            return json({"error": "this token may only create tickets and scan records and request erasure"},
+            return json({"error": "this token may only create tickets and scan records, request erasure "
+                                  "and redeem personal scan links"},
                         status=403)
         request.ctx.machine = True
         return None

@@ -103,6 +103,19 @@ def _gemeente_partners() -> Dict[str, str]:
     return {str(p["id"]): str(p.get("name") or p["id"]) for p in partners if isinstance(p, dict) and p.get("id")}
 
 
+def _gemeente_whole(name: str, default: int, low: int, high: int) -> int:
+    value = _gemeente_data().get(name, default)
+    return value if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high else default
+
+
+def _scan_page_url() -> str:
+    """The gemeente's own page with the chat widget, where a personal link leads
+    (HANDOFF_SCAN_PAGE_URL, else ``scan_page_url`` in the gemeente configuration, else the
+    demo page of this service)."""
+    return (os.environ.get("HANDOFF_SCAN_PAGE_URL") or str(_gemeente_data().get("scan_page_url") or "")
+            or os.environ.get("HANDOFF_PUBLIC_URL", "http://localhost:8000").rstrip("/") + "/")
+
+
 def _secure_cookies() -> bool:
     """Secure cookies everywhere except in development; HANDOFF_SECURE_COOKIES=true forces
     them in development too (it cannot switch them off outside development)."""
@@ -144,6 +157,14 @@ class Settings:
     webhook_url: Optional[str] = field(default_factory=lambda: os.environ.get("NOTIFY_WEBHOOK_URL"))
     public_url: str = field(default_factory=lambda: os.environ.get("HANDOFF_PUBLIC_URL", "http://localhost:8000"))
     rasa_url: str = field(default_factory=lambda: os.environ.get("RASA_PUBLIC_URL", "http://localhost:5005"))
+    # follow-up (README, "Follow-up and personal scan links"): weeks after the ticket
+    # (0: no follow-up is offered), and how many days the personal link then works
+    follow_up_weeks: int = field(default_factory=lambda: _gemeente_whole("follow_up_weeks", 0, 0, 52))
+    follow_up_valid_days: int = field(default_factory=lambda: _gemeente_whole("follow_up_valid_days", 30, 1, 365))
+    scan_page_url: str = field(default_factory=_scan_page_url)
+    gemeente_name: str = field(default_factory=lambda: str(_gemeente_data().get("name") or ""))
+    loket_name: str = field(default_factory=lambda: str(
+        (_gemeente_data().get("ondernemersloket") or {}).get("name") or "Het ondernemersloket"))
     background_interval_seconds: int = field(default_factory=lambda: _int("HANDOFF_BACKGROUND_INTERVAL", 30))
     # login limiting: see auth.py and the README ("Staff inbox")
     login_max_failures: int = field(default_factory=lambda: _int("HANDOFF_LOGIN_MAX_FAILURES", 5))

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import String, and_, bindparam, case, cast, delete, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import object_session
 
+from handoff import scan_links
 from handoff.db import (
     AuditEntry,
     ConversationMark,
@@ -40,7 +42,8 @@ INDICATION_LABELS = {
     "ioaz": "IOAZ", "schuldhulp": "Schuldhulpverlening",
 }
 NO_TEAM = "-"  # the inbox filter value for tickets without a team
-PERSONAL_FIELDS = ("answers", "answers_readable", "summary", "contact", "transcript")
+PERSONAL_FIELDS = ("answers", "answers_readable", "summary", "contact", "transcript", "answer_points",
+                   "follow_up_consent", "follow_up_due")
 LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
 DEFAULT_RESPONSE_DAYS = {"urgent": 1, "hoog": 2, "other": 5}
 RECORD_ID_RE = re.compile(r"^[A-Za-z0-9_-]{16,40}$")  # the random id of an anonymous scan record
@@ -175,6 +178,13 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
     record = payload.get("scan_record")
     if record is not None and (not isinstance(record, str) or not RECORD_ID_RE.match(record)):
         raise TicketError("'scan_record' must be the random id of the scan record (16 to 40 letters, digits, - or _)")
+    follow_up = payload.get("follow_up_consent")
+    if follow_up is not None and not isinstance(follow_up, bool):
+        raise TicketError("'follow_up_consent' must be true or false")
+    points = payload.get("answer_points")
+    if points is not None and (not isinstance(points, Mapping) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in points.values())):
+        raise TicketError("'answer_points' must map question ids to numbers")
     return {
         "id": reference,
         "conversation_id": _require(payload, "conversation_id", str),
@@ -195,6 +205,8 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
         "team": team.strip() or None if team else None,
         "situations": list(situations) if situations else None,
         "scan_record": record,
+        "follow_up_consent": follow_up,
+        "answer_points": dict(points) if points else None,
     }
 
 
@@ -227,6 +239,10 @@ def to_json(t: Ticket, include_notes: bool = False) -> Dict[str, Any]:
         "first_contact_at": t.first_contact_at.isoformat() if t.first_contact_at else None,
         "contact_due": t.contact_due.isoformat() if t.contact_due else None,
         "overdue": is_overdue(t),
+        "follow_up_consent": t.follow_up_consent,
+        "follow_up_due": t.follow_up_due.isoformat() + "Z" if t.follow_up_due else None,
+        "follow_up_sent_at": t.follow_up_sent_at.isoformat() + "Z" if t.follow_up_sent_at else None,
+        "answer_points": t.answer_points or {},
     }
     if include_notes:
         data["notes"] = [
@@ -244,8 +260,11 @@ def _mark_row(db: Database, key: str):
 
 def create_ticket(db: Database, payload: Mapping[str, Any], idempotency_key: str,
                   max_per_conversation: int = 3,
-                  response_days: Mapping[str, int] = DEFAULT_RESPONSE_DAYS) -> Tuple[Dict[str, Any], bool]:
+                  response_days: Mapping[str, int] = DEFAULT_RESPONSE_DAYS,
+                  follow_up_weeks: int = 0) -> Tuple[Dict[str, Any], bool]:
     """Create a ticket; a repeated key returns the existing ticket (created=False).
+    With ``follow_up_consent`` and ``follow_up_weeks`` > 0 the follow-up message is due
+    that many weeks after the ticket (background.send_follow_ups).
 
     Refused for good: a ticket made before its conversation asked for erasure
     (TicketGone; without ``made_at``, any ticket of a conversation with an erasure on
@@ -259,7 +278,8 @@ def create_ticket(db: Database, payload: Mapping[str, Any], idempotency_key: str
     key = db.conversation_key(fields["conversation_id"])
     for attempt in range(2):
         try:
-            return _create(db, fields, idempotency_key, key, made_at, max_per_conversation, response_days)
+            return _create(db, fields, idempotency_key, key, made_at, max_per_conversation, response_days,
+                           follow_up_weeks)
         except IntegrityError:  # the same ticket in a parallel request: answer with that one
             if attempt:
                 raise
@@ -267,7 +287,7 @@ def create_ticket(db: Database, payload: Mapping[str, Any], idempotency_key: str
 
 
 def _create(db: Database, fields: Dict[str, Any], idempotency_key: str, key: str, made_at: Optional[datetime],
-            cap: int, response_days: Mapping[str, int]) -> Tuple[Dict[str, Any], bool]:
+            cap: int, response_days: Mapping[str, int], follow_up_weeks: int = 0) -> Tuple[Dict[str, Any], bool]:
     M = ConversationMark
     with db.session() as s:
         existing = s.execute(
@@ -297,7 +317,12 @@ def _create(db: Database, fields: Dict[str, Any], idempotency_key: str, key: str
             raise TicketLimit(cap)
         # the promise was made when the bot confirmed the ticket (made_at), not when it arrived
         promised_at = min(made_at, utcnow()) if made_at is not None else utcnow()
-        ticket = Ticket(idempotency_key=idempotency_key, conversation_key=key, created_at=utcnow(),
+        now = utcnow()
+        if fields["follow_up_consent"] and follow_up_weeks > 0:
+            fields["follow_up_due"] = now + timedelta(weeks=follow_up_weeks)
+        else:  # no consent (or no follow-up in this gemeente): nothing is ever sent
+            fields["follow_up_consent"] = bool(fields["follow_up_consent"]) and follow_up_weeks > 0
+        ticket = Ticket(idempotency_key=idempotency_key, conversation_key=key, created_at=now,
                         contact_due=contact_due(promised_at, fields["urgent"], fields["risk_level"], response_days),
                         **fields)
         s.add(ticket)
@@ -528,6 +553,9 @@ def _erase(ticket: Ticket) -> None:
     ticket.conversation_key = None
     ticket.scan_record = None  # the anonymous record can no longer be traced to this ticket
     ticket.erased_at = utcnow()
+    session = object_session(ticket)
+    if session is not None:  # personal scan links and later scans go with it
+        scan_links.forget_ticket(session, ticket.id)
     for note in list(ticket.notes):
         ticket.notes.remove(note)
 

@@ -21,7 +21,8 @@ async def api_create(request: Request) -> HTTPResponse:
     try:
         ticket, created = await run(tickets.create_ticket, service.db, request.json or {},
                                     request.headers.get("idempotency-key", ""),
-                                    service.settings.max_tickets_per_conversation, service.settings.response_days)
+                                    service.settings.max_tickets_per_conversation, service.settings.response_days,
+                                    service.settings.follow_up_weeks)
     except tickets.TicketGone as exc:
         return json({"error": str(exc), "code": exc.code}, status=410)
     except tickets.TicketLimit as exc:

@@ -10,7 +10,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from handoff import tickets
+from handoff import scan_compare, scan_links, tickets
 from handoff.web import ctx, not_found, render, run
 
 bp = Blueprint("inbox")
@@ -59,8 +59,11 @@ async def ticket_page(request: Request, ticket_id: str) -> HTTPResponse:
     if ticket is None:
         return not_found(request)
     text, is_error = TICKET_MESSAGES.get(request.args.get("m") or "", (None, False))
+    later = await run(scan_links.scans_of, db, ticket_id)
+    comparisons = [(scan, scan_compare.compare(ticket, scan)) for scan in later]
     return render(request, "ticket.html", t=ticket, colleagues=await run(tickets.staff_names, db), message=text,
-                  message_is_error=is_error)
+                  message_is_error=is_error, comparisons=comparisons,
+                  links=await run(scan_links.links_of, db, ticket_id))
 
 
 async def change(request: Request, ticket_id: str, fn: Callable, *args: Any) -> HTTPResponse:
