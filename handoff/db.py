@@ -294,6 +294,25 @@ class ZgwRegistration(Base):
     done_at = Column(DateTime, nullable=True)
 
 
+class ZgwRegistration(Base):
+    """One step of a ticket's registration in the gemeente's case system (ZGW APIs, see
+    zgw.py): the zaak, its document, the link, the initiator rol, the first status, and
+    later status changes from the inbox. A step that succeeded keeps the URL of what it
+    made, so a retry skips it; a failed step keeps its attempts and last error (no
+    personal data: the error is the API's own message about a field)."""
+    __tablename__ = "zgw_registrations"
+    ticket_id = Column(String(20), primary_key=True)
+    step = Column(String(40), primary_key=True)  # zaak, document, zaakinformatieobject, rol, status, status:<n>
+    url = Column(String(1000), nullable=True)  # what the step made (set once it succeeded)
+    target = Column(String(40), nullable=True)  # status steps: the inbox status it reports
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(500), nullable=True)
+    final_error = Column(Boolean, nullable=False, default=False)  # refused (4xx): not retried
+    next_attempt_at = Column(DateTime, nullable=True, index=True)
+    created_at = Column(DateTime, default=utcnow, nullable=False)
+    done_at = Column(DateTime, nullable=True)
+
+
 def keyed_hash(key: str, value: str) -> str:
     """HMAC-SHA256 of a conversation id: the same id gives the same mark, but the mark
     does not give the id back (not even by trying every phone number) without the key."""

@@ -240,3 +240,40 @@ def test_teams_botframework(channels, rsa_key):
     assert r.status_code == 401
     assert user_texts(stack, "teams:29:user-2") == []
     assert not standin.sent("/v3/conversations/", since)
+
+
+def test_whatsapp_gets_the_save_link_in_one_message(channels):
+    """A whole scan over WhatsApp: after the result, one message with 'Bewaar uw uitkomst:'
+    and the whole link to the result page (a channel without buttons gets it as text)."""
+    from actions.outcome.saved_result import decode
+    from scripts.benchmark_load import answer_text, load_questions, which_question
+    from tests.profiles import STOPPING_AT_58
+
+    stack, standin = channels
+    questions = load_questions()
+    user = "whatsapp:+316" + str(uuid.uuid4().int)[:8]
+    text, previous, save = "ik wil de zelfscan doen", None, None
+    for number in range(60):
+        since = time.time()
+        twilio_post(stack, {"From": user, "Body": text, "MessageSid": f"SM{number}", "AccountSid": TWILIO_SID})
+
+        def answered(since=since):
+            bodies = [StandIn.form(e)["Body"] for e in standin.sent("/Messages.json", since)
+                      if StandIn.form(e)["To"] == user]
+            done = any("Bewaar uw uitkomst:" in b for b in bodies) and "Antwoord met 1 of 2." in bodies[-1]
+            return bodies if done or any(which_question(b, questions) for b in bodies) else None
+
+        bodies = wait_for(answered, 60)
+        assert bodies, f"no answer to {text!r}"
+        save = next((b for b in bodies if "Bewaar uw uitkomst:" in b), None)
+        if save:
+            break
+        asked = next(q for q in (which_question(b, questions) for b in reversed(bodies)) if q)
+        text = "weet ik niet" if asked.id == previous else answer_text(asked, STOPPING_AT_58.get(asked.id))
+        previous = asked.id
+    assert save is not None, "the scan did not reach the result"
+    assert len(save) <= 1600  # one WhatsApp/SMS message
+    label, link = save.splitlines()[-1].split(": ", 1)
+    assert label == "Bewaar uw uitkomst" and link.startswith(stack.handoff.url + "/uitkomst#v1.")
+    doc = decode(link.split("#", 1)[1])  # the whole link arrived
+    assert doc["c"]["f"] and doc["i"] and doc["m"].startswith("Uw uitkomst:")
