@@ -24,6 +24,7 @@ from actions.answer_rule import contact_question, decide, yes_no_from
 from actions.conversation import reset_all_slots
 from actions.gemeente import gemeente
 from actions.handoff_client import Refused, client, new_reference
+from actions.outcome.saved_result import without_result
 from actions.outcome.staff_summary import has_sensitive_cause, ticket_payload
 from actions.outcome_action import outcome_of
 from actions.parsing import contains_phrase, is_dont_know, normalize, parse_email, parse_name, parse_phone
@@ -208,7 +209,7 @@ def transcript(tracker: Tracker) -> List[Dict[str, str]]:
         if event.get("event") == "user" and event.get("text"):
             lines.append({"who": "user", "text": event["text"]})
         elif event.get("event") == "bot" and event.get("text"):
-            lines.append({"who": "bot", "text": event["text"]})
+            lines.append({"who": "bot", "text": without_result(event["text"])})
     return lines
 
 

@@ -247,3 +247,16 @@ def test_the_widget_finds_the_label_and_the_link_on_the_last_line(form):
     assert found.group(1) == ("Bewaar uw uitkomst" if form == "u" else "Bewaar je uitkomst")
     widget = (ROOT / "web" / "src" / "widget.js").read_text()
     assert WIDGET_SAVE_LINE.pattern.replace("/", "\\/") in widget  # the same expression
+
+
+def test_a_ticket_transcript_keeps_no_result_from_the_link():
+    from actions.handoff_form import transcript
+
+    link = result_link(URL, ACUTE, outcome(ACUTE), CONFIG)
+    base = make_tracker(ACUTE, form_active=False)
+    events = [{"event": "bot", "text": save_message(link)}, {"event": "user", "text": "nee"}]
+    tracker = Tracker(base.sender_id, base.slots, base.latest_message, events, False, None, {}, "action_listen")
+    lines = transcript(tracker)
+    assert lines[0]["text"].endswith(f"Bewaar uw uitkomst: {URL}/uitkomst")
+    assert link.split("#", 1)[1] not in json.dumps(lines) and "#v1." not in json.dumps(lines)
+    assert lines[1] == {"who": "user", "text": "nee"}

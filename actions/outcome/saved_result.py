@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import zlib
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -67,6 +68,15 @@ def max_link_chars(channel: Optional[str]) -> int:
     if limit is None:
         return MAX_LINK_CHARS
     return min(MAX_LINK_CHARS, limit - len(save_message("")))
+
+
+_FRAGMENT_RE = re.compile(r"(" + re.escape(PAGE_PATH) + r")#" + re.escape(PREFIX) + r"[A-Za-z0-9_-]*")
+
+
+def without_result(text: str) -> str:
+    """``text`` with the result taken out of every saved-result link (for a ticket's
+    transcript: the handoff service stores nothing extra for the link)."""
+    return _FRAGMENT_RE.sub(r"\1", text)
 
 
 def _partner(p: Partner) -> Dict[str, str]:
