@@ -221,3 +221,16 @@ def test_compare_with_an_earlier_result(page_service, page):
     assert rows["Punten (hoe meer, hoe hoger het risico)"] == [f"{earlier['s']} van de 100", f"{now['s']} van de 100"]
     assert run_axe(page) == []
     assert problems == []
+
+
+def test_the_page_speaks_as_the_gemeente_chose(page_service, page):
+    from dataclasses import replace
+
+    je = replace(gemeente(), address_form="je")
+    doc = build_saved(PROFILE, build_outcome(PROFILE, je, date.today()), je)
+    page.goto(page_service.url + "/uitkomst#" + encode(doc))
+    page.get_by_role("heading", name="Je uitkomst van de zelfscan").wait_for()
+    text = page.locator("#uitkomst").inner_text()
+    assert "Dit past bij je antwoorden:" in text and "Wat kun je nu doen?" in text
+    assert doc["m"] in text and doc["m"].startswith("Je uitkomst")
+    assert page.get_by_text("Heb je de zelfscan eerder gedaan").is_visible()
