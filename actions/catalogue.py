@@ -15,10 +15,15 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 import yaml
 
 from actions import parsing
+from actions.outcome.indications import IOAZ_MIN_AGE
 from actions.parsing import UNKNOWN
 from zelfscan_nlu.text import option_number
 
 CATALOGUE_PATH = Path(__file__).with_name("catalogue.yml")
+# Figures of the decision table a question's text may name, as {placeholder}: the rule is
+# their one home ("Ondernemers van {ioaz_min_age} jaar of ouder ..."). Amounts of the
+# gemeente configuration are filled when a text is shown (GemeenteConfig.with_amounts).
+RULE_FIGURES = {"ioaz_min_age": IOAZ_MIN_AGE}
 NUMBER_TYPES = {"amount", "years", "hours", "age", "count", "months"}
 TYPES = NUMBER_TYPES | {"bool", "choice", "multi_choice"}
 
@@ -106,6 +111,11 @@ class Catalogue:
         return None
 
 
+def with_rule_figures(text: str) -> str:
+    """'{ioaz_min_age}' -> '55': the figures of RULE_FIGURES; other placeholders stay."""
+    return re.sub(r"\{(\w+)\}", lambda m: str(RULE_FIGURES.get(m.group(1), m.group(0))), text)
+
+
 def _question_from_dict(raw: Mapping[str, Any]) -> Question:
     choices = tuple(
         Choice(value=c["value"], label=c["label"], synonyms=tuple(c.get("synonyms", ())) + (c["label"],),
@@ -115,11 +125,11 @@ def _question_from_dict(raw: Mapping[str, Any]) -> Question:
     return Question(
         id=raw["id"],
         type=raw["type"],
-        question=" ".join(raw["question"].split()),
-        why=raw["why"],
+        question=with_rule_figures(" ".join(raw["question"].split())),
+        why=with_rule_figures(raw["why"]),
         example=raw["example"],
         topic=raw.get("topic", ""),
-        help=raw.get("help"),
+        help=with_rule_figures(raw["help"]) if raw.get("help") else None,
         choices=choices,
         min=raw.get("min"),
         max=raw.get("max"),

@@ -5,6 +5,7 @@ learns of a wrong setting before the first entrepreneur does.
 """
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import re
@@ -51,6 +52,8 @@ AMOUNTS: Dict[str, Dict[str, Key]] = {
 
 
 _WARNED: set = set()  # amount names already warned about, so the log says it once
+# Without 'retention_days' in the configuration: days after which personal data are erased
+DEFAULT_RETENTION_DAYS = 90
 
 
 class GemeenteConfigError(ValueError):
@@ -115,7 +118,7 @@ class GemeenteConfig:
     crisis_phone: str
     crisis_web: str
     crisis_hours: str
-    retention_days: int = 90
+    retention_days: int = DEFAULT_RETENTION_DAYS
     response_days: Mapping[str, int] = None  # type: ignore[assignment]
     threshold_verhoogd: float = 20
     threshold_hoog: float = 45
@@ -184,6 +187,15 @@ def _has_expired(periods: Tuple[Period, ...], on: date) -> bool:
     return bool(started) and all(p.ended_before(on) for p in started)
 
 
+def _unknown_name(where: str, kind: str, value: Any, known: Iterable[str]) -> str:
+    """"'partners[2].fits' names an unknown situation 'schuldn' (did you mean 'schulden'?
+    known: ...)": the problem of a name that is not in its vocabulary."""
+    names = list(known)
+    close = difflib.get_close_matches(str(value), names, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"'{where}' names an unknown {kind} '{value}' ({hint}known: {', '.join(names)})"
+
+
 def _require(data: Mapping[str, Any], path: str, problems: List[str]) -> Any:
     node: Any = data
     for part in path.split("."):
@@ -219,7 +231,7 @@ def _parse_partners(raw: Any, problems: List[str]) -> Tuple[Partner, ...]:
             fits = []
         for tag in fits:
             if tag not in SITUATIONS:
-                problems.append(f"'{where}.fits' names an unknown situation '{tag}' (known: {', '.join(SITUATIONS)})")
+                problems.append(_unknown_name(f"{where}.fits", "situation", tag, SITUATIONS))
         local = item.get("local", False)
         if not isinstance(local, bool):
             problems.append(f"'{where}.local' must be true or false")
@@ -323,11 +335,46 @@ def _parse_teams(raw: Any, loket_name: str, problems: List[str]) -> Tuple[Team, 
         for label in handles:
             if label not in known:
                 problems.append(f"'{where}.handles' names '{label}', which is no indication, situation or "
-                                f"'{ANY_TICKET}'")
+                                f"'{ANY_TICKET}'" + _did_you_mean(label, known))
         teams.append(Team(str(item.get("id", "")), str(item.get("name", "")), tuple(handles)))
     if teams and not any(ANY_TICKET in t.handles for t in teams):
         problems.append(f"'teams': one team must handle '{ANY_TICKET}', so every ticket has a team")
     return tuple(teams)
+
+
+def _did_you_mean(value: Any, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(value), sorted(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check_ticket_outcomes(raw: Any, problems: List[str]) -> None:
+    """'ticket_outcomes' (read by the handoff service when staff close a ticket): the ids
+    statistics count by, each with a label. Checked here so a typo stops the start."""
+    if raw is None:
+        return  # the handoff service's defaults
+    if not isinstance(raw, list) or not raw:
+        problems.append("'ticket_outcomes' must be a non-empty list of outcomes with id and label")
+        return
+    seen = set()
+    for i, item in enumerate(raw):
+        where = f"ticket_outcomes[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(f"'{where}' must be a mapping with id and label")
+            continue
+        outcome_id = item.get("id")
+        if not isinstance(outcome_id, str) or not re.fullmatch(r"[a-z0-9_]+", outcome_id):
+            problems.append(f"'{where}.id' must be a name of a-z, 0-9 and _, not '{outcome_id}'")
+        elif outcome_id in seen:
+            problems.append(f"'{where}.id' '{outcome_id}' appears twice")
+        seen.add(outcome_id)
+        if not str(item.get("label") or "").strip():
+            problems.append(f"'{where}.label' is missing")
+        for key in ("partner", "contact"):
+            if key in item and not isinstance(item[key], bool):
+                problems.append(f"'{where}.{key}' must be true or false")
+        for key in item:
+            if key not in ("id", "label", "partner", "contact"):
+                problems.append(f"'{where}.{key}' is not a field of an outcome (known: id, label, partner, contact)")
 
 
 def _parse_response_days(raw: Any, problems: List[str]) -> Dict[str, int]:
@@ -349,7 +396,7 @@ def _parse_response_days(raw: Any, problems: List[str]) -> Dict[str, int]:
 def _parse_retention_days(raw: Any, problems: List[str]) -> int:
     if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= 3650:
         problems.append(f"'retention_days' must be a whole number of days from 1 to 3650, not '{raw}'")
-        return 90
+        return DEFAULT_RETENTION_DAYS
     return raw
 
 
@@ -382,7 +429,7 @@ def parse_config(data: Mapping[str, Any], today: Optional[date] = None) -> Gemee
         crisis_phone=req("crisis_line.phone"),
         crisis_web=req("crisis_line.web"),
         crisis_hours=req("crisis_line.hours"),
-        retention_days=_parse_retention_days(data.get("retention_days", 90), problems),
+        retention_days=_parse_retention_days(data.get("retention_days", DEFAULT_RETENTION_DAYS), problems),
         response_days=_parse_response_days(data.get("response_days"), problems),
         threshold_verhoogd=verhoogd,
         threshold_hoog=hoog,
@@ -390,6 +437,7 @@ def parse_config(data: Mapping[str, Any], today: Optional[date] = None) -> Gemee
         amounts=_parse_amounts(data.get("amounts"), problems),
         teams=_parse_teams(data.get("teams"), str((data.get("ondernemersloket") or {}).get("name", "")), problems),
     )
+    _check_ticket_outcomes(data.get("ticket_outcomes"), problems)
     email = config.loket.email
     if email and "@" not in email:
         problems.append(f"'ondernemersloket.email' is not an e-mail address: '{email}'")

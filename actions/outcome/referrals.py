@@ -59,10 +59,8 @@ def situations(answers: Mapping[str, Any], score: Score, found: Sequence[Indicat
     return tags
 
 
-# the most pressing situations first, so a crisis line or debt help is never pushed out
-PRIORITY = ["crisis", "acuut", "schulden", "zorg_gezin", "prive_achterstand", "hoog_risico", "belasting", "ioaz",
-            "bbz", "stoppen", "administratie", "praten", "coaching", "financiering", "bv", "informatie"]
-assert sorted(PRIORITY) == sorted(SITUATIONS)
+# the most pressing situations first (the order of the vocabulary in names.py)
+PRIORITY = tuple(SITUATIONS)
 
 
 def referrals(tags: Set[str], config: GemeenteConfig, lives_here: bool = True) -> List[Partner]:
