@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Dict, Optional, Set
 
-from handoff import auth, follow_up, notify, tickets
+import requests
+
+from handoff import auth, follow_up, notify, tickets, zgw
 from handoff.db import Database, utcnow
 from handoff.settings import Settings
 from handoff.web import run
@@ -36,11 +38,15 @@ class Notifier:
 
 
 class Background:
-    def __init__(self, db: Database, settings: Settings, notifier: Optional[Notifier] = None):
+    def __init__(self, db: Database, settings: Settings, notifier: Optional[Notifier] = None,
+                 zgw_http: Optional[Callable[[], Any]] = None):
         self.db, self.settings = db, settings
         self.notifier = notifier or Notifier()
         self.notifying: Set[str] = set()  # ids of the tickets whose notifications are being sent now
         self.last_purge: Optional[datetime] = None
+        # the case system (ZGW, handoff/zgw.py): read and checked at start; None when off (the default)
+        self.zgw = zgw.from_gemeente_file(production=settings.production)
+        self.zgw_http: Callable[[], Any] = zgw_http or requests.Session  # injectable for tests
 
     async def notify_new(self, ticket: Ticket, recheck: bool = False) -> None:
         """E-mail and webhook for a new ticket, each once; a failure is retried by the
@@ -103,12 +109,25 @@ class Background:
                 await run(follow_up.release, self.db, ticket_id)
         return sent
 
+    async def register_in_case_system(self) -> int:
+        """Register new tickets as zaken and report status changes (handoff/zgw.py); each
+        step is recorded, so a failure here is retried in a later round without repeating
+        what succeeded. Nothing happens when ZGW is off."""
+        if self.zgw is None:
+            return 0
+        try:
+            return await run(zgw.process_due, self.db, self.zgw, self.zgw_http, zgw.retry_base_seconds())
+        except Exception:  # noqa: BLE001 - the other work of this round goes on
+            logger.exception("Registration in the case system failed")
+            return 0
+
     async def run_once(self) -> None:
         """One round: due erasures, pending notifications, due follow-ups, and the purge once a day."""
         await run(tickets.process_erasures, self.db, self.settings.tracker_db_url)
         for ticket in await run(tickets.pending_notifications, self.db):
             await self.notify_new(ticket, recheck=True)
         await self.send_follow_ups()
+        await self.register_in_case_system()
         if self.last_purge is None or (utcnow() - self.last_purge).total_seconds() > PURGE_EVERY_SECONDS:
             result = await run(tickets.purge, self.db, self.settings.retention_days, self.settings.tracker_db_url)
             await run(auth.forget_old_throttles, self.db)

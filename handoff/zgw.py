@@ -30,9 +30,11 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import jwt
+import yaml
 
 from handoff import tickets, zgw_pdf
 from handoff.db import Database, Ticket, utcnow
@@ -49,6 +51,7 @@ KNOWN_KEYS = {"enabled", "zaken_api", "documenten_api", "catalogi_api", "client_
               "zaaktype", "informatieobjecttype", "vertrouwelijkheidaanduiding", "auteur", "user_id",
               "user_representation", "status_types", "register_from", "timeout_seconds"}
 DEFAULT_SECRET_ENV = "ZGW_CLIENT_SECRET"
+DEFAULT_GEMEENTE_FILE = Path(__file__).resolve().parent.parent / "gemeente" / "config.yml"
 CRS = "EPSG:4326"
 
 
@@ -92,10 +95,12 @@ def _url(raw: Mapping[str, Any], key: str, problems: List[str]) -> str:
     return value.rstrip("/") if key.endswith("_api") else value
 
 
-def parse_config(raw: Any, environ: Mapping[str, str], default_auteur: str = "Gemeente") -> Optional[ZgwConfig]:
+def parse_config(raw: Any, environ: Mapping[str, str], default_auteur: str = "Gemeente",
+                 production: bool = False) -> Optional[ZgwConfig]:
     """The ``zgw`` section, validated; None when it is missing or ``enabled`` is not true.
     Every problem names its field; the client secret comes from the environment variable
-    ``client_secret_env`` (default ZGW_CLIENT_SECRET)."""
+    ``client_secret_env`` (default ZGW_CLIENT_SECRET). In production every address must
+    be https (the token and personal data travel over it)."""
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
@@ -115,6 +120,9 @@ def parse_config(raw: Any, environ: Mapping[str, str], default_auteur: str = "Ge
         return None
     urls = {key: _url(raw, key, problems) for key in ("zaken_api", "documenten_api", "catalogi_api", "zaaktype",
                                                       "informatieobjecttype")}
+    if production:
+        problems.extend(f"'zgw.{key}' must be an https address in production" for key, value in urls.items()
+                        if value and not value.startswith("https://"))
     client_id = raw.get("client_id")
     if not isinstance(client_id, str) or not client_id.strip():
         problems.append("'zgw.client_id' is missing")
@@ -168,6 +176,23 @@ def parse_config(raw: Any, environ: Mapping[str, str], default_auteur: str = "Ge
     return ZgwConfig(client_id=client_id.strip(), client_secret=secret, rsin=rsin,
                      vertrouwelijkheidaanduiding=vertrouwelijk, status_types=status_types,
                      register_from=register_from, timeout_seconds=float(timeout), **urls, **texts)
+
+
+def from_gemeente_file(path: Optional[Path] = None, environ: Optional[Mapping[str, str]] = None,
+                       production: bool = False) -> Optional[ZgwConfig]:
+    """The ``zgw`` section of the gemeente configuration (GEMEENTE_CONFIG, default
+    gemeente/config.yml); None when it is off. Raises ZgwConfigError naming the field."""
+    environ = os.environ if environ is None else environ
+    path = path or Path(environ.get("GEMEENTE_CONFIG") or DEFAULT_GEMEENTE_FILE)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None  # the action server reports an unreadable file; without it ZGW stays off
+    if not isinstance(data, Mapping):
+        return None
+    loket = data.get("ondernemersloket") or {}
+    auteur = str(loket.get("name") or data.get("name") or "Gemeente") if isinstance(loket, Mapping) else "Gemeente"
+    return parse_config(data.get("zgw"), environ, auteur, production)
 
 
 # ------------------------------------------------------------------ the planner (pure)

@@ -13,6 +13,10 @@ from sqlalchemy.orm import Session
 from handoff.db import Database, ZgwRegistration, utcnow
 
 BACKOFF_MAX_SECONDS = 3600
+# what staff read on the ticket page about a step that failed
+STEP_LABELS = {"zaak": "de zaak", "document": "de samenvatting (pdf)",
+               "zaakinformatieobject": "de koppeling van de samenvatting aan de zaak",
+               "rol": "de gegevens van de ondernemer", "status": "de eerste status"}
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,12 @@ class Store:
                 seconds=backoff_seconds(row.attempts, self.retry_base_seconds))
 
 
+def state(db: Database, ticket_id: str) -> Optional[Dict[str, Any]]:
+    """ticket_state in its own session (for the ticket page)."""
+    with db.session() as s:
+        return ticket_state(s, ticket_id)
+
+
 def ticket_state(s: Session, ticket_id: str) -> Optional[Dict[str, Any]]:
     """What the ticket page shows of the registration: the zaak (identificatie and URL) and
     the problem, if a step failed. None when the ticket was never offered for registration."""
@@ -102,7 +112,11 @@ def ticket_state(s: Session, ticket_id: str) -> Optional[Dict[str, Any]]:
     zaak = by_step.get("zaak")
     failed = [r for r in rows if r.done_at is None and r.last_error]
     problem = failed[0] if failed else None
+    statuses = sorted((r for r in rows if r.done_at is not None and (r.step == "status" or r.step.startswith("status:"))),
+                      key=lambda r: int(r.step.split(":")[1]) if ":" in r.step else 1)
     return {
+        "reported_status": statuses[-1].target if statuses else None,
+        "error_step_label": (STEP_LABELS.get(problem.step, "een statuswijziging") if problem else None),
         "identificatie": ticket_id if zaak is not None and zaak.done_at is not None else None,
         "url": zaak.url if zaak is not None and zaak.done_at is not None else None,
         "complete": all(by_step.get(step) is not None and by_step[step].done_at is not None

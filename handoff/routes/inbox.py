@@ -10,7 +10,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
-from handoff import scan_compare, scan_links, tickets
+from handoff import scan_compare, scan_links, tickets, zgw_store
 from handoff.web import ctx, not_found, render, run
 
 bp = Blueprint("inbox")
@@ -63,7 +63,8 @@ async def ticket_page(request: Request, ticket_id: str) -> HTTPResponse:
     comparisons = [(scan, scan_compare.compare(ticket, scan)) for scan in later]
     return render(request, "ticket.html", t=ticket, colleagues=await run(tickets.staff_names, db), message=text,
                   message_is_error=is_error, comparisons=comparisons,
-                  links=await run(scan_links.links_of, db, ticket_id))
+                  links=await run(scan_links.links_of, db, ticket_id), zaak=await run(zgw_store.state, db, ticket_id),
+                  zgw_on=ctx(request).background.zgw is not None)
 
 
 async def change(request: Request, ticket_id: str, fn: Callable, *args: Any) -> HTTPResponse:

@@ -1,0 +1,107 @@
+"""The real handoff service with ZGW switched on in its gemeente configuration: a ticket
+from the action server's API becomes a zaak through the background loop, the ticket page
+names the zaak, a status change in the inbox reaches the case system, and a case system
+that is down (killed) is caught up when it is back."""
+import time
+
+import pytest
+import requests
+import yaml
+
+from handoff.settings import ROOT
+from tests.handoff_service.conftest import logged_in, post_ticket, ticket_body
+from tests.handoff_service.service import HandoffService
+from tests.zgw.conftest import CLIENT_ID, RSIN, SECRET, StandInProcess
+
+
+def wait_until(condition, seconds=60.0, what="condition"):
+    deadline = time.time() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.time() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def case_system(tmp_path_factory):
+    server = StandInProcess(tmp_path_factory.mktemp("zgw")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def zgw_service(tmp_path_factory, case_system):
+    workdir = tmp_path_factory.mktemp("handoff-zgw")
+    config = yaml.safe_load((ROOT / "gemeente" / "config.yml").read_text(encoding="utf-8"))
+    base = case_system.base
+    config["zgw"] = {
+        "enabled": True, "zaken_api": f"{base}/zaken/api/v1", "documenten_api": f"{base}/documenten/api/v1",
+        "catalogi_api": f"{base}/catalogi/api/v1", "client_id": CLIENT_ID, "rsin": RSIN,
+        "zaaktype": case_system.urls["zaaktype"], "informatieobjecttype": case_system.urls["informatieobjecttype"],
+        "status_types": {"in_behandeling": 2, "afgesloten": 3}, "timeout_seconds": 5,
+    }
+    path = workdir / "gemeente.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    svc = HandoffService(workdir, extra_env={"GEMEENTE_CONFIG": str(path), "ZGW_CLIENT_SECRET": SECRET,
+                                             "ZGW_RETRY_SECONDS": "1"}).start()
+    yield svc
+    svc.stop()
+
+
+def test_a_ticket_becomes_a_zaak_and_a_status_change_follows(case_system, zgw_service):
+    start = case_system.last_call_id()
+    body = ticket_body()
+    assert post_ticket(zgw_service, body).status_code == 201
+    held = wait_until(lambda: (lambda h: h if h["status"] else None)(case_system.of_ticket(body["id"])),
+                      what="the first status of the zaak")
+    assert len(held["zaak"]) == len(held["document"]) == len(held["zio"]) == len(held["rol"]) == 1
+    calls = case_system.calls(start)
+    assert [(c["method"], c["path"]) for c in calls] == [
+        ("POST", "/zaken"), ("POST", "/enkelvoudiginformatieobjecten"), ("POST", "/zaakinformatieobjecten"),
+        ("GET", "/roltypen"), ("POST", "/rollen"), ("GET", "/statustypen"), ("POST", "/statussen")]
+    assert all(c["request_valid"] and c["response_valid"] for c in calls), calls
+
+    staff, _ = logged_in(zgw_service)
+    page = staff.get(f"{zgw_service.url}/inbox/tickets/{body['id']}", timeout=10).text
+    assert f"als zaak <strong>{body['id']}</strong>" in page
+    assert held["zaak"][0]["url"] in page
+
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    changed = staff.post(f"{zgw_service.url}/inbox/tickets/{body['id']}/status",
+                         data={"status": "in_behandeling", "csrf_token": csrf}, timeout=10, allow_redirects=False)
+    assert changed.status_code in (302, 303)
+    statussen = wait_until(lambda: (lambda s: s if len(s) == 2 else None)(case_system.of_ticket(body["id"])["status"]),
+                           what="the second status")
+    assert statussen[1]["statustype"] == case_system.urls["statustypen"][2]
+    page = wait_until(lambda: (lambda p: p if "Laatst doorgegeven status: In behandeling" in p else None)(
+        staff.get(f"{zgw_service.url}/inbox/tickets/{body['id']}", timeout=10).text), what="the page to show it")
+    assert all(c["request_valid"] and c["response_valid"] for c in case_system.calls(start))
+
+
+def test_a_case_system_that_is_down_is_caught_up_without_duplicates(case_system, zgw_service):
+    case_system.kill()
+    try:
+        body = ticket_body()
+        assert post_ticket(zgw_service, body).status_code == 201
+        staff, _ = logged_in(zgw_service)
+        url = f"{zgw_service.url}/inbox/tickets/{body['id']}"
+        page = wait_until(lambda: (lambda p: p if "Nog niet gelukt" in p else None)(staff.get(url, timeout=10).text),
+                          what="the page to say it did not work yet")
+        assert "Het systeem probeert het later vanzelf opnieuw." in page
+    finally:
+        case_system.start()
+    held = wait_until(lambda: (lambda h: h if h["status"] else None)(case_system.of_ticket(body["id"])),
+                      seconds=90, what="the registration after the restart")
+    assert [len(held[k]) for k in ("zaak", "document", "zio", "rol", "status")] == [1, 1, 1, 1, 1]
+    page = staff.get(url, timeout=10).text
+    assert f"als zaak <strong>{body['id']}</strong>" in page and "Nog niet gelukt" not in page
+
+
+def test_the_ticket_api_is_unchanged_for_the_action_token(zgw_service):
+    # registration runs in the background: creating a ticket answers at once, as before
+    started = time.time()
+    response = post_ticket(zgw_service, ticket_body())
+    assert response.status_code == 201 and time.time() - started < 5
+    assert requests.get(f"{zgw_service.url}/health", timeout=5).json() == {"status": "ok"}
