@@ -14,7 +14,7 @@
   var WORDS = {
     u: {
       title: "Uw uitkomst van de zelfscan",
-      result: "Uw uitkomst",
+      result: "Hoe staat u ervoor?",
       answer: "Uw antwoord",
       fits: "Dit past bij uw antwoorden:",
       todo: "Wat kunt u nu doen?",
@@ -28,7 +28,7 @@
     },
     je: {
       title: "Je uitkomst van de zelfscan",
-      result: "Je uitkomst",
+      result: "Hoe sta je ervoor?",
       answer: "Je antwoord",
       fits: "Dit past bij je antwoorden:",
       todo: "Wat kun je nu doen?",
