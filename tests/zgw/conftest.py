@@ -115,6 +115,38 @@ class StandInProcess:
         return config
 
 
+def service_with_zgw(workdir: Path, server: StandInProcess):
+    """The real handoff service (not started) with a copy of the example gemeente
+    configuration in which ZGW is on and points at ``server``."""
+    import yaml
+
+    from tests.handoff_service.service import HandoffService
+
+    config = yaml.safe_load((ROOT / "gemeente" / "config.yml").read_text(encoding="utf-8"))
+    base = server.base
+    config["zgw"] = {
+        "enabled": True, "zaken_api": f"{base}/zaken/api/v1", "documenten_api": f"{base}/documenten/api/v1",
+        "catalogi_api": f"{base}/catalogi/api/v1", "client_id": CLIENT_ID, "rsin": RSIN,
+        "zaaktype": server.urls["zaaktype"], "informatieobjecttype": server.urls["informatieobjecttype"],
+        "status_types": {"in_behandeling": 2, "afgesloten": 3}, "timeout_seconds": 5,
+    }
+    path = workdir / "gemeente.yml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return HandoffService(workdir, extra_env={"GEMEENTE_CONFIG": str(path), "ZGW_CLIENT_SECRET": SECRET,
+                                              "ZGW_RETRY_SECONDS": "1"})
+
+
+def wait_until(condition, seconds: float = 60.0, what: str = "condition"):
+    """Poll ``condition`` until it returns something true; fail after ``seconds``."""
+    deadline = time.time() + seconds
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.time() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def zgw_server(tmp_path_factory):
     """One stand-in for a test module; tests look only at their own ticket's objects and

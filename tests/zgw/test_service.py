@@ -6,22 +6,11 @@ import time
 
 import pytest
 import requests
-import yaml
 
-from handoff.settings import ROOT
 from tests.handoff_service.conftest import logged_in, post_ticket, ticket_body
-from tests.handoff_service.service import HandoffService
-from tests.zgw.conftest import CLIENT_ID, RSIN, SECRET, StandInProcess
+from tests.zgw.conftest import StandInProcess, service_with_zgw, wait_until
 
-
-def wait_until(condition, seconds=60.0, what="condition"):
-    deadline = time.time() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.time() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
+pytestmark = pytest.mark.service  # starts the handoff service and the stand-in (make service-test)
 
 
 @pytest.fixture(scope="module")
@@ -33,19 +22,7 @@ def case_system(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def zgw_service(tmp_path_factory, case_system):
-    workdir = tmp_path_factory.mktemp("handoff-zgw")
-    config = yaml.safe_load((ROOT / "gemeente" / "config.yml").read_text(encoding="utf-8"))
-    base = case_system.base
-    config["zgw"] = {
-        "enabled": True, "zaken_api": f"{base}/zaken/api/v1", "documenten_api": f"{base}/documenten/api/v1",
-        "catalogi_api": f"{base}/catalogi/api/v1", "client_id": CLIENT_ID, "rsin": RSIN,
-        "zaaktype": case_system.urls["zaaktype"], "informatieobjecttype": case_system.urls["informatieobjecttype"],
-        "status_types": {"in_behandeling": 2, "afgesloten": 3}, "timeout_seconds": 5,
-    }
-    path = workdir / "gemeente.yml"
-    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    svc = HandoffService(workdir, extra_env={"GEMEENTE_CONFIG": str(path), "ZGW_CLIENT_SECRET": SECRET,
-                                             "ZGW_RETRY_SECONDS": "1"}).start()
+    svc = service_with_zgw(tmp_path_factory.mktemp("handoff-zgw"), case_system).start()
     yield svc
     svc.stop()
 
