@@ -24,6 +24,7 @@ from actions.gemeente import gemeente
 from actions.handoff_client import client as handoff_client
 from actions.scan_form import DISTRESS_SLOT, FORM_NAME, _today, scan_answers
 from actions.texts import Speaker, buttons
+from actions.unrecognised import capture, unsure
 from zelfscan_nlu.patterns import is_crisis
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,8 @@ def respond_outside_scan(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         speaker.say("situation.other_questions", buttons("what_i_can_do"))
     else:
         speaker.say("situation.what_i_can_do", buttons("what_i_can_do"))
+        if unsure(tracker.latest_message or {}):  # the fallback answer: kept, stripped, for learning
+            capture(tracker)
     return []
 
 
@@ -242,6 +245,8 @@ class ActionCoreFallback(Action):
             Speaker(dispatcher).say("conversation.core_fallback")
         else:
             Speaker(dispatcher).say("situation.what_i_can_do", buttons("what_i_can_do"))
+        requested = tracker.get_slot("requested_slot") if tracker.active_loop.get("name") == FORM_NAME else None
+        capture(tracker, requested)  # kept, stripped, for learning (never in the contact form)
         return [UserUtteranceReverted()]
 
 

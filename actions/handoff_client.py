@@ -142,6 +142,8 @@ class HandoffClient:
             return await self._post("/api/tickets", body, key)
         if kind == "record":
             return await self._post("/api/scan-records", body)
+        if kind == "unrecognised":
+            return await self._post("/api/unrecognised", body)
         return await self._post("/api/erasures", body)
 
     async def _deliver(self, kind: str, key: str, body: Dict[str, Any]) -> Optional[Dict[str, Any]]:
@@ -185,6 +187,13 @@ class HandoffClient:
         never waits for it."""
         key = f"record:{record['id']}:{record['stopped_at']}"  # a finish after a stop is a second item
         await asyncio.to_thread(self._queue, key, "record", record)
+        self.ensure_worker()
+        return "queued"
+
+    async def create_unrecognised(self, body: Dict[str, Any]) -> str:
+        """A message the assistant did not understand, already stripped of personal
+        details (actions/unrecognised.py; no conversation id). Queued like a scan record."""
+        await asyncio.to_thread(self._queue, f"unrecognised:{body['id']}", "unrecognised", body)
         self.ensure_worker()
         return "queued"
 

@@ -33,6 +33,7 @@ from actions.facts import fact_for, facts_in, noted
 from actions.gemeente import gemeente
 from actions.parsing import UNKNOWN, contains_phrase, normalize
 from actions.texts import Speaker, buttons, render
+from actions.unrecognised import capture, unsure
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +144,8 @@ class ValidateScanForm(FormValidationAction):
         if own is not None:  # "fulltime, en 2 medewerkers" at the hours question: fulltime
             result = understood(own.value)
         events = self._accept_or_retry(question, result, tracker, dispatcher)
+        if result.reason == "not_understood" and unsure(message):
+            capture(tracker, question.id)  # no answer and no intent: kept, stripped, for learning
         if result.ok and result.value != UNKNOWN:
             events += self._also_stated(question, text, tracker, dispatcher)
         return events

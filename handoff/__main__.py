@@ -6,6 +6,8 @@
                                               terminal; a new password ends its sessions)
     python -m handoff add-user NAME --team T  ... and put the user in team T (repeat for more)
     python -m handoff set-teams NAME [T ...]  replace the user's teams (none: no team)
+    python -m handoff add-user NAME --role R  ... and give the user role R (leren, beheer; repeat for more)
+    python -m handoff set-roles NAME [R ...]  replace the user's roles (none: no role)
     python -m handoff disable-user NAME       disable an account and end its sessions
     python -m handoff enable-user NAME        enable it again
     python -m handoff purge                   erase personal data older than RETENTION_DAYS
@@ -23,7 +25,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from handoff import auth, stats, tickets
+from handoff import auth, learning, roles, stats, tickets
 from handoff.db import Database
 from handoff.settings import Settings
 from zelfscan_runtime import secrets as runtime_secrets
@@ -40,6 +42,11 @@ def main(argv=None) -> int:
     add.add_argument("username")
     add.add_argument("--team", action="append", default=None,
                      help="a team id from the gemeente configuration (teams); repeat for more teams")
+    add.add_argument("--role", action="append", default=None,
+                     help="a role: leren (review messages not understood) or beheer; repeat for more")
+    set_roles = sub.add_parser("set-roles", help="replace the roles of a staff user")
+    set_roles.add_argument("username")
+    set_roles.add_argument("roles", nargs="*")
     set_teams = sub.add_parser("set-teams", help="replace the teams of a staff user")
     set_teams.add_argument("username")
     set_teams.add_argument("teams", nargs="*")
@@ -80,13 +87,27 @@ def _run(args) -> int:
             auth.upsert_user(db, args.username, password)
             if args.team is not None:
                 tickets.set_user_teams(db, args.username, args.team)
-        except (auth.AuthError, tickets.TicketError) as exc:
+            if args.role is not None:
+                roles.set_user_roles(db, args.username, args.role)
+        except (auth.AuthError, tickets.TicketError, roles.RoleError) as exc:
             print(f"Niet gelukt: {exc}", file=sys.stderr)
             return 1
         print(f"Account '{args.username}' is klaar.")
         _print_teams(db, settings, args.username)
+        _print_roles(db, args.username)
         if auth.is_active(db, args.username) is False:
             print(f"Let op: dit account is uitgeschakeld. Zet het aan met: python -m handoff enable-user {args.username}")
+        return 0
+    if args.command == "set-roles":
+        try:
+            found = roles.set_user_roles(db, args.username, args.roles)
+        except roles.RoleError as exc:
+            print(f"Niet gelukt: {exc}", file=sys.stderr)
+            return 1
+        if not found:
+            print(f"Niet gelukt: er is geen account '{args.username}'.", file=sys.stderr)
+            return 1
+        _print_roles(db, args.username)
         return 0
     if args.command == "set-teams":
         try:
@@ -125,9 +146,16 @@ def _run(args) -> int:
     if args.command == "purge":
         result = tickets.purge(db, settings.retention_days, settings.tracker_db_url)
         auth.forget_old_throttles(db)
+        removed = learning.purge(db, settings.unrecognised_days)
+        print(f"Niet begrepen berichten ouder dan {settings.unrecognised_days} dagen verwijderd: {removed}")
         print(f"Bewaartermijn {settings.retention_days} dagen: {result}")
         return 0
     return 2
+
+
+def _print_roles(db: Database, username: str) -> None:
+    found = roles.user_roles(db, username)
+    print(f"Rollen van '{username}': {', '.join(found) if found else 'geen'}.")
 
 
 def _print_teams(db: Database, settings: Settings, username: str) -> None:

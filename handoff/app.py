@@ -15,7 +15,7 @@ from typing import Any, Optional
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic
 
-from handoff import auth, security, stats, tickets
+from handoff import auth, roles, security, stats, tickets
 from handoff.background import Background, Notifier
 from handoff.db import Database
 from handoff.routes import BLUEPRINTS
@@ -46,6 +46,7 @@ def open_database(settings: Settings) -> Database:
     tickets.backfill_contact_due(db, settings.response_days)
     if settings.admin_user and settings.admin_password:
         auth.upsert_user(db, settings.admin_user, settings.admin_password, actor="start")
+        roles.grant(db, settings.admin_user, roles.ADMIN_ROLE, actor="start")
         if auth.is_active(db, settings.admin_user) is False:
             logger.warning("INBOX_ADMIN_USER %s is disabled; enable it with: python -m handoff enable-user %s",
                            settings.admin_user, settings.admin_user)

@@ -17,6 +17,7 @@ import requests
 
 from handoff import auth, follow_up, notify, tickets, zgw
 from handoff.db import Database, utcnow
+from handoff.learning import purge as purge_unrecognised
 from handoff.settings import Settings
 from handoff.web import run
 
@@ -133,6 +134,9 @@ class Background:
             await run(auth.forget_old_throttles, self.db)
             self.last_purge = utcnow()
             logger.info("Retention purge: %s", result)
+            removed = await run(purge_unrecognised, self.db, self.settings.unrecognised_days)
+            logger.info("Messages not understood, older than %d days, deleted: %d", self.settings.unrecognised_days,
+                        removed)
 
     async def loop(self) -> None:
         while True:

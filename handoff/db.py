@@ -69,6 +69,14 @@ class StaffTeam(Base):
     team = Column(String(80), primary_key=True)
 
 
+class StaffRole(Base):
+    """A staff user's roles (handoff/roles.py): "leren" or "beheer" may open the review
+    page of messages the assistant did not understand."""
+    __tablename__ = "staff_roles"
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    role = Column(String(40), primary_key=True)
+
+
 class StaffSession(Base):
     __tablename__ = "staff_sessions"
     id = Column(String(64), primary_key=True)  # sha256 of the cookie value
@@ -273,25 +281,6 @@ class UnrecognisedMessage(Base):
     question = Column(String(40), nullable=True)  # the scan question being asked, if any
     received_on = Column(Date, nullable=False, index=True)  # for the retention purge only
     reviewed_intent = Column(String(80), nullable=True, index=True)  # staff's choice, or "weglaten"
-
-
-class ZgwRegistration(Base):
-    """One step of a ticket's registration in the gemeente's case system (ZGW APIs, see
-    zgw.py): the zaak, its document, the link, the initiator rol, the first status, and
-    later status changes from the inbox. A step that succeeded keeps the URL of what it
-    made, so a retry skips it; a failed step keeps its attempts and last error (no
-    personal data: the error is the API's own message about a field)."""
-    __tablename__ = "zgw_registrations"
-    ticket_id = Column(String(20), primary_key=True)
-    step = Column(String(40), primary_key=True)  # zaak, document, zaakinformatieobject, rol, status, status:<n>
-    url = Column(String(1000), nullable=True)  # what the step made (set once it succeeded)
-    target = Column(String(40), nullable=True)  # status steps: the inbox status it reports
-    attempts = Column(Integer, nullable=False, default=0)
-    last_error = Column(String(500), nullable=True)
-    final_error = Column(Boolean, nullable=False, default=False)  # refused (4xx): not retried
-    next_attempt_at = Column(DateTime, nullable=True, index=True)
-    created_at = Column(DateTime, default=utcnow, nullable=False)
-    done_at = Column(DateTime, nullable=True)
 
 
 class ZgwRegistration(Base):

@@ -18,10 +18,11 @@ from sanic.request import Request
 from sanic.response import BaseHTTPResponse, HTTPResponse, json, redirect
 
 from handoff import auth
+from handoff.roles import user_roles
 from handoff.web import SESSION_COOKIE, ctx, message_page, page_of, run
 
 PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login", "/uitkomst")
-MACHINE_ROUTES = {("POST", "/api/tickets"), ("POST", "/api/erasures"), ("POST", "/api/scan-records"),
+MACHINE_ROUTES = {("POST", "/api/unrecognised"), ("POST", "/api/tickets"), ("POST", "/api/erasures"), ("POST", "/api/scan-records"),
                   ("POST", "/api/scan-links/redeem"), ("POST", "/api/ticket-scans")}
 HSTS = "max-age=31536000"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -58,6 +59,7 @@ async def authenticate(request: Request) -> Optional[HTTPResponse]:
                       service.settings.session_idle_minutes)
     if found:
         request.ctx.user, request.ctx.csrf = found
+        request.ctx.roles = await run(user_roles, service.db, request.ctx.user)  # handoff/roles.py
         if request.method == "POST" and not csrf_ok(request):
             if path.startswith("/api/"):
                 return json({"error": "CSRF-token ontbreekt of klopt niet"}, status=403)

@@ -142,6 +142,8 @@ class Settings:
     partner_names: Dict[str, str] = field(default_factory=_gemeente_partners)
     # statistics: counts under this number are shown as "<N" in every view and export
     stats_min_count: int = field(default_factory=lambda: _int("HANDOFF_STATS_MIN_COUNT", 5))
+    # messages the assistant did not understand (handoff/learning.py) are deleted after this many days
+    unrecognised_days: int = field(default_factory=lambda: _int("HANDOFF_UNRECOGNISED_DAYS", 90))
     tracker_db_url: Optional[str] = field(default_factory=lambda: os.environ.get(
         "TRACKER_DB_URL", f"sqlite:///{runtime_secrets.var_dir() / 'rasa_tracker.db'}"))
     erasure_delay_seconds: int = field(default_factory=lambda: _int("ERASURE_DELAY_SECONDS", 120))

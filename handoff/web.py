@@ -21,6 +21,7 @@ from sanic.response import HTTPResponse, html
 
 from handoff import auth
 from handoff.db import Database
+from handoff.roles import can_review
 from handoff.settings import Settings
 
 SESSION_COOKIE = "zs_session"
@@ -59,6 +60,7 @@ def render(request: Request, name: str, http_status: int = 200, **context: Any) 
     """A page; inbox pages get the logged-in user and the CSRF token without asking."""
     context.setdefault("user", getattr(request.ctx, "user", None))
     context.setdefault("csrf_token", getattr(request.ctx, "csrf", None))
+    context.setdefault("can_review", can_review(getattr(request.ctx, "roles", ())))  # the "Leren" link
     return html(ctx(request).templates.get_template(name).render(**context), status=http_status)
 
 
