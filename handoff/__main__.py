@@ -28,6 +28,7 @@ from pathlib import Path
 from handoff import auth, learning, roles, stats, tickets
 from handoff.db import Database
 from handoff.settings import Settings
+from handoff.zgw import ZgwConfigError
 from zelfscan_runtime import secrets as runtime_secrets
 
 
@@ -67,6 +68,9 @@ def main(argv=None) -> int:
         return _run(args)
     except runtime_secrets.SecretError as exc:
         print(exc.line, file=sys.stderr)
+        return 2
+    except ZgwConfigError as exc:  # the 'zgw' section of the gemeente configuration: one line naming the field
+        print(exc, file=sys.stderr)
         return 2
 
 

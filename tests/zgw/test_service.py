@@ -82,3 +82,14 @@ def test_the_ticket_api_is_unchanged_for_the_action_token(zgw_service):
     response = post_ticket(zgw_service, ticket_body())
     assert response.status_code == 201 and time.time() - started < 5
     assert requests.get(f"{zgw_service.url}/health", timeout=5).json() == {"status": "ok"}
+
+
+def test_a_wrong_zgw_section_stops_the_start_with_one_line(tmp_path, case_system):
+    svc = service_with_zgw(tmp_path, case_system)
+    path = tmp_path / "gemeente.yml"
+    path.write_text(path.read_text(encoding="utf-8").replace("'002220647'", "'123456789'"), encoding="utf-8")
+    with pytest.raises(RuntimeError) as stopped:
+        svc.start()
+    assert "'zgw.rsin' must be the gemeente's RSIN" in str(stopped.value)
+    assert "Traceback" not in svc.log
+    assert svc.proc.returncode == 2
