@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 
 import jwt
 import yaml
@@ -468,39 +468,64 @@ def register(ticket: Mapping[str, Any], config: ZgwConfig, store: Store, http: A
         store.succeeded(ref, step.name, url, step.target)
 
 
-def due_tickets(db: Database, config: ZgwConfig, store: Store, now: Optional[datetime] = None) -> List[Dict[str, Any]]:
-    """Tickets with a step to do now: not yet (fully) registered, or with an inbox status
-    the zaak does not have yet. Erased tickets are left alone."""
+# One configuration for every ticket ({"": config}), or one per gemeente id in a regional
+# deployment ({"voorbeeldstad": config, ...}): a ticket's ``gemeente`` picks its own, and a
+# gemeente without one is not registered (never in another gemeente's case system).
+Configs = Mapping[str, ZgwConfig]
+
+
+def as_configs(config: Union[None, ZgwConfig, Configs]) -> Dict[str, ZgwConfig]:
+    if config is None:
+        return {}
+    if isinstance(config, ZgwConfig):
+        return {"": config}
+    return {key: value for key, value in config.items() if value is not None}
+
+
+def config_for(configs: Configs, ticket: Mapping[str, Any]) -> Optional[ZgwConfig]:
+    if "" in configs:
+        return configs[""]
+    return configs.get(str(ticket.get("gemeente") or ""))
+
+
+def due_tickets(db: Database, config: Union[ZgwConfig, Configs], store: Store,
+                now: Optional[datetime] = None) -> List[Tuple[Dict[str, Any], ZgwConfig]]:
+    """Tickets with a step to do now, each with its configuration: not yet (fully)
+    registered, or with an inbox status the zaak does not have yet. Erased tickets, and
+    tickets made before the configuration's ``register_from``, are left alone."""
     from sqlalchemy import select
 
-    now = now or utcnow()
+    configs, now = as_configs(config), now or utcnow()
+    if not configs:
+        return []
     rows = store.all_steps()
     found = []
     with db.session() as s:
-        query = select(Ticket).where(Ticket.erased_at.is_(None))
-        if config.register_from is not None:
-            query = query.where(Ticket.created_at >= datetime.combine(config.register_from, datetime.min.time()))
-        for ticket in s.execute(query.order_by(Ticket.created_at)).scalars():
-            step, _ = next_step(rows.get(ticket.id, {}), ticket.status, config.status_types, now)
+        for ticket in s.execute(select(Ticket).where(Ticket.erased_at.is_(None))
+                                .order_by(Ticket.created_at)).scalars():
+            own = config_for(configs, {"gemeente": getattr(ticket, "gemeente", None)})
+            if own is None or (own.register_from is not None and ticket.created_at.date() < own.register_from):
+                continue
+            step, _ = next_step(rows.get(ticket.id, {}), ticket.status, own.status_types, now)
             if step is not None:
-                found.append(tickets.to_json(ticket))
+                found.append((tickets.to_json(ticket), own))
     return found
 
 
-def process_due(db: Database, config: Optional[ZgwConfig], http_factory: Callable[[], Any],
+def process_due(db: Database, config: Union[None, ZgwConfig, Configs], http_factory: Callable[[], Any],
                 retry_base_seconds: float = 60.0) -> int:
     """The background loop's part: register every due ticket. Without a configuration
     (ZGW off, the default) it does nothing and makes no call. Returns the tickets tried."""
-    if config is None:
+    if not as_configs(config):
         return 0
     store = Store(db, retry_base_seconds)
-    due = due_tickets(db, config, store)
+    due = due_tickets(db, as_configs(config), store)
     if not due:
         return 0
     http = http_factory()
     try:
-        for ticket in due:
-            register(ticket, config, store, http)
+        for ticket, own in due:
+            register(ticket, own, store, http)
     finally:
         close = getattr(http, "close", None)
         if close:

@@ -147,3 +147,14 @@ def test_the_pdf_keeps_dutch_letters_and_the_euro_sign():
         assert f"<{ord(char):04X}>".encode() in pdf, char
     compressed = zgw_pdf.summary_pdf(ticket, "Ondernemersloket Voorbeeldstad")
     assert len(compressed) < len(pdf)
+
+
+def test_each_gemeente_uses_its_own_case_system():
+    one = zgw.parse_config(raw(), ENV)
+    other = zgw.parse_config(raw(rsin="111222333"), ENV)
+    assert zgw.config_for(zgw.as_configs(one), {"gemeente": "buurdorp"}) is one  # one gemeente: every ticket
+    region = zgw.as_configs({"voorbeeldstad": one, "buurdorp": other, "zonder": None})
+    assert zgw.config_for(region, {"gemeente": "buurdorp"}) is other
+    assert zgw.config_for(region, {"gemeente": "zonder"}) is None  # never another gemeente's case system
+    assert zgw.config_for(region, {}) is None
+    assert zgw.as_configs(None) == {}

@@ -196,7 +196,7 @@ def test_no_answer_is_retried_with_backoff(tmp_path, handoff_db):
     assert 50 < wait <= 60
     assert zgw.register(ticket, config, store, requests.Session()) == "waiting"
     assert zgw.due_tickets(handoff_db, config, store) == []
-    assert [t["id"] for t in zgw.due_tickets(handoff_db, config, store, now=utcnow() + LATER)] == [ticket["id"]]
+    assert [t["id"] for t, _ in zgw.due_tickets(handoff_db, config, store, now=utcnow() + LATER)] == [ticket["id"]]
     assert zgw.register(ticket, config, store, requests.Session(), now=utcnow() + LATER) == "failed"
     second = store.steps(ticket["id"])["zaak"]
     assert second.attempts == 2 and 110 < (second.next_attempt_at - utcnow()).total_seconds() <= 120
@@ -257,9 +257,9 @@ def test_a_status_change_in_the_inbox_posts_a_new_status(zgw_server, handoff_db)
 
     assert tickets.set_status(handoff_db, ticket["id"], "in_behandeling", "medewerker")
     due = zgw.due_tickets(handoff_db, config, store)
-    assert [t["id"] for t in due] == [ticket["id"]]
+    assert [(t["id"], own) for t, own in due] == [(ticket["id"], config)]
     before = zgw_server.last_call_id()
-    assert zgw.register(due[0], config, store, requests.Session()) == "done"
+    assert zgw.register(due[0][0], config, store, requests.Session()) == "done"
     calls = zgw_server.calls(before)
     # in_behandeling is mapped to volgnummer 2: looked up in the Catalogi API
     assert [(c["method"], c["path"]) for c in calls] == [("GET", "/statustypen"), ("POST", "/statussen")]
