@@ -76,6 +76,23 @@ def test_a_case_system_that_is_down_is_caught_up_without_duplicates(case_system,
     assert f"als zaak <strong>{body['id']}</strong>" in page and "Nog niet gelukt" not in page
 
 
+def test_erasure_in_the_inbox_tells_staff_about_the_zaak(case_system, zgw_service):
+    from tests.handoff_service.service import API_TOKEN
+
+    body = ticket_body()
+    assert post_ticket(zgw_service, body).status_code == 201
+    wait_until(lambda: case_system.of_ticket(body["id"])["status"], what="the registration")
+    erased = requests.post(f"{zgw_service.url}/api/erasures", json={"conversation_id": body["conversation_id"]},
+                           headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=10)
+    assert erased.status_code == 200 and erased.json()["tickets_erased"] == 1
+    staff, _ = logged_in(zgw_service)
+    page = staff.get(f"{zgw_service.url}/inbox/tickets/{body['id']}", timeout=10).text
+    assert "de gegevens zijn hier gewist, maar niet in het zaaksysteem" in page
+    assert body["contact"]["name"] not in page  # erased here
+    # the case system keeps its own copy: nothing was sent to it, nothing deleted there
+    assert case_system.of_ticket(body["id"])["rol"][0]["contactpersoonRol"]["naam"] == body["contact"]["name"]
+
+
 def test_the_ticket_api_is_unchanged_for_the_action_token(zgw_service):
     # registration runs in the background: creating a ticket answers at once, as before
     started = time.time()
