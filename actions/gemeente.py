@@ -18,6 +18,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 import yaml
 
 from actions.outcome.names import ANY_TICKET, INDICATIONS, SITUATIONS
+from zelfscan_runtime.retention import DEFAULT_RETENTION_DAYS  # without 'retention_days' in the configuration
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +53,6 @@ AMOUNTS: Dict[str, Dict[str, Key]] = {
 
 
 _WARNED: set = set()  # amount names already warned about, so the log says it once
-# Without 'retention_days' in the configuration: days after which personal data are erased
-DEFAULT_RETENTION_DAYS = 90
 
 
 class GemeenteConfigError(ValueError):

@@ -8,6 +8,7 @@ from typing import Any, Dict, Optional
 
 import yaml
 
+from zelfscan_runtime import retention
 from zelfscan_runtime import secrets as runtime_secrets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,16 +23,17 @@ def _float(name: str, default: float) -> float:
 
 
 def _gemeente_retention_days() -> int:
-    """RETENTION_DAYS, else ``retention_days`` of the gemeente configuration (the period
-    the bot promises in its privacy statement), else 90."""
-    if os.environ.get("RETENTION_DAYS"):
-        return int(os.environ["RETENTION_DAYS"])
+    """``retention_days`` of the gemeente configuration (the period the bot promises in its
+    privacy statement), or a shorter RETENTION_DAYS; a longer one stops the service
+    (zelfscan_runtime/retention.py)."""
     path = Path(os.environ.get("GEMEENTE_CONFIG", ROOT / "gemeente" / "config.yml"))
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
-        return 90
-    return int(data.get("retention_days", 90))
+        data = {}
+    days = data.get("retention_days", retention.DEFAULT_RETENTION_DAYS)
+    promised = retention.promised_days([days] if isinstance(days, int) and not isinstance(days, bool) else [])
+    return retention.purge_days(os.environ.get("RETENTION_DAYS"), promised)
 
 
 def _gemeente_teams() -> Dict[str, str]:
