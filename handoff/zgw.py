@@ -9,7 +9,10 @@ A ticket becomes, step by step (STEPS):
   rol                   GET {catalogi}/roltypen (initiator), POST {zaken}/rollen
   status                GET {catalogi}/statustypen, POST {zaken}/statussen (lowest volgnummer)
 and each later status change in the inbox becomes a step ``status:<n>`` (POST /statussen
-with the statustype mapped in the configuration).
+with the statustype mapped in the configuration). Closing a ticket with an outcome that
+has a resultaattype in ``result_types`` first records the resultaat (POST /resultaten,
+step ``resultaat``): a case system closes a zaak with its eindstatus only when the zaak
+has a resultaat.
 
 Each step is written down before its request goes out and again when it is done
 (zgw_store). A step that was tried before first looks for what an earlier try may have
@@ -31,7 +34,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import jwt
 import yaml
@@ -49,9 +52,12 @@ VERTROUWELIJKHEID = ("openbaar", "beperkt_openbaar", "intern", "zaakvertrouwelij
                      "confidentieel", "geheim", "zeer_geheim")
 KNOWN_KEYS = {"enabled", "zaken_api", "documenten_api", "catalogi_api", "client_id", "client_secret_env", "rsin",
               "zaaktype", "informatieobjecttype", "vertrouwelijkheidaanduiding", "auteur", "user_id",
-              "user_representation", "status_types", "register_from", "timeout_seconds"}
+              "user_representation", "status_types", "result_types", "register_from", "timeout_seconds"}
 DEFAULT_SECRET_ENV = "ZGW_CLIENT_SECRET"
 DEFAULT_GEMEENTE_FILE = Path(__file__).resolve().parent.parent / "gemeente" / "config.yml"
+# the outcomes when the gemeente configuration has no ticket_outcomes (handoff/settings.py)
+DEFAULT_OUTCOME_IDS = ("bbz_aangevraagd", "bbz_toegekend", "ioaz_aangevraagd", "schuldhulp_gestart", "doorverwezen",
+                       "geen_hulp_nodig", "niet_bereikt")
 CRS = "EPSG:4326"
 
 
@@ -75,6 +81,8 @@ class ZgwConfig:
     user_representation: str = "Zelfscan Ondernemers"
     # inbox status -> statustype: a URL, or the volgnummer within the zaaktype
     status_types: Mapping[str, Any] = field(default_factory=dict)
+    # outcome id (ticket_outcomes) -> resultaattype URL: the resultaat when a ticket is closed
+    result_types: Mapping[str, str] = field(default_factory=dict)
     register_from: Optional[date] = None
     timeout_seconds: float = 20.0
 
@@ -96,7 +104,7 @@ def _url(raw: Mapping[str, Any], key: str, problems: List[str]) -> str:
 
 
 def parse_config(raw: Any, environ: Mapping[str, str], default_auteur: str = "Gemeente",
-                 production: bool = False) -> Optional[ZgwConfig]:
+                 production: bool = False, outcome_ids: Optional[Sequence[str]] = None) -> Optional[ZgwConfig]:
     """The ``zgw`` section, validated; None when it is missing or ``enabled`` is not true.
     Every problem names its field; the client secret comes from the environment variable
     ``client_secret_env`` (default ZGW_CLIENT_SECRET). In production every address must
@@ -155,6 +163,18 @@ def parse_config(raw: Any, environ: Mapping[str, str], default_auteur: str = "Ge
             status_types[status] = value
         else:
             problems.append(f"'zgw.status_types.{status}' must be a statustype URL or a volgnummer (1 to 9999)")
+    result_types: Dict[str, str] = {}
+    results = raw.get("result_types") or {}
+    if not isinstance(results, Mapping):
+        problems.append("'zgw.result_types' must map outcome ids (ticket_outcomes) to a resultaattype URL")
+        results = {}
+    for outcome, value in results.items():
+        if outcome_ids is not None and outcome not in outcome_ids:
+            problems.append(f"'zgw.result_types.{outcome}' is no outcome of ticket_outcomes ({', '.join(outcome_ids)})")
+        elif not isinstance(value, str) or not re.match(r"^https?://\S+$", value):
+            problems.append(f"'zgw.result_types.{outcome}' must be a resultaattype URL")
+        else:
+            result_types[str(outcome)] = value
     register_from = raw.get("register_from")
     if register_from is not None and not isinstance(register_from, date):
         problems.append("'zgw.register_from' must be a date (YYYY-MM-DD)")
@@ -174,7 +194,7 @@ def parse_config(raw: Any, environ: Mapping[str, str], default_auteur: str = "Ge
     if problems:
         raise ZgwConfigError("Gemeente configuration: " + "; ".join(problems))
     return ZgwConfig(client_id=client_id.strip(), client_secret=secret, rsin=rsin,
-                     vertrouwelijkheidaanduiding=vertrouwelijk, status_types=status_types,
+                     vertrouwelijkheidaanduiding=vertrouwelijk, status_types=status_types, result_types=result_types,
                      register_from=register_from, timeout_seconds=float(timeout), **urls, **texts)
 
 
@@ -192,7 +212,10 @@ def from_gemeente_file(path: Optional[Path] = None, environ: Optional[Mapping[st
         return None
     loket = data.get("ondernemersloket") or {}
     auteur = str(loket.get("name") or data.get("name") or "Gemeente") if isinstance(loket, Mapping) else "Gemeente"
-    return parse_config(data.get("zgw"), environ, auteur, production)
+    outcomes = data.get("ticket_outcomes")
+    outcome_ids = ([str(o.get("id")) for o in outcomes if isinstance(o, Mapping)] if isinstance(outcomes, list)
+                   else list(DEFAULT_OUTCOME_IDS))
+    return parse_config(data.get("zgw"), environ, auteur, production, outcome_ids)
 
 
 # ------------------------------------------------------------------ the planner (pure)
@@ -205,10 +228,12 @@ class Step:
 
 
 def next_step(done_or_tried: Mapping[str, StepRow], ticket_status: str, mapped: Mapping[str, Any],
-              now: datetime) -> Tuple[Optional[Step], str]:
+              now: datetime, outcome: Optional[str] = None,
+              result_types: Optional[Mapping[str, str]] = None) -> Tuple[Optional[Step], str]:
     """What to do next for one ticket, from the rows of its earlier steps. Returns the
     step (or None) and why: "todo", "waiting" (backoff), "blocked" (a final error),
-    "done". Pure: no I/O."""
+    "done". Closing ("afgesloten") with an ``outcome`` that has a resultaattype first
+    records the resultaat. Pure: no I/O."""
     for name in STEPS:
         row = done_or_tried.get(name)
         if row is not None and row.done:
@@ -216,14 +241,22 @@ def next_step(done_or_tried: Mapping[str, StepRow], ticket_status: str, mapped: 
         return _attempt(name, row, now, "nieuw" if name == "status" else None)
     changes = sorted((r for n, r in done_or_tried.items() if n.startswith("status:")),
                      key=lambda r: int(r.step.split(":")[1]))
-    for row in changes:
-        if not row.done and not row.final_error:
-            return _attempt(row.step, row, now, row.target)
-    last = changes[-1].target if changes else "nieuw"
-    if ticket_status != last and ticket_status in mapped:
-        number = int(changes[-1].step.split(":")[1]) + 1 if changes else 2
-        return Step(f"status:{number}", ticket_status), "todo"
-    return None, "done"
+    pending = next((r for r in changes if not r.done and not r.final_error), None)
+    if pending is not None:
+        target = pending.target
+    else:
+        last = changes[-1].target if changes else "nieuw"
+        if ticket_status == last or ticket_status not in mapped:
+            return None, "done"
+        target = ticket_status
+    if target == "afgesloten" and outcome and outcome in (result_types or {}):
+        result = done_or_tried.get("resultaat")
+        if result is None or (not result.done and not result.final_error):
+            return _attempt("resultaat", result, now, outcome)
+    if pending is not None:
+        return _attempt(pending.step, pending, now, pending.target)
+    number = int(changes[-1].step.split(":")[1]) + 1 if changes else 2
+    return Step(f"status:{number}", target), "todo"
 
 
 def _attempt(name: str, row: Optional[StepRow], now: datetime, target: Optional[str]) -> Tuple[Optional[Step], str]:
@@ -421,6 +454,15 @@ def run_step(step: Step, ticket: Mapping[str, Any], done: Mapping[str, str], cli
             raise ZgwError("het zaaktype heeft geen roltype met omschrijvingGeneriek 'initiator'", final=True)
         created = client.call("POST", f"{c.zaken_api}/rollen", body=_rol_body(ticket, zaak, str(roltypen[0]["url"])))
         return str(created["url"])
+    if step.name == "resultaat":
+        if step.tried:
+            found = client.results(f"{c.zaken_api}/resultaten", {"zaak": zaak})
+            if found:
+                return str(found[0]["url"])
+        created = client.call("POST", f"{c.zaken_api}/resultaten", body={
+            "zaak": zaak, "resultaattype": c.result_types[str(step.target)],
+            "toelichting": f"Uitkomst gekozen in de inbox van de Zelfscan: {step.target}."})
+        return str(created["url"])
     # status: the first one (lowest volgnummer), or a change made in the inbox
     number = step.name.split(":")[1] if ":" in step.name else "1"
     if step.name == "status":
@@ -449,7 +491,8 @@ def register(ticket: Mapping[str, Any], config: ZgwConfig, store: Store, http: A
     ref = str(ticket["id"])
     while True:
         rows = store.steps(ref)
-        step, state = next_step(rows, str(ticket.get("status") or "nieuw"), config.status_types, now or utcnow())
+        step, state = next_step(rows, str(ticket.get("status") or "nieuw"), config.status_types, now or utcnow(),
+                                ticket.get("outcome"), config.result_types)
         if step is None:
             return state
         done = {name: row.url for name, row in rows.items() if row.done and row.url}
@@ -506,7 +549,8 @@ def due_tickets(db: Database, config: Union[ZgwConfig, Configs], store: Store,
             own = config_for(configs, {"gemeente": getattr(ticket, "gemeente", None)})
             if own is None or (own.register_from is not None and ticket.created_at.date() < own.register_from):
                 continue
-            step, _ = next_step(rows.get(ticket.id, {}), ticket.status, own.status_types, now)
+            step, _ = next_step(rows.get(ticket.id, {}), ticket.status, own.status_types, now, ticket.outcome,
+                                own.result_types)
             if step is not None:
                 found.append((tickets.to_json(ticket), own))
     return found

@@ -16,7 +16,8 @@ BACKOFF_MAX_SECONDS = 3600
 # what staff read on the ticket page about a step that failed
 STEP_LABELS = {"zaak": "de zaak", "document": "de samenvatting (pdf)",
                "zaakinformatieobject": "de koppeling van de samenvatting aan de zaak",
-               "rol": "de gegevens van de ondernemer", "status": "de eerste status"}
+               "rol": "de gegevens van de ondernemer", "status": "de eerste status",
+               "resultaat": "het resultaat van de zaak"}
 
 
 @dataclass(frozen=True)

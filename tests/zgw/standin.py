@@ -55,6 +55,7 @@ ROLTYPEN = [("5a1b2c3d-0000-4000-8000-000000000001", "Aanvrager", "initiator"),
 STATUSTYPEN = [("6b1c2d3e-0000-4000-8000-000000000001", 1, "Ontvangen", False),
                ("6b1c2d3e-0000-4000-8000-000000000002", 2, "In behandeling", False),
                ("6b1c2d3e-0000-4000-8000-000000000003", 3, "Afgehandeld", True)]
+RESULTAATTYPEN = ["7c1d2e3f-0000-4000-8000-000000000001", "7c1d2e3f-0000-4000-8000-000000000002"]
 ZAAKTYPE_IDENTIFICATIE = "ZELFSCAN-ONDERNEMER"
 
 
@@ -83,6 +84,7 @@ def catalogue_urls(base: str) -> Dict[str, Any]:
         "catalogus": f"{cat}/catalogussen/{CATALOGUS}",
         "roltypen": {generic: f"{cat}/roltypen/{u}" for u, _, generic in ROLTYPEN},
         "statustypen": {nr: f"{cat}/statustypen/{u}" for u, nr, _, _ in STATUSTYPEN},
+        "resultaattypen": [f"{cat}/resultaattypen/{u}" for u in RESULTAATTYPEN],
     }
 
 
@@ -327,6 +329,10 @@ class StandIn:
         if key == "GET zaken/rollen":
             return 200, self.page([r for r in self.objects("rol") if _matches(r, query, (
                 "zaak", "omschrijvingGeneriek", "betrokkeneType"))])
+        if key == "POST zaken/resultaten":
+            return 201, self.create_resultaat(body)
+        if key == "GET zaken/resultaten":
+            return 200, self.page([r for r in self.objects("resultaat") if _matches(r, query, ("zaak", "resultaattype"))])
         if key == "POST zaken/statussen":
             return 201, self.create_status(body)
         if key == "GET zaken/statussen":
@@ -437,10 +443,27 @@ class StandIn:
         self.store("rol", rol)
         return rol
 
+    def create_resultaat(self, body: Dict[str, Any]) -> Dict[str, Any]:
+        self._zaak(body["zaak"])
+        if body["resultaattype"] not in self.urls["resultaattypen"]:
+            raise Invalid("resultaattype", "bad-url", "Het resultaattype is niet bekend.")
+        if any(r["zaak"] == body["zaak"] for r in self.objects("resultaat")):
+            raise Invalid("zaak", "unique", "Deze zaak heeft al een resultaat.")
+        url, key = self.new_url("zaken", "resultaten")
+        resultaat = {"url": url, "uuid": key, "zaak": body["zaak"], "resultaattype": body["resultaattype"],
+                     "toelichting": body.get("toelichting", "")}
+        self.store("resultaat", resultaat)
+        return resultaat
+
     def create_status(self, body: Dict[str, Any]) -> Dict[str, Any]:
         self._zaak(body["zaak"])
         if body["statustype"] not in self.urls["statustypen"].values():
             raise Invalid("statustype", "bad-url", "Het statustype is niet bekend.")
+        final = any(self.urls["statustypen"][nr] == body["statustype"] and end for _, nr, _, end in STATUSTYPEN)
+        if final and not any(r["zaak"] == body["zaak"] for r in self.objects("resultaat")):
+            # as Open Zaak: a zaak is closed (eindstatus) only when it has a resultaat
+            raise Invalid("nonFieldErrors", "resultaat-does-not-exist",
+                          "De zaak kan niet afgesloten worden zonder resultaat.")
         url, key = self.new_url("zaken", "statussen")
         status = {"url": url, "uuid": key, "zaak": body["zaak"], "statustype": body["statustype"],
                   "datumStatusGezet": body["datumStatusGezet"], "statustoelichting": body.get("statustoelichting", ""),

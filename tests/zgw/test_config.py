@@ -158,3 +158,32 @@ def test_each_gemeente_uses_its_own_case_system():
     assert zgw.config_for(region, {"gemeente": "zonder"}) is None  # never another gemeente's case system
     assert zgw.config_for(region, {}) is None
     assert zgw.as_configs(None) == {}
+
+
+def test_result_types_name_outcomes_and_urls():
+    config = zgw.parse_config(raw(result_types={"niet_bereikt": "https://x.nl/resultaattypen/1"}), ENV,
+                              outcome_ids=["niet_bereikt", "bbz_aangevraagd"])
+    assert config.result_types == {"niet_bereikt": "https://x.nl/resultaattypen/1"}
+    with pytest.raises(zgw.ZgwConfigError, match="'zgw.result_types.gesloten' is no outcome of ticket_outcomes"):
+        zgw.parse_config(raw(result_types={"gesloten": "https://x.nl/r/1"}), ENV, outcome_ids=["niet_bereikt"])
+    with pytest.raises(zgw.ZgwConfigError, match="'zgw.result_types.niet_bereikt' must be a resultaattype URL"):
+        zgw.parse_config(raw(result_types={"niet_bereikt": 3}), ENV, outcome_ids=["niet_bereikt"])
+
+
+def test_closing_records_the_resultaat_before_the_eindstatus():
+    rows = {n: row(n) for n in zgw.STEPS}
+    rows["status"] = row("status", target="nieuw")
+    mapped, results = {"afgesloten": 3}, {"niet_bereikt": "https://x/resultaattypen/1"}
+    step, _ = zgw.next_step(rows, "afgesloten", mapped, NOW, "niet_bereikt", results)
+    assert (step.name, step.target) == ("resultaat", "niet_bereikt")
+    rows["resultaat"] = row("resultaat", target="niet_bereikt")
+    step, _ = zgw.next_step(rows, "afgesloten", mapped, NOW, "niet_bereikt", results)
+    assert (step.name, step.target) == ("status:2", "afgesloten")
+    # an outcome without a resultaattype: straight to the status (the case system decides)
+    del rows["resultaat"]
+    step, _ = zgw.next_step(rows, "afgesloten", mapped, NOW, "geen_hulp_nodig", results)
+    assert step.name == "status:2"
+    # a refused resultaat does not hold the status back
+    rows["resultaat"] = row("resultaat", done=False, final=True, target="niet_bereikt")
+    step, _ = zgw.next_step(rows, "afgesloten", mapped, NOW, "niet_bereikt", results)
+    assert step.name == "status:2"

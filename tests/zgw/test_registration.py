@@ -12,6 +12,7 @@ import requests
 
 from handoff import tickets, zgw
 from handoff.db import utcnow
+from handoff.settings import DEFAULT_OUTCOMES
 from handoff.zgw_store import Store, ticket_state
 from tests.zgw.conftest import CLIENT_ID, RSIN, SECRET, StandInProcess, make_ticket
 
@@ -269,18 +270,45 @@ def test_a_status_change_in_the_inbox_posts_a_new_status(zgw_server, handoff_db)
     assert statussen[1]["zaak"] == zaak and statussen[1]["statustype"] == zgw_server.urls["statustypen"][2]
     assert "In behandeling" in statussen[1]["statustoelichting"]
 
-    # afgesloten is mapped to a statustype URL: no lookup needed
-    assert tickets.set_status(handoff_db, ticket["id"], "afgesloten", "medewerker")
+    # closing with an outcome: first the resultaat (its type mapped from the outcome), then
+    # the eindstatus, which is mapped to a statustype URL (no lookup needed)
+    outcomes = {o.id: o for o in DEFAULT_OUTCOMES}
+    assert tickets.close_ticket(handoff_db, ticket["id"], "niet_bereikt", None, None, "medewerker", outcomes, {})
     before = zgw_server.last_call_id()
-    zgw.process_due(handoff_db, config, requests.Session)
-    assert [(c["method"], c["path"]) for c in zgw_server.calls(before)] == [("POST", "/statussen")]
-    assert zgw_server.of_ticket(ticket["id"])["status"][2]["statustype"] == zgw_server.urls["statustypen"][3]
-    assert store.steps(ticket["id"])["status:3"].target == "afgesloten"
+    closing = zgw_server.config(result_types={"niet_bereikt": zgw_server.urls["resultaattypen"][0]})
+    zgw.process_due(handoff_db, closing, requests.Session)
+    calls = zgw_server.calls(before)
+    assert [(c["method"], c["path"]) for c in calls] == [("POST", "/resultaten"), ("POST", "/statussen")]
+    all_valid(calls)
+    held = zgw_server.of_ticket(ticket["id"])
+    assert held["status"][2]["statustype"] == zgw_server.urls["statustypen"][3]
+    [resultaat] = [r for r in zgw_server.objects("resultaat") if r["zaak"] == zaak]
+    assert resultaat["resultaattype"] == zgw_server.urls["resultaattypen"][0]
+    steps = store.steps(ticket["id"])
+    assert steps["status:3"].target == "afgesloten" and steps["resultaat"].target == "niet_bereikt"
 
     # nothing changed: nothing sent
     before = zgw_server.last_call_id()
-    assert zgw.process_due(handoff_db, config, requests.Session) == 0
+    assert zgw.process_due(handoff_db, closing, requests.Session) == 0
     assert zgw_server.calls(before) == []
+
+
+def test_closing_without_a_resultaat_is_refused_and_shown(zgw_server, handoff_db):
+    """A case system closes a zaak only with a resultaat: an outcome without a
+    resultaattype in result_types gets the case system's refusal on the ticket page."""
+    ticket = make_ticket(handoff_db)
+    config, store = zgw_server.config(), Store(handoff_db)
+    assert zgw.register(ticket, config, store, requests.Session()) == "done"
+    outcomes = {o.id: o for o in DEFAULT_OUTCOMES}
+    assert tickets.close_ticket(handoff_db, ticket["id"], "niet_bereikt", None, None, "medewerker", outcomes, {})
+    before = zgw_server.last_call_id()
+    zgw.process_due(handoff_db, config, requests.Session)
+    [call] = zgw_server.calls(before)
+    assert (call["method"], call["path"], call["status"]) == ("POST", "/statussen", 400)
+    with handoff_db.session() as s:
+        state = ticket_state(s, ticket["id"])
+    assert state["error_final"] and "resultaat" in state["error"] and state["error_step_label"] == "een statuswijziging"
+    assert state["reported_status"] == "nieuw"
 
 
 def test_off_by_default_makes_no_call(zgw_server, handoff_db):
