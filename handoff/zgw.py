@@ -272,9 +272,14 @@ def _attempt(name: str, row: Optional[StepRow], now: datetime, target: Optional[
 # ------------------------------------------------------------------- HTTP to the APIs
 
 class ZgwError(Exception):
-    def __init__(self, message: str, final: bool):
+    """A step that did not work. ``str()`` is the full text for the ticket page (it may
+    quote what the case system said about a field); ``summary`` is what goes to the log
+    (an HTTP status or the kind of failure, never a value that could be personal data)."""
+
+    def __init__(self, message: str, final: bool, summary: Optional[str] = None):
         super().__init__(message)
         self.final = final
+        self.summary = summary or message
 
 
 def token(config: ZgwConfig, now: Optional[float] = None) -> str:
@@ -321,7 +326,8 @@ class Client:
         except Exception as exc:  # noqa: BLE001 - no answer at all: try again later
             raise ZgwError(f"geen antwoord ({type(exc).__name__})", final=False) from exc
         if response.status_code >= 400:
-            raise ZgwError(_problem(response), final=response.status_code in FINAL_STATUSES)
+            raise ZgwError(_problem(response), final=response.status_code in FINAL_STATUSES,
+                           summary=f"HTTP {response.status_code}")
         try:
             return response.json()
         except ValueError as exc:
@@ -501,7 +507,7 @@ def register(ticket: Mapping[str, Any], config: ZgwConfig, store: Store, http: A
             url = run_step(step, ticket, done, client)
         except ZgwError as exc:
             store.failed(ref, step.name, str(exc), exc.final, target=step.target)
-            logger.warning("ZGW registration of %s: step %s failed (%s)%s", ref, step.name, exc,
+            logger.warning("ZGW registration of %s: step %s failed (%s)%s", ref, step.name, exc.summary,
                            "" if exc.final else "; will retry")
             return "failed"
         except Exception as exc:  # noqa: BLE001 - a bug or an odd answer: keep it, try again later

@@ -185,6 +185,18 @@ def test_a_refusal_is_recorded_shown_and_not_retried(zgw_server, handoff_db):
     assert zgw_server.calls(before) == []
 
 
+def test_a_refusal_quoting_personal_data_stays_out_of_the_log(zgw_server, handoff_db, caplog):
+    ticket = make_ticket(handoff_db, name="Piet Privé", email="piet-zonder-apenstaartje")
+    store = Store(handoff_db)
+    with caplog.at_level("INFO"):
+        assert zgw.register(ticket, zgw_server.config(), store, requests.Session()) == "failed"
+    row = store.steps(ticket["id"])["rol"]
+    assert row.final_error and "emailadres" in row.last_error  # staff see what was wrong
+    assert "rol failed (HTTP 400)" in caplog.text
+    for value in ("piet-zonder-apenstaartje", "Piet Priv"):
+        assert value not in caplog.text
+
+
 def test_no_answer_is_retried_with_backoff(tmp_path, handoff_db):
     server = StandInProcess(tmp_path)  # not started: nothing listens on its port
     ticket = make_ticket(handoff_db)
