@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handoff.db import Database, ZgwRegistration, utcnow
+from handoff.db import AuditEntry, Database, Ticket, ZgwRegistration, utcnow
 
 BACKOFF_MAX_SECONDS = 3600
 # what staff read on the ticket page about a step that failed
@@ -93,6 +93,21 @@ class Store:
             row.last_error, row.final_error = error[:500], final
             row.next_attempt_at = None if final else now + timedelta(
                 seconds=backoff_seconds(row.attempts, self.retry_base_seconds))
+
+
+def retry_refused(db: Database, ticket_id: str, actor: str) -> bool:
+    """Staff's "Opnieuw proberen" after the case system or its settings were put right:
+    refused steps of this ticket are tried again in the next round (the earlier try is
+    looked up first, as after any failure). False when the ticket does not exist."""
+    with db.session() as s:
+        if s.get(Ticket, ticket_id) is None:
+            return False
+        rows = s.execute(select(ZgwRegistration).where(ZgwRegistration.ticket_id == ticket_id,
+                                                       ZgwRegistration.final_error.is_(True))).scalars().all()
+        for row in rows:
+            row.final_error, row.next_attempt_at = False, None
+        s.add(AuditEntry(actor=actor, action="zgw_retry", ticket_id=ticket_id, detail=f"{len(rows)} steps"))
+        return True
 
 
 def state(db: Database, ticket_id: str) -> Optional[Dict[str, Any]]:

@@ -102,6 +102,12 @@ async def change_assignee(request: Request, ticket_id: str) -> HTTPResponse:
     return await change(request, ticket_id, tickets.assign, request.form.get("assignee") or None)
 
 
+@bp.post("/inbox/tickets/<ticket_id>/zaaksysteem")
+async def retry_case_system(request: Request, ticket_id: str) -> HTTPResponse:
+    """"Opnieuw proberen": refused steps of the registration in the case system go again."""
+    return await change(request, ticket_id, zgw_store.retry_refused)
+
+
 @bp.post("/inbox/tickets/<ticket_id>/notes")
 async def add_note(request: Request, ticket_id: str) -> HTTPResponse:
     return await change(request, ticket_id, tickets.add_note, request.form.get("note", ""))

@@ -11,9 +11,10 @@ It implements what a registration needs, with the rules Open Zaak applies to the
 statustype and informatieobjecttype, existing zaak and document), and checks the JWT
 (HS256, the claims Open Zaak expects) with ZGW_STANDIN_SECRET for ZGW_STANDIN_CLIENT_ID.
 
-Test switch: ZGW_STANDIN_HANG_AFTER="POST /zaken" makes the server store the first such
+Test switches: ZGW_STANDIN_HANG_AFTER="POST /zaken" makes the server store the first such
 request's object and then never answer, so a test can kill it (SIGKILL) between storing
-and answering.
+and answering. ZGW_STANDIN_REFUSE="POST /rollen" refuses every such request with 400 (as
+a case system with a wrong catalogue would), until the server is started without it.
 
     python -m tests.zgw.standin --port 8123 --db /tmp/zgw.db
 """
@@ -139,8 +140,10 @@ class Invalid(Exception):
 
 
 class StandIn:
-    def __init__(self, base: str, db_path: Path, secret: str, client_id: str, hang_after: str = ""):
+    def __init__(self, base: str, db_path: Path, secret: str, client_id: str, hang_after: str = "",
+                 refuse: str = ""):
         self.base, self.secret, self.client_id, self.hang_after = base, secret, client_id, hang_after
+        self.refuse = refuse
         self.urls = catalogue_urls(base)
         self.specs: Dict[str, Spec] = {}
         for api, name in SPEC_FILES.items():
@@ -303,6 +306,8 @@ class StandIn:
     def route(self, method: str, api: str, rest: str, query: Dict[str, str],
               body: Any) -> Tuple[int, Any]:
         key = f"{method} {api}{rest}"
+        if self.refuse and f"{method} {rest}" == self.refuse:
+            raise Invalid("nonFieldErrors", "refused", "Geweigerd door de testschakelaar van de stand-in.")
         if key == "GET catalogi/roltypen":
             found = [r for r in self.roltypen() if r["zaaktype"] == query.get("zaaktype", r["zaaktype"])
                      and r["omschrijvingGeneriek"] == query.get("omschrijvingGeneriek", r["omschrijvingGeneriek"])]
@@ -496,7 +501,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     base = f"http://127.0.0.1:{args.port}"
     standin = StandIn(base, Path(args.db), os.environ["ZGW_STANDIN_SECRET"],
-                      os.environ.get("ZGW_STANDIN_CLIENT_ID", "zelfscan"), os.environ.get("ZGW_STANDIN_HANG_AFTER", ""))
+                      os.environ.get("ZGW_STANDIN_CLIENT_ID", "zelfscan"), os.environ.get("ZGW_STANDIN_HANG_AFTER", ""),
+                      os.environ.get("ZGW_STANDIN_REFUSE", ""))
     app = web.Application(client_max_size=20 * 1024 * 1024)
 
     async def health(_request: web.Request) -> web.Response:

@@ -10,7 +10,7 @@ import jwt
 import pytest
 import requests
 
-from handoff import tickets, zgw
+from handoff import tickets, zgw, zgw_store
 from handoff.db import utcnow
 from handoff.settings import DEFAULT_OUTCOMES
 from handoff.zgw_store import Store, ticket_state
@@ -183,6 +183,17 @@ def test_a_refusal_is_recorded_shown_and_not_retried(zgw_server, handoff_db):
     assert zgw.register(ticket, config, store, requests.Session(), now=utcnow() + LATER) == "blocked"
     assert zgw.due_tickets(handoff_db, config, store, now=utcnow() + LATER) == []
     assert zgw_server.calls(before) == []
+
+    # the setting is put right and staff press "Opnieuw proberen"
+    assert zgw_store.retry_refused(handoff_db, ticket["id"], "medewerker")
+    assert not zgw_store.retry_refused(handoff_db, "ZS-BESTAATNIET", "medewerker")
+    fixed = zgw_server.config()
+    assert zgw.register(ticket, fixed, store, requests.Session()) == "done"
+    calls = zgw_server.calls(before)
+    assert [(c["method"], c["path"]) for c in calls[:2]] == [("GET", "/enkelvoudiginformatieobjecten"),
+                                                             ("POST", "/enkelvoudiginformatieobjecten")]
+    all_valid(calls)
+    assert [len(v) for k, v in zgw_server.of_ticket(ticket["id"]).items() if k != "inhoud"] == [1, 1, 1, 1, 1]
 
 
 def test_a_refusal_quoting_personal_data_stays_out_of_the_log(zgw_server, handoff_db, caplog):

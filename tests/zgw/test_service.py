@@ -76,6 +76,35 @@ def test_a_case_system_that_is_down_is_caught_up_without_duplicates(case_system,
     assert f"als zaak <strong>{body['id']}</strong>" in page and "Nog niet gelukt" not in page
 
 
+def test_a_refusal_is_shown_and_staff_try_again_once_it_is_put_right(case_system, zgw_service):
+    case_system.kill()
+    case_system.start(refuse="POST /rollen")  # a case system whose catalogue refuses the rol
+    try:
+        body = ticket_body()
+        assert post_ticket(zgw_service, body).status_code == 201
+        staff, _ = logged_in(zgw_service)
+        url = f"{zgw_service.url}/inbox/tickets/{body['id']}"
+        page = wait_until(lambda: (lambda p: p if "Niet gelukt" in p else None)(staff.get(url, timeout=10).text),
+                          what="the refusal on the page")
+        assert "het zaaksysteem weigert de gegevens van de ondernemer" in page
+        assert "Geweigerd door de testschakelaar van de stand-in." in page
+        assert f"als zaak <strong>{body['id']}</strong>" in page  # the zaak itself was made
+    finally:
+        case_system.kill()
+        case_system.start()  # put right
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    again = staff.post(f"{url}/zaaksysteem", data={"csrf_token": csrf}, timeout=10, allow_redirects=False)
+    assert again.status_code in (302, 303) and again.headers["Location"].endswith("?m=opgeslagen")
+    held = wait_until(lambda: (lambda h: h if h["status"] else None)(case_system.of_ticket(body["id"])),
+                      what="the registration after 'Opnieuw proberen'")
+    assert [len(held[k]) for k in ("zaak", "document", "zio", "rol", "status")] == [1, 1, 1, 1, 1]
+    page = staff.get(url, timeout=10).text
+    assert "Niet gelukt" not in page and "Opnieuw proberen" not in page
+    # without a session the button does nothing
+    anonymous = requests.post(f"{url}/zaaksysteem", timeout=10, allow_redirects=False)
+    assert anonymous.status_code in (302, 303) and anonymous.headers["Location"].startswith("/inbox/login")
+
+
 def test_erasure_in_the_inbox_tells_staff_about_the_zaak(case_system, zgw_service):
     from tests.handoff_service.service import API_TOKEN
 
