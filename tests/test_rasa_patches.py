@@ -3,14 +3,18 @@ accepts what Rasa accepts, and the Rasa launcher applies the patches before Rasa
 import asyncio
 import inspect
 import os
+from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 import rasa.core.tracker_store as tracker_store
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
+from rasa.shared.core.trackers import DialogueStateTracker
 
+from zelfscan_nlu import sentence_encoder
 from zelfscan_runtime import rasa_patches
 
 VALID = [
@@ -42,8 +46,14 @@ def restore(monkeypatch):
     monkeypatch.setattr(RemoteAction, "_validate_action_result", RemoteAction._validate_action_result)
     monkeypatch.setattr(tracker_store, "create_engine_kwargs", tracker_store.create_engine_kwargs)
     monkeypatch.setattr(Event, "resolve_by_type", Event.__dict__["resolve_by_type"])
+    monkeypatch.setattr(DialogueStateTracker, "applied_events", DialogueStateTracker.applied_events)
+    monkeypatch.setattr(RemoteAction, "run", RemoteAction.run)
+    monkeypatch.setattr(tracker_store.SQLTrackerStore, "_retrieve", tracker_store.SQLTrackerStore._retrieve)
+    monkeypatch.setattr(tracker_store.SQLTrackerStore, "_additional_events",
+                        tracker_store.SQLTrackerStore._additional_events)
     monkeypatch.setattr(rasa_patches, "_applied", False)
     yield
+    sentence_encoder.disable_cache()
     if event.contains(Engine, "connect", rasa_patches._sqlite_write_ahead):
         event.remove(Engine, "connect", rasa_patches._sqlite_write_ahead)
 
@@ -173,3 +183,324 @@ def test_patches_can_be_left_out_to_measure_them(restore):
     rasa_patches._applied = False
     with pytest.raises(ValueError):
         rasa_patches.apply({"ZELFSCAN_RASA_PATCHES_OFF": "no_such_patch"})
+
+
+# --- applied events: kept and extended, always what Rasa computes -------------------------------------
+
+
+def rasa_applied_events(tracker):
+    """What Rasa 3.6 itself returns for this tracker (its unpatched method)."""
+    return RASA_APPLIED_EVENTS(tracker)
+
+
+RASA_APPLIED_EVENTS = DialogueStateTracker.applied_events
+
+
+def project_trackers():
+    """The trackers Rasa trains on: every rule and story of data/."""
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.generator import TrainingDataGenerator
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+    from rasa.shared.core.training_data.structures import StoryGraph
+
+    domain = Domain.load("domain.yml")
+    steps = []
+    for path in sorted(Path("data").rglob("*.yml")):
+        steps += YAMLStoryReader(domain).read_from_file(str(path))
+    trackers = TrainingDataGenerator(StoryGraph(steps), domain, remove_duplicates=False,
+                                     augmentation_factor=0).generate()
+    return domain, trackers
+
+
+def synthetic_events():
+    """Reverts, restarts, session starts, a loop's unhappy path and a loop name that
+    appears only late in the conversation."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionExecutionRejected,
+        ActionReverted,
+        ActiveLoop,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+
+    listen = ActionExecuted("action_listen")
+    return [
+        ActionExecuted("action_session_start"), SessionStarted(), listen, UserUttered("hoi", {"name": "greet"}),
+        ActionExecuted("scan_form"), ActiveLoop("scan_form"), SlotSet("requested_slot", "age"), listen,
+        UserUttered("45", {"name": "inform"}), ActionExecuted("scan_form"), SlotSet("age", 45), listen,
+        UserUttered("waarom?", {"name": "explain_question"}), ActionExecutionRejected("scan_form"),
+        ActionExecuted("action_explain_question"), ActionExecuted("scan_form"), listen,
+        UserUttered("nee", {"name": "deny"}), ActionExecuted("utter_x"), ActionReverted(), listen,
+        UserUttered("foo", {"name": "nlu_fallback"}), UserUtteranceReverted(), listen,
+        UserUttered("ja", {"name": "affirm"}), ActionExecuted("scan_form"), ActiveLoop(None),
+        ActionExecuted("handoff_form"), listen, UserUttered("ja", {"name": "affirm"}),
+        ActionExecuted("handoff_form"), ActiveLoop("handoff_form"), listen, UserUttered("stop", {"name": "stop"}),
+        Restarted(), ActionExecuted("action_session_start"), SessionStarted(), listen,
+        UserUttered("hoi", {"name": "greet"}), ActionExecuted("scan_form"), ActiveLoop("scan_form"), listen,
+    ]
+
+
+def test_applied_events_equal_rasa_s_for_every_project_tracker_as_it_grows(restore):
+    """Each tracker is built event by event, as Rasa does while serving, and asked for its
+    applied events after every event (and twice): always Rasa's own answer."""
+    domain, trackers = project_trackers()
+    assert len(trackers) > 50
+    rasa_patches.applied_events_once()
+    checked = 0
+    for source in trackers + [DialogueStateTracker.from_events("s", synthetic_events(), domain.slots)]:
+        growing = DialogueStateTracker("t", domain.slots)
+        for event in source.events:
+            growing.update(event)
+            expected = rasa_applied_events(growing)
+            assert growing.applied_events() == expected
+            again = growing.applied_events()
+            assert again == expected
+            again.append("changed by a caller")
+            assert growing.applied_events() == expected  # every caller gets its own list
+            checked += 1
+    assert checked > 500
+
+
+def test_applied_events_start_again_when_the_events_are_not_just_appended(restore):
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, UserUttered
+
+    rasa_patches.applied_events_once()
+    events = synthetic_events()
+    tracker = DialogueStateTracker.from_events("s", events[:12], [])
+    assert tracker.applied_events() == rasa_applied_events(tracker)
+    # a loop name that appears only now changes how earlier events count
+    tracker.update(ActiveLoop("action_explain_question"))
+    assert tracker.applied_events() == rasa_applied_events(tracker)
+    # the deque replaced (as a copy of the tracker gets its own)
+    copy = tracker.copy()
+    copy.update(UserUttered("x", {"name": "inform"}))
+    assert copy.applied_events() == rasa_applied_events(copy)
+    assert tracker.applied_events() == rasa_applied_events(tracker)
+    # a bounded history drops the first event: computed from the start
+    bounded = DialogueStateTracker.from_events("b", events[:8], [], max_event_history=8)
+    assert bounded.applied_events() == rasa_applied_events(bounded)
+    bounded.update(ActionExecuted("scan_form"))
+    assert bounded.applied_events() == rasa_applied_events(bounded)
+
+
+# --- remembered sentence encodings -------------------------------------------------------------------
+
+
+def test_a_remembered_encoding_is_the_encoding(restore):
+    cache = sentence_encoder.enable_cache(size=2)
+    first = cache.encode(["e5", "use"], "Ik heb schulden")
+    assert (cache.hits, cache.misses) == (0, 1)
+    assert np.array_equal(first, sentence_encoder.encode(["e5", "use"], ["Ik heb schulden"]))
+    again = cache.encode(["e5", "use"], "  ik HEB schulden ")  # the same normalised text
+    assert again is first and (cache.hits, cache.misses) == (1, 1)
+    assert not first.flags.writeable  # shared between messages, so nobody may change it
+    assert not np.array_equal(cache.encode(["use"], "Ik heb schulden"), first[:, :512])  # other encoders
+    cache.encode(["e5", "use"], "nee")
+    assert len(cache) == 2  # the least recently used text went
+    cache.encode(["e5", "use"], "Ik heb schulden")
+    assert cache.misses == 4
+
+
+def test_the_featurizer_gives_the_same_features_with_remembered_encodings(restore):
+    from rasa.shared.nlu.constants import TEXT
+    from rasa.shared.nlu.training_data.message import Message
+
+    featurizer = sentence_encoder.SentenceEncoderFeaturizer(
+        {**sentence_encoder.SentenceEncoderFeaturizer.get_default_config()}, "enc")
+    texts = ["ja", "Mijn omzet is gehalveerd", "ja"]
+    plain = [Message(data={TEXT: t}) for t in texts]
+    for message in plain:
+        featurizer.process([message])
+    rasa_patches.remembered_encodings()
+    cache = sentence_encoder.cache()
+    remembered = [Message(data={TEXT: t}) for t in texts]
+    for message in remembered:
+        featurizer.process([message])
+    assert cache.hits == 1
+    for a, b in zip(plain, remembered, strict=True):
+        assert np.array_equal(a.features[0].features, b.features[0].features)
+    # training (many messages at once) never uses the remembered encodings
+    batch = [Message(data={TEXT: "iets nieuws"}), Message(data={TEXT: "nog iets"})]
+    featurizer.process(batch)
+    assert len(cache) == 2 and all(m.features for m in batch)
+
+
+# --- one kept connection to the action server -------------------------------------------------------
+
+
+class ActionServer:
+    """A real HTTP server on loopback that answers like an action server and records
+    which client connection (remote port) each call came over, and its headers."""
+
+    def __init__(self, answer):
+        self.answer = answer
+        self.calls = []
+
+    async def __aenter__(self):
+        from aiohttp import web
+
+        async def webhook(request):
+            self.calls.append({"peer": request.transport.get_extra_info("peername")[1],
+                               "token": request.headers.get("X-Zelfscan-Action-Token"),
+                               "body": await request.json()})
+            status, body = self.answer(len(self.calls))
+            return web.json_response(body, status=status)
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}/webhook"
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.runner.cleanup()
+
+
+def run_action(url, name="action_test", calls=3):
+    """``calls`` calls of one RemoteAction through one endpoint, as Rasa makes them;
+    each result is the events, or the exception the call raised."""
+    from rasa.core.channels import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.utils.endpoints import EndpointConfig
+
+    endpoint = EndpointConfig(url, headers={"X-Zelfscan-Action-Token": "geheim"})
+    domain = Domain.empty()
+    tracker = DialogueStateTracker.from_events("c-1", [], [])
+
+    async def go():
+        results = []
+        for _ in range(calls):
+            try:
+                results.append(await RemoteAction(name, endpoint).run(
+                    CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain))
+            except Exception as exc:  # noqa: BLE001 - the test looks at which one
+                results.append(exc)
+        for kept in endpoint.__dict__.get("_zelfscan_sessions", {}).values():
+            await kept.close()
+        return results
+
+    return asyncio.run(go())
+
+
+GOOD = {"events": [{"event": "slot", "name": "requested_slot", "value": "age"}],
+        "responses": [{"text": "Vraag 1 van 22. Hoe oud bent u?"}]}
+
+
+async def calls_with(answer, calls=3):
+    async with ActionServer(answer) as server:
+        results = await asyncio.get_running_loop().run_in_executor(None, run_action, server.url, "action_test", calls)
+        return server, results
+
+
+def test_action_calls_reuse_one_connection_and_answer_as_before(restore):
+    server, unpatched = asyncio.run(calls_with(lambda n: (200, GOOD)))
+    assert not any(isinstance(r, Exception) for r in unpatched)
+    assert len({c["peer"] for c in server.calls}) == 3  # Rasa: a new connection per call
+    rasa_patches.kept_action_connection()
+    server, patched = asyncio.run(calls_with(lambda n: (200, GOOD)))
+    assert len({c["peer"] for c in server.calls}) == 1  # one connection for all three
+    assert patched == unpatched  # the same events and utterances
+    assert all(c["token"] == "geheim" for c in server.calls)
+    assert server.calls[0]["body"]["next_action"] == "action_test"
+    assert server.calls[0]["body"]["tracker"]["sender_id"] == "c-1"
+
+
+def test_with_a_kept_connection_refusals_and_errors_are_rasa_s(restore):
+    from rasa.core.actions.action import ActionExecutionRejection
+    from rasa.shared.exceptions import RasaException
+
+    rasa_patches.kept_action_connection()
+    rasa_patches.cached_action_validator()
+    answers = {1: (200, {"events": [{"event": "slot", "value": "x"}]}),  # invalid: refused
+               2: (400, {"action_name": "action_test", "error": "nee"}),  # the form rejects
+               3: (500, {"error": "internal error"}),
+               4: (200, GOOD)}
+    server, results = asyncio.run(calls_with(lambda n: answers[n], calls=4))
+    assert isinstance(results[0], ValidationError)
+    assert isinstance(results[1], ActionExecutionRejection) and results[1].action_name == "action_test"
+    assert isinstance(results[2], RasaException) and "Failed to execute custom action" in str(results[2])
+    assert not isinstance(results[3], Exception)  # after the errors the kept session still works
+    assert len({c["peer"] for c in server.calls}) == 1
+
+
+# --- tracker rows read as text --------------------------------------------------------------------------
+
+
+def two_session_conversation():
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+
+    first = [ActionExecuted("action_session_start", timestamp=1.0), SessionStarted(timestamp=2.0),
+             ActionExecuted("action_listen", timestamp=2.5), UserUttered("hoi", {"name": "greet", "confidence": 0.9}, timestamp=3.0),
+             BotUttered("Dag!", timestamp=4.0), SlotSet("age", 45, timestamp=5.0)]
+    second = [ActionExecuted("action_session_start", timestamp=10.0), SessionStarted(timestamp=11.0),
+              SlotSet("age", 45, timestamp=11.5), ActionExecuted("action_listen", timestamp=12.0),
+              UserUttered("ik ben 46", {"name": "inform", "confidence": 0.8}, timestamp=13.0),
+              SlotSet("age", 46, timestamp=14.0)]
+    return first, second
+
+
+def store_and_read(store, domain):
+    """Saves a conversation of two sessions in three steps; returns what each read gives."""
+    first, second = two_session_conversation()
+    tracker = DialogueStateTracker.from_events("web-2", first, domain.slots)
+    asyncio.run(store.save(tracker))
+    tracker = asyncio.run(store.retrieve("web-2"))  # as Rasa does for the next message
+    for event in second:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    tracker = asyncio.run(store.retrieve("web-2"))
+    asyncio.run(store.save(tracker))  # nothing new: nothing written twice
+    latest = asyncio.run(store.retrieve("web-2"))
+    full = asyncio.run(store.retrieve_full_tracker("web-2"))
+    return {"latest": [e.as_dict() for e in latest.events], "slots": latest.current_slot_values(),
+            "full": [e.as_dict() for e in full.events], "missing": asyncio.run(store.retrieve("nobody")),
+            "rows": asyncio.run(store.keys())}
+
+
+def tracker_domain():
+    from rasa.shared.core.domain import Domain
+
+    return Domain.from_yaml("version: '3.1'\nslots:\n  age:\n    type: any\n    mappings: []\n")
+
+
+def test_tracker_rows_read_as_text_give_rasa_s_trackers_on_sqlite(restore, tmp_path):
+    domain = tracker_domain()
+    before = store_and_read(tracker_store.SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "a.db")), domain)
+    rasa_patches.tracker_rows_as_text()
+    after = store_and_read(tracker_store.SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "b.db")), domain)
+    assert after == before
+    assert len(before["full"]) == 12 and len(before["latest"]) == 5  # the last session only
+    assert before["slots"]["age"] == 46 and before["missing"] is None
+
+
+def test_tracker_rows_read_as_text_give_rasa_s_trackers_on_postgresql(restore):
+    from tests.cluster import topology
+
+    try:
+        binaries = topology.tools()
+    except topology.MissingTool as missing:
+        pytest.skip(str(missing))
+    server = topology.Postgres(binaries).start(["before", "after"])
+    try:
+        from sqlalchemy.engine.url import make_url
+
+        domain = tracker_domain()
+
+        def store(name):
+            url = make_url(server.url(name))
+            return tracker_store.SQLTrackerStore(domain, dialect="postgresql", host=url.host, port=url.port,
+                                                 db=name, username=url.username, password=url.password)
+
+        before = store_and_read(store("before"), domain)
+        rasa_patches.tracker_rows_as_text()
+        assert store_and_read(store("after"), domain) == before
+    finally:
+        server.stop()

@@ -18,7 +18,8 @@ reads sentence features only, and encoding every token would cost time for nothi
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Text, Type
+from collections import OrderedDict
+from typing import Any, Callable, Dict, List, Optional, Text, Type
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -87,6 +88,62 @@ def encode(names: List[str], texts: List[str]) -> np.ndarray:
     return np.hstack([encoder(n).encode(prepared) for n in names])
 
 
+class EncodingCache:
+    """The last ``size`` encodings of single messages, by normalised text.
+
+    The encoders are deterministic, so a message whose normalised text was encoded
+    before gets the same vector without running the encoders again ("ja", "nee",
+    "weet ik niet", amounts and ages that many people type). Used only while serving
+    (one message per call); training encodes in batches and never uses it. Switched
+    on by the Rasa launcher (zelfscan_runtime/rasa_patches.py, patch ``encodings``)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._vectors: "OrderedDict[tuple, np.ndarray]" = OrderedDict()
+
+    def encode(self, names: List[str], text: str) -> np.ndarray:
+        key = (tuple(names), normalise(text))
+        found = self._vectors.get(key)
+        if found is not None:
+            self._vectors.move_to_end(key)
+            self.hits += 1
+            return found
+        self.misses += 1
+        vector = encode(names, [text])
+        vector.setflags(write=False)  # shared between messages: nobody may change it
+        self._vectors[key] = vector
+        if len(self._vectors) > self.size:
+            self._vectors.popitem(last=False)
+        return vector
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+
+# 2048 texts x 896 floats x 4 bytes: at most about 7 MiB.
+CACHE_SIZE = 2048
+_cache: Optional[EncodingCache] = None
+
+
+def enable_cache(size: int = CACHE_SIZE) -> EncodingCache:
+    """Serving: remember the encodings of the last ``size`` distinct message texts."""
+    global _cache
+    if _cache is None or _cache.size != size:
+        _cache = EncodingCache(size)
+    return _cache
+
+
+def disable_cache() -> None:
+    global _cache
+    _cache = None
+
+
+def cache() -> Optional[EncodingCache]:
+    return _cache
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds pretrained multilingual sentence embeddings as dense features for TEXT."""
@@ -134,7 +191,11 @@ class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         todo = [m for m in messages if (m.get(TEXT) or "").strip()]
         alias = self._identifier
-        for message, vector in zip(todo, encode(self.encoders, [m.get(TEXT) for m in todo]), strict=False):
+        if _cache is not None and len(todo) == 1:  # serving: one message
+            vectors = _cache.encode(self.encoders, todo[0].get(TEXT))
+        else:
+            vectors = encode(self.encoders, [m.get(TEXT) for m in todo])
+        for message, vector in zip(todo, vectors, strict=False):
             message.add_features(Features(vector.reshape(1, -1), FEATURE_TYPE_SENTENCE, TEXT, alias))
         return messages
 

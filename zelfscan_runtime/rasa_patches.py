@@ -34,10 +34,42 @@
    to class is fixed once Rasa is imported, so it is built once; an unknown name
    still goes to Rasa's own lookup (and its error).
 
+5. Sentence encodings remembered (``encodings``): the sentence-encoder featurizer
+   (zelfscan_nlu/sentence_encoder.py) keeps the vectors of the last 2048 distinct
+   message texts, so "ja", "nee", "weet ik niet" or an amount typed before is not
+   encoded again. The encoders are deterministic: the same text gets the same vector.
+
+6. Applied events kept and extended (``applied_events``). Rasa's
+   ``DialogueStateTracker.applied_events()`` walks every event of the conversation
+   (undoing reverted and loop events, copying the list at each loop step) each time it
+   is asked, and it is asked many times per message (session check, each policy and
+   each rule lookup, the form). The result depends only on the events, and Rasa only
+   appends events, so the result is kept on the tracker with the event list it came
+   from (the deque, its length, its first and last event, the loop names). Asked
+   again with the same events, it is returned; with events appended (and no new loop
+   name), Rasa's loop goes on from the kept result over the new events only;
+   anything else is computed from the start. Callers get their own list, as before.
+
+7. One kept connection to the action server (``action_connection``). Rasa 3.6 opens a
+   new aiohttp session, and with it a new TCP connection, for every action-server
+   call (two per scan question). Here the endpoint keeps one session per event loop
+   whose connections are reused; an idle connection is closed by the client after
+   2 s, before the action server's keep-alive limit (Sanic: 5 s), so Rasa never
+   writes to a connection the server is closing. Headers, token, timeout, error
+   handling and the response are Rasa's own.
+
+8. Tracker rows read as text (``tracker_rows``). To load a conversation, Rasa's SQL
+   tracker store builds a full ORM object for every stored event (seven columns) and
+   then uses only its JSON text; to find which events are new when saving, it counts
+   the rows of a subquery over all columns. Here the same query (same filter, same
+   order) selects only the JSON text, and the count counts ids. The tracker, and what
+   is written, are Rasa's as before; this holds for SQLite and PostgreSQL alike.
+
 ``apply()`` is idempotent.
 """
 from __future__ import annotations
 
+import itertools
 import os
 from typing import Any, Callable, Dict, List, Optional
 
@@ -150,11 +182,179 @@ def event_classes_once() -> None:
     Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
+def remembered_encodings() -> None:
+    from zelfscan_nlu import sentence_encoder
+
+    sentence_encoder.enable_cache()
+
+
+_APPLIED_KEY = "_zelfscan_applied_events"
+
+
+def _fold_applied(tracker: Any, loop_names: Any, applied: List[Any], events: Any) -> List[Any]:
+    """The loop of Rasa 3.6's ``DialogueStateTracker.applied_events``, continued from
+    ``applied`` (the applied events of the events before ``events``) with Rasa's own
+    helpers. ``loop_names`` are the names of all loops activated in the whole tracker."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        Restarted,
+        SessionStarted,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+
+    for event in events:
+        if isinstance(event, (Restarted, SessionStarted)):
+            applied = []
+        elif isinstance(event, ActionReverted):
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif isinstance(event, UserUtteranceReverted):
+            tracker._undo_till_previous(UserUttered, applied)
+            tracker._undo_till_previous(ActionExecuted, applied)
+        elif (
+            isinstance(event, ActionExecuted)
+            and event.action_name in loop_names
+            and not tracker._first_loop_execution_or_unhappy_path(event.action_name, applied)
+        ):
+            tracker._undo_till_previous_loop_execution(event.action_name, applied)
+        else:
+            applied.append(event)
+    return applied
+
+
+def applied_events(self: Any) -> List[Any]:
+    """``DialogueStateTracker.applied_events`` computed once per state of the events.
+
+    Kept on the tracker: the event deque it was computed from, how many events it had,
+    its first and last event, the loop names and the result. When the same deque only
+    got events appended and no new loop name appeared, the fold goes on from the kept
+    result with the new events; otherwise it starts from the beginning, as Rasa does."""
+    from rasa.shared.core.events import ActiveLoop
+
+    events = self.events
+    count = len(events)
+    first = events[0] if count else None
+    kept = self.__dict__.get(_APPLIED_KEY)
+    if kept is not None:
+        deque_id, kept_count, kept_first, kept_last, kept_loops, kept_result = kept
+        same_start = deque_id == id(events) and kept_first is first and 0 < kept_count <= count
+        if same_start and events[kept_count - 1] is kept_last:
+            new = list(itertools.islice(events, kept_count, count))
+            loops = kept_loops | {e.name for e in new if isinstance(e, ActiveLoop) and e.name}
+            if loops == kept_loops:
+                result = _fold_applied(self, loops, list(kept_result), new) if new else list(kept_result)
+                self.__dict__[_APPLIED_KEY] = (deque_id, count, first, events[-1], loops, tuple(result))
+                return result
+    loops = frozenset(e.name for e in events if isinstance(e, ActiveLoop) and e.name)
+    result = _fold_applied(self, loops, [], events)
+    if count:
+        self.__dict__[_APPLIED_KEY] = (id(events), count, first, events[-1], loops, tuple(result))
+    return result
+
+
+def applied_events_once() -> None:
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if DialogueStateTracker.applied_events is not applied_events:
+        DialogueStateTracker.applied_events = applied_events
+
+
+KEEPALIVE_SECONDS = 2.0
+
+
+class _KeptSession:
+    """``async with`` on the endpoint's kept session: entering gives the session, leaving
+    keeps it open for the next call."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    async def __aenter__(self) -> Any:
+        return self.session
+
+    async def __aexit__(self, *exc: Any) -> None:
+        return None
+
+
+def kept_session(self: Any) -> Any:
+    """EndpointConfig.session for the action endpoint: one session per event loop, reused.
+    Headers, basic auth and timeout as Rasa's ``EndpointConfig.session`` sets them."""
+    import asyncio
+
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT
+
+    loop = asyncio.get_running_loop()
+    kept = self.__dict__.setdefault("_zelfscan_sessions", {})
+    session = kept.get(loop)
+    if session is None or session.closed:
+        auth = (aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+                if self.basic_auth else None)
+        session = aiohttp.ClientSession(headers=self.headers, auth=auth,
+                                        timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                                        connector=aiohttp.TCPConnector(keepalive_timeout=KEEPALIVE_SECONDS))
+        kept.clear()  # a session of an event loop that has ended is not used again
+        kept[loop] = session
+    return _KeptSession(session)
+
+
+def kept_action_connection() -> None:
+    from rasa.core.actions.action import RemoteAction
+
+    original_run = RemoteAction.run
+    if getattr(original_run, "__wrapped__", None) is not None:
+        return
+
+    async def run(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> Any:
+        endpoint = self.action_endpoint
+        if endpoint is not None and "session" not in endpoint.__dict__:
+            endpoint.session = lambda: kept_session(endpoint)  # this endpoint object only
+        return await original_run(self, output_channel, nlg, tracker, domain)
+
+    run.__wrapped__ = original_run  # type: ignore[attr-defined]
+    RemoteAction.run = run
+
+
+async def _retrieve_rows_as_text(self: Any, sender_id: str, fetch_events_from_all_sessions: bool) -> Any:
+    """``SQLTrackerStore._retrieve`` reading only the ``data`` column (Rasa 3.6's query)."""
+    import json
+
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    with self.session_scope() as session:
+        query = self._event_query(session, sender_id, fetch_events_from_all_sessions=fetch_events_from_all_sessions)
+        events = [json.loads(data) for (data,) in query.with_entities(self.SQLEvent.data).all()]
+        if self.domain and len(events) > 0:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+
+def _additional_events_by_count(self: Any, session: Any, tracker: Any) -> Any:
+    """``SQLTrackerStore._additional_events`` counting ids instead of all columns."""
+    import sqlalchemy as sa
+
+    query = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False)
+    stored = query.order_by(None).with_entities(sa.func.count(self.SQLEvent.id)).scalar()
+    return itertools.islice(tracker.events, stored, len(tracker.events))
+
+
+def tracker_rows_as_text() -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    SQLTrackerStore._retrieve = _retrieve_rows_as_text
+    SQLTrackerStore._additional_events = _additional_events_by_count
+
+
 PATCHES: Dict[str, Callable[[], None]] = {
     "openmp": single_openmp_thread,
     "validator": cached_action_validator,
     "sqlite": sqlite_tracker_store,
     "events": event_classes_once,
+    "encodings": remembered_encodings,
+    "applied_events": applied_events_once,
+    "action_connection": kept_action_connection,
+    "tracker_rows": tracker_rows_as_text,
 }
 
 
