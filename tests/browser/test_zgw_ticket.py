@@ -1,8 +1,9 @@
 """The ticket page's part "Zaaksysteem" in Debian's Chromium, with the real handoff
 service registering tickets in the ZGW stand-in: the zaak is named, the page has no
 axe-core (WCAG 2.1 A/AA) violations and no Content-Security-Policy error, also at 360 px
-(the zaak's long address wraps), and a case system that is down shows a Dutch warning.
-Screenshot: build/test-output/zaak.png."""
+(the zaak's long address wraps), a case system that is down shows a Dutch warning, and a
+refusal shows an alert with the button "Opnieuw proberen", which works once the case
+system is put right. Screenshot: build/test-output/zaak.png."""
 import pytest
 
 from tests.browser.conftest import OUTPUT, run_axe
@@ -70,3 +71,33 @@ def test_a_case_system_that_is_down_shows_a_warning(case_system, zgw_service, pa
         assert run_axe(page) == []
     finally:
         case_system.start()
+
+
+def test_a_refusal_and_the_button_to_try_again(case_system, zgw_service, page):
+    case_system.kill()
+    case_system.start(refuse="POST /rollen")
+    try:
+        body = ticket_body()
+        assert post_ticket(zgw_service, body).status_code == 201
+        login(page, zgw_service, f"/inbox/tickets/{body['id']}")
+
+        def refused():
+            page.reload()
+            return "Niet gelukt" in page.locator("main").inner_text()
+
+        wait_until(refused, what="the refusal")
+        alert = page.get_by_role("alert").filter(has_text="Niet gelukt")
+        assert "het zaaksysteem weigert de gegevens van de ondernemer" in alert.inner_text()
+        assert run_axe(page) == []
+    finally:
+        case_system.kill()
+        case_system.start()
+    page.get_by_role("button", name="Opnieuw proberen").click()
+    page.get_by_text("Opgeslagen.").wait_for()
+
+    def registered():
+        page.reload()
+        return "Niet gelukt" not in page.locator("main").inner_text() and bool(case_system.of_ticket(body["id"])["status"])
+
+    wait_until(registered, what="the registration after the button")
+    assert f"als zaak {body['id']}" in page.locator("main").inner_text()
