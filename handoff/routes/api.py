@@ -7,7 +7,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from handoff import stats, tickets
+from handoff import stats, tickets, zgw_store
 from handoff.web import actor, ctx, run
 
 bp = Blueprint("api")
@@ -47,7 +47,11 @@ async def api_list(request: Request) -> HTTPResponse:
 @bp.get("/api/tickets/<ticket_id>")
 async def api_get(request: Request, ticket_id: str) -> HTTPResponse:
     ticket = await run(tickets.get_ticket, ctx(request).db, ticket_id, actor(request))
-    return json(ticket) if ticket else json({"error": "not found"}, status=404)
+    if ticket is None:
+        return json({"error": "not found"}, status=404)
+    # the registration in the case system (README, "Registration in the case system (ZGW)"), or null
+    ticket["zaak"] = await run(zgw_store.state, ctx(request).db, ticket_id)
+    return json(ticket)
 
 
 @bp.post("/api/tickets/<ticket_id>/status")

@@ -54,6 +54,9 @@ def test_a_ticket_becomes_a_zaak_and_a_status_change_follows(case_system, zgw_se
     assert statussen[1]["statustype"] == case_system.urls["statustypen"][2]
     page = wait_until(lambda: (lambda p: p if "Laatst doorgegeven status: In behandeling" in p else None)(
         staff.get(f"{zgw_service.url}/inbox/tickets/{body['id']}", timeout=10).text), what="the page to show it")
+    zaak = zgw_service.staff_get(f"/api/tickets/{body['id']}").json()["zaak"]
+    assert zaak["identificatie"] == body["id"] and zaak["url"] == held["zaak"][0]["url"]
+    assert zaak["complete"] and zaak["reported_status"] == "in_behandeling" and zaak["error"] is None
     assert all(c["request_valid"] and c["response_valid"] for c in case_system.calls(start))
 
 
