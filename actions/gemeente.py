@@ -124,6 +124,10 @@ class GemeenteConfig:
     partners: Tuple[Partner, ...] = ()
     amounts: Mapping[str, Tuple[Period, ...]] = None  # type: ignore[assignment]
     teams: Tuple[Team, ...] = ()
+    # follow-up: weeks after the ticket for ONE message with a personal scan link (0: not
+    # offered), and the days that link works (README, "Follow-up and personal scan links")
+    follow_up_weeks: int = 0
+    follow_up_valid_days: int = 30
 
     def period(self, name: str, on: date) -> Period:
         """The period of amount ``name`` valid on ``on``; the newest one when all have
@@ -392,6 +396,20 @@ def _parse_response_days(raw: Any, problems: List[str]) -> Dict[str, int]:
     return days
 
 
+def _parse_follow_up(data: Mapping[str, Any], retention_days: Any, problems: List[str]) -> Tuple[int, int]:
+    weeks, days = data.get("follow_up_weeks", 0), data.get("follow_up_valid_days", 30)
+    if not isinstance(weeks, int) or isinstance(weeks, bool) or not 0 <= weeks <= 52:
+        problems.append(f"'follow_up_weeks' must be a whole number of weeks from 0 to 52, not '{weeks}'")
+        return 0, 30
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+        problems.append(f"'follow_up_valid_days' must be a whole number of days from 1 to 365, not '{days}'")
+        return 0, 30
+    if weeks and isinstance(retention_days, int) and weeks * 7 + days > retention_days:
+        problems.append(f"'follow_up_weeks' ({weeks} weeks) plus 'follow_up_valid_days' ({days}) must end within "
+                        f"'retention_days' ({retention_days}): the ticket and its link are erased then")
+    return weeks, days
+
+
 def _parse_retention_days(raw: Any, problems: List[str]) -> int:
     if not isinstance(raw, int) or isinstance(raw, bool) or not 1 <= raw <= 3650:
         problems.append(f"'retention_days' must be a whole number of days from 1 to 3650, not '{raw}'")
@@ -413,6 +431,7 @@ def parse_config(data: Mapping[str, Any], today: Optional[date] = None) -> Gemee
     verhoogd, hoog = thresholds.get("verhoogd", 20), thresholds.get("hoog", 45)
     if not (isinstance(verhoogd, (int, float)) and isinstance(hoog, (int, float)) and 0 < verhoogd < hoog <= 100):
         problems.append("'risk_thresholds' must have 0 < verhoogd < hoog <= 100")
+    follow_up = _parse_follow_up(data, data.get("retention_days", 90), problems)
     config = GemeenteConfig(
         name=req("name"),
         address_form=address_form,
@@ -435,6 +454,8 @@ def parse_config(data: Mapping[str, Any], today: Optional[date] = None) -> Gemee
         partners=_parse_partners(data.get("partners"), problems),
         amounts=_parse_amounts(data.get("amounts"), problems),
         teams=_parse_teams(data.get("teams"), str((data.get("ondernemersloket") or {}).get("name", "")), problems),
+        follow_up_weeks=follow_up[0],
+        follow_up_valid_days=follow_up[1],
     )
     _check_ticket_outcomes(data.get("ticket_outcomes"), problems)
     email = config.loket.email

@@ -39,8 +39,10 @@ REFERENCE_SLOT = "handoff_reference"
 SPECIAL_SLOT = "special_category_consent"
 NOT_GIVEN = ""  # contact detail the user chose not to give
 _REFUSE = ["nee", "neen", "geen", "liever niet", "niet", "nope", "wil ik niet", "hoeft niet", "niet nodig"]
+FOLLOW_UP_SLOT = "follow_up_consent"  # a separate yes to ONE follow-up message (README, "Follow-up")
 CONTACT_SLOTS = ("consent_contact", SPECIAL_SLOT, "contact_name", "contact_phone", "contact_email",
-                 "contact_preference")
+                 "contact_preference", FOLLOW_UP_SLOT)
+YES_NO_SLOTS = ("consent_contact", SPECIAL_SLOT, FOLLOW_UP_SLOT)
 
 
 def _refuses(text: str, intent: Optional[str]) -> bool:
@@ -54,12 +56,21 @@ def required_contact_slots(tracker: Tracker) -> List[str]:
     slots = ["consent_contact"]
     if has_sensitive_cause(scan_answers(tracker)):
         slots.append(SPECIAL_SLOT)
-    return slots + ["contact_name", "contact_phone", "contact_email", "contact_preference"]
+    slots += ["contact_name", "contact_phone", "contact_email", "contact_preference"]
+    return slots + [FOLLOW_UP_SLOT] if follow_up_offered(tracker) else slots
+
+
+def follow_up_offered(tracker: Tracker) -> bool:
+    """The follow-up question comes when the gemeente offers it (``follow_up_weeks``) and
+    the message can reach the entrepreneur: an e-mail address, or this Telegram chat."""
+    if gemeente().follow_up_weeks <= 0:
+        return False
+    return bool(tracker.get_slot("contact_email")) or tracker.get_latest_input_channel() == "telegram"
 
 
 def _asked(slot: str, intent: Optional[str]):
     """A contact question for the answer rule: consent questions are yes/no questions."""
-    if slot in ("consent_contact", SPECIAL_SLOT):
+    if slot in YES_NO_SLOTS:
         return contact_question(lambda t: yes_no_from(t, intent, person_is_yes=slot == "consent_contact"), yes_no=True)
     readers = {"contact_name": parse_name, "contact_phone": parse_phone, "contact_email": parse_email}
     return contact_question(readers.get(slot, lambda t: t.strip() or None))
@@ -101,7 +112,7 @@ class ValidateHandoffForm(FormValidationAction):
 
     def read(self, slot: str, text: str, intent: Optional[str], tracker: Tracker,
              dispatcher: CollectingDispatcher, typed: Any = None) -> List[EventType]:
-        if slot in ("consent_contact", SPECIAL_SLOT):
+        if slot in YES_NO_SLOTS:
             value = typed if isinstance(typed, bool) else yes_no_from(text, intent, person_is_yes=slot == "consent_contact")
             if value is None:
                 Speaker(dispatcher).say("answer_yes_or_no", buttons("yes_no"))
@@ -203,6 +214,16 @@ class ActionAskContactPreference(AskContactAction):
         return "handoff.ask_preference", buttons("contact_preference")
 
 
+class ActionAskFollowUpConsent(Action):
+    def name(self) -> Text:
+        return "action_ask_follow_up_consent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        via = render("handoff.follow_up_by_email" if tracker.get_slot("contact_email") else "handoff.follow_up_by_chat")
+        Speaker(dispatcher).say("handoff.ask_follow_up", buttons("yes_no"), weeks=gemeente().follow_up_weeks, via=via)
+        return []
+
+
 def transcript(tracker: Tracker) -> List[Dict[str, str]]:
     lines = []
     for event in tracker.events:
@@ -257,6 +278,9 @@ class ActionCreateTicket(Action):
             reference, tracker.sender_id, tracker.get_latest_input_channel() or "onbekend", answers, outcome,
             {k: v for k, v in contact.items() if v}, tracker.get_slot(SPECIAL_SLOT) is True, transcript(tracker),
         )
+        # the follow-up needs its own yes; the points per answer let staff compare a later scan
+        payload["follow_up_consent"] = tracker.get_slot(FOLLOW_UP_SLOT) is True
+        payload["answer_points"] = dict(outcome.score.contributions)
         started = scan_record.scan_started_at(tracker.events)
         if started is not None:  # the anonymous statistics record of this scan (README, "Statistics")
             payload["scan_record"] = scan_record.record_id(tracker.sender_id, started)

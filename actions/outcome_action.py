@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import scan_record
+from actions import scan_link, scan_record
 from actions.gemeente import GemeenteConfig, gemeente
 from actions.handoff_client import Refused
 from actions.handoff_client import client as handoff_client
@@ -53,9 +53,11 @@ class ActionScanOutcome(Action):
                                         max_chars=saved_result.max_link_chars(tracker.get_latest_input_channel()))
         if link:
             speaker.say("outcome.save_result", link=link)
+        # a scan through a personal link goes to its ticket (actions/scan_link.py)
+        attached = await scan_link.attach_finished_scan(tracker, speaker, answers, outcome)
         speaker.say("handoff.offer_contact", buttons("yes_no"))
         await send_record(tracker, outcome.slots())
-        return [SlotSet(name, value) for name, value in outcome.slots().items()]
+        return [SlotSet(name, value) for name, value in outcome.slots().items()] + attached
 
 
 async def send_record(tracker: Tracker, slots: Dict[str, Any]) -> None:

@@ -136,9 +136,7 @@ async def send_telegram(target: Target, text: str, settings: Settings) -> None:
     try:
         await bot.send_message(target.address, text, disable_web_page_preview=True)
     finally:
-        session = await bot.get_session()
-        if session is not None:
-            await session.close()
+        await bot.close()
 
 
 def link_for(db: Database, target: Target, settings: Settings, now: datetime) -> Any:

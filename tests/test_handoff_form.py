@@ -225,6 +225,8 @@ async def test_the_form_order_comes_from_required_slots():
     t = tracker(dict(HEALTHY, main_cause=["ziekte"]), "consent_contact", "ja", "affirm")
     events = slot_events(await ValidateHandoffForm().run(CollectingDispatcher(), t, {}))
     assert events["requested_slot"] == SPECIAL_SLOT
+    # with an e-mail address the follow-up question comes last (gemeente config: follow_up_weeks)
+    t = tracker(dict(HEALTHY, main_cause=["ziekte"]), "consent_contact", "ja", "affirm", contact_email="a@voorbeeld.nl")
     assert await ValidateHandoffForm().required_slots([], CollectingDispatcher(), t, {}) == list(CONTACT_SLOTS)
 
 

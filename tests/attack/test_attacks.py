@@ -270,6 +270,90 @@ def test_the_action_servers_token_cannot_read_or_change_tickets(target, one_tick
         before["status"], before.get("outcome"), before.get("notes"))
 
 
+# ------------------------------------------------ personal scan links (handoff/scan_links.py)
+
+def scan_link(target, ticket_id, purpose="vervolg"):
+    """A link issued the way the service issues it (its own database and key)."""
+    from handoff import scan_links
+    from handoff.db import Database
+
+    db = Database(target.env["HANDOFF_DATABASE_URL"], target.secrets["HANDOFF_ERASURE_KEY"])
+    try:
+        return scan_links.issue(db, ticket_id, purpose, 30)
+    finally:
+        db.engine.dispose()
+
+
+def later_scans(target, ticket_id):
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(target.env["HANDOFF_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            return conn.execute(sqlalchemy.text("SELECT COUNT(*) FROM ticket_scans WHERE ticket_id = :id"),
+                                {"id": ticket_id}).scalar()
+    finally:
+        engine.dispose()
+
+
+SCAN = {"risk_level": "laag", "risk_score": 5}
+
+
+@pytest.mark.parametrize("secret", ["", "x" * 43, "ABCD-2345", "ZS-" + "A" * 6, "' OR 1=1 --", "K" * 300])
+def test_a_wrong_scan_link_is_refused(target, one_ticket, secret):
+    r = target.machine("POST", "/api/scan-links/redeem", json={"secret": secret})
+    assert r.status_code in (404, 422) and "claim" not in r.json()
+    assert one_ticket["id"] not in r.text and "Jan Jansen" not in r.text
+
+
+@pytest.mark.parametrize("state", ["used", "expired"])
+def test_a_used_or_expired_scan_link_is_refused(target, one_ticket, state):
+    import sqlalchemy
+
+    token, code = scan_link(target, one_ticket["id"])
+    if state == "used":
+        claim = target.machine("POST", "/api/scan-links/redeem", json={"secret": token}).json()["claim"]
+        assert target.machine("POST", "/api/ticket-scans", json={"claim": claim, "scan": SCAN}).status_code == 201
+    else:
+        engine = sqlalchemy.create_engine(target.env["HANDOFF_DATABASE_URL"])
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text("UPDATE scan_links SET expires_at = '2000-01-01 00:00:00' "
+                                         "WHERE used_at IS NULL AND ticket_id = :id"), {"id": one_ticket["id"]})
+        engine.dispose()
+    before = later_scans(target, one_ticket["id"])
+    for secret in (token, code):
+        r = target.machine("POST", "/api/scan-links/redeem", json={"secret": secret})
+        assert r.status_code == (409 if state == "used" else 410) and "claim" not in r.json()
+        assert ("al gebruikt" if state == "used" else "verlopen") in r.json()["message"]
+    assert later_scans(target, one_ticket["id"]) == before
+
+
+@pytest.mark.parametrize("claim", [None, "", "x" * 43, "token"])
+def test_a_scan_is_attached_only_with_a_valid_claim(target, one_ticket, claim):
+    token, _ = scan_link(target, one_ticket["id"])
+    before = later_scans(target, one_ticket["id"])
+    r = target.machine("POST", "/api/ticket-scans", json={"claim": token if claim == "token" else claim, "scan": SCAN})
+    assert r.status_code == 404 and later_scans(target, one_ticket["id"]) == before
+
+
+def test_scan_link_routes_take_only_the_action_servers_token(target, one_ticket):
+    token, _ = scan_link(target, one_ticket["id"])
+    for path, body in (("/api/scan-links/redeem", {"secret": token}), ("/api/ticket-scans", {"claim": "x" * 43})):
+        assert requests.post(target.handoff_url + path, json=body, timeout=10).status_code == 401
+        staff = target.staff()
+        csrf = staff.get(target.handoff_url + "/inbox", timeout=10).text.split('name="csrf_token" value="')[1].split('"')[0]
+        r = staff.post(target.handoff_url + path, json=body, headers={"X-CSRF-Token": csrf}, timeout=10)
+        assert r.status_code == 403
+    # none of this used the link up: it still works for the entrepreneur
+    assert target.machine("POST", "/api/scan-links/redeem", json={"secret": token}).status_code == 200
+
+
+def test_a_wrong_code_in_the_chat_gets_a_dutch_answer_and_no_scan(target):
+    sender = target.new_conversation()
+    answer = " ".join(m.get("text", "") for m in target.say(sender, "Ik heb een code: ABCD-2345").json())
+    assert "kennen wij niet" in answer and "Vraag 1" not in answer
+
+
 def test_a_raced_login_burst_stays_within_the_limit(target):
     def wrong(i):
         s = browser()

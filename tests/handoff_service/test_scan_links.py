@@ -261,3 +261,35 @@ def test_erasure_removes_links_and_later_scans(mail_service):
 
 def _erasure_key(service):
     return service.env["HANDOFF_ERASURE_KEY"]
+
+
+@pytest.fixture
+def telegram_service(tmp_path):
+    from tests.channels.standin import StandIn
+
+    platform = StandIn({}).start()
+    svc = HandoffService(tmp_path, extra_env={
+        "GEMEENTE_CONFIG": str(gemeente_with_follow_up(tmp_path)), "HANDOFF_ERASURE_KEY": KEY,
+        "TELEGRAM_TOKEN": "123456:FOLLOWUP-TEST", "TELEGRAM_API_BASE": platform.url}).start()
+    try:
+        yield svc, platform
+    finally:
+        svc.stop()
+        platform.stop()
+
+
+def test_a_telegram_ticket_gets_its_follow_up_in_the_telegram_chat(telegram_service):
+    """Through aiogram (the client Rasa's Telegram channel uses) against the platform stand-in."""
+    from urllib.parse import unquote_plus
+
+    service, platform = telegram_service
+    body = ticket_body(channel="telegram", conversation_id="telegram:4711", follow_up_consent=True,
+                       contact={"name": "Ria", "phone": "+31612345678"})
+    assert post_ticket(service, body).status_code == 201
+    sql(service, "UPDATE tickets SET follow_up_due = :t WHERE id = :id", t=utcnow() - timedelta(minutes=1), id=body["id"])
+    sent = wait_for(lambda: platform.sent("/sendMessage"))
+    assert "/bot123456:FOLLOWUP-TEST/sendMessage" in sent[0]["path"]
+    text = unquote_plus(sent[0]["raw"].decode("utf-8", "replace"))
+    assert "4711" in text and "Beste Ria" in text and "?scan=" in text and "Ik heb een code:" in text
+    wait_for(lambda: sql(service, "SELECT follow_up_via FROM tickets WHERE id = :id", id=body["id"])[0][0] == "telegram")
+    assert sql(service, "SELECT sent_via FROM scan_links WHERE ticket_id = :id", id=body["id"])[0][0] == "telegram"

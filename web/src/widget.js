@@ -1,5 +1,6 @@
 // Zelfscan Ondernemers chat widget.
 // Embed: <div id="zelfscan-chat" data-server="https://rasa.example.nl"></div>
+// (a regional service adds data-gemeente="buurdorp": the id of the gemeente in the region file)
 //        <script src="/static/widget/zelfscan-widget.js" defer></script>
 // Talks to Rasa's socket.io channel (session persistence); falls back to the REST
 // channel when socket.io cannot connect. The conversation id is issued and signed by the
@@ -70,12 +71,36 @@ function newState() {
   return { sessionId: null, messages: [], open: false, greeted: false };
 }
 
+// The token of a personal link in the page address (?scan=...): taken out of the address
+// at once, so it does not stay in the browser history or go along when the page is shared.
+function takeScanLink() {
+  let url;
+  try {
+    url = new URL(window.location.href);
+  } catch {
+    return null;
+  }
+  const token = url.searchParams.get("scan");
+  if (!token) return null;
+  url.searchParams.delete("scan");
+  try {
+    window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+  } catch {
+    // the address keeps it; the chat still works
+  }
+  return /^[A-Za-z0-9_-]{30,100}$/.test(token) ? token : null;
+}
+
 class ZelfscanChat {
   constructor(root) {
     this.root = root;
     this.server = (root.dataset.server || "").replace(/\/$/, "");
     this.privacyUrl = root.dataset.privacyUrl || "/privacy";
+    // a regional service: the page says which gemeente it belongs to (data-gemeente)
+    this.metadata = root.dataset.gemeente ? { gemeente: root.dataset.gemeente } : {};
     this.state = load() || newState();
+    this.scanLink = takeScanLink(); // a personal link to the scan: open the chat and start it
+    if (this.scanLink) this.state.open = true;
     this.transport = null; // "socket" | "rest"
     this.confirmed = null; // socket.io: a promise that resolves when the server confirmed the id
     this.build();
@@ -230,10 +255,30 @@ class ZelfscanChat {
   }
 
   greetOnce() {
+    if (this.scanLink) {
+      this.sendScanLink();
+      return;
+    }
     if (this.state.greeted) return;
     this.state.greeted = true;
     this.save();
     this.send("/greet", null);
+  }
+
+  // a personal link (?scan=<token> on the page): sent once, as /scan_code with the token as
+  // metadata; the bot checks it with the gemeente and starts the scan
+  async sendScanLink() {
+    const token = this.scanLink;
+    this.scanLink = null;
+    this.state.greeted = true;
+    this.save();
+    const saved = this.metadata;
+    this.metadata = Object.assign({}, saved || {}, { scan_link: token });
+    try {
+      await this.send("/scan_code", null);
+    } finally {
+      this.metadata = saved;
+    }
   }
 
   sendTyped() {
@@ -257,7 +302,7 @@ class ZelfscanChat {
     if (this.transport === "socket" && this.socket && this.socket.connected) {
       const socket = this.socket;
       await this.confirmed; // only the id the server confirmed on this connection
-      socket.emit("user_uttered", { message: payload, session_id: this.state.sessionId });
+      socket.emit("user_uttered", { message: payload, session_id: this.state.sessionId, metadata: this.metadata });
       return;
     }
     try {
@@ -297,7 +342,7 @@ class ZelfscanChat {
     }
     return fetch(this.server + "/webhooks/rest/webhook", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: this.state.sessionId, message: payload }),
+      body: JSON.stringify({ sender: this.state.sessionId, message: payload, metadata: this.metadata }),
     });
   }
 
