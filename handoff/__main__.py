@@ -11,6 +11,11 @@
     python -m handoff disable-user NAME       disable an account and end its sessions
     python -m handoff enable-user NAME        enable it again
     python -m handoff purge                   erase personal data older than RETENTION_DAYS
+    python -m handoff partner-token create "Woningcorporatie X"
+                                              a token for a partner system that may only send
+                                              signals (POST /api/signals); printed once
+    python -m handoff partner-token list      the partner tokens (never the tokens themselves)
+    python -m handoff partner-token revoke ID the token stops working at once
     python -m handoff report --from YYYY-MM-DD --to YYYY-MM-DD
                                               print the anonymous figures of the dashboard
                                               (--csv DIR: also one CSV file per table)
@@ -25,7 +30,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from handoff import auth, learning, roles, stats, tickets
+from handoff import auth, learning, roles, signals, stats, tickets
 from handoff.db import Database
 from handoff.settings import Settings
 from handoff.zgw import ZgwConfigError
@@ -56,6 +61,13 @@ def main(argv=None) -> int:
     enable = sub.add_parser("enable-user", help="enable a disabled staff account")
     enable.add_argument("username")
     sub.add_parser("purge", help="erase personal data older than the retention period")
+    partner = sub.add_parser("partner-token", help="tokens of partner systems that send signals")
+    partner_sub = partner.add_subparsers(dest="partner_command", required=True)
+    partner_create = partner_sub.add_parser("create", help="make a token for an organisation (printed once)")
+    partner_create.add_argument("organisation")
+    partner_sub.add_parser("list", help="list the partner tokens")
+    partner_revoke = partner_sub.add_parser("revoke", help="revoke a partner token")
+    partner_revoke.add_argument("token_id", type=int)
     report = sub.add_parser("report", help="print the anonymous figures for a period (as the dashboard)")
     report.add_argument("--from", dest="start", required=True, type=date.fromisoformat, help="first day, YYYY-MM-DD")
     report.add_argument("--to", dest="end", required=True, type=date.fromisoformat, help="last day, YYYY-MM-DD")
@@ -147,6 +159,8 @@ def _run(args) -> int:
                     "\ufeff" + stats.to_csv(table), encoding="utf-8", newline="")
         tickets.audit(db, "cli", "report", f"{args.start} - {args.end}")
         return 0
+    if args.command == "partner-token":
+        return _partner_token(db, settings, args)
     if args.command == "purge":
         result = tickets.purge(db, settings.retention_days, settings.tracker_db_url)
         auth.forget_old_throttles(db)
@@ -160,6 +174,38 @@ def _run(args) -> int:
 def _print_roles(db: Database, username: str) -> None:
     found = roles.user_roles(db, username)
     print(f"Rollen van '{username}': {', '.join(found) if found else 'geen'}.")
+
+
+def _partner_token(db: Database, settings: Settings, args) -> int:
+    if args.partner_command == "create":
+        try:
+            token_id, token = signals.create_partner_token(db, args.organisation)
+        except ValueError as exc:
+            print(f"Niet gelukt: {exc}", file=sys.stderr)
+            return 1
+        print(f"Token {token_id} voor '{args.organisation.strip()}'. Het token staat hieronder. U ziet het maar "
+              "één keer: geef het veilig door aan de partner.")
+        print(token)
+        print("Dit token kan alleen signalen doorgeven (POST /api/signals). Intrekken: "
+              f"python -m handoff partner-token revoke {token_id}")
+        if settings.signals.sources and args.organisation.strip() not in settings.signals.sources:
+            print("Let op: deze organisatie staat niet in 'signals.sources' van de gemeenteconfiguratie "
+                  f"(bekend: {', '.join(settings.signals.sources)}).")
+        return 0
+    if args.partner_command == "list":
+        rows = signals.list_partner_tokens(db)
+        if not rows:
+            print("Er zijn nog geen partnertokens.")
+        for row in rows:
+            state = f"ingetrokken op {row['revoked_at']:%Y-%m-%d}" if row["revoked_at"] else "werkt"
+            used = f", laatst gebruikt {row['last_used_at']:%Y-%m-%d}" if row["last_used_at"] else ""
+            print(f"{row['id']}: {row['organisation']} (gemaakt {row['created_at']:%Y-%m-%d}, {state}{used})")
+        return 0
+    if not signals.revoke_partner_token(db, args.token_id):
+        print(f"Niet gelukt: er is geen partnertoken {args.token_id}.", file=sys.stderr)
+        return 1
+    print(f"Partnertoken {args.token_id} is ingetrokken. Het werkt niet meer.")
+    return 0
 
 
 def _print_teams(db: Database, settings: Settings, username: str) -> None:

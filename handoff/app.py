@@ -15,7 +15,7 @@ from typing import Any, Optional
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic
 
-from handoff import auth, roles, security, stats, tickets
+from handoff import auth, roles, security, signals, stats, tickets
 from handoff.background import Background, Notifier
 from handoff.db import Database
 from handoff.routes import BLUEPRINTS
@@ -32,7 +32,8 @@ def templates_for(settings: Settings) -> Environment:
     templates.globals.update(status_labels=STATUS_LABELS, level_labels=LEVEL_LABELS,
                              indication_labels=tickets.INDICATION_LABELS, no_team=tickets.NO_TEAM,
                              team_names=settings.team_names, outcomes=settings.outcomes,
-                             partner_names=settings.partner_names)
+                             partner_names=settings.partner_names, signal_config=settings.signals,
+                             basis_text=lambda basis: signals.basis_text(basis, settings.signals))
     templates.filters["local_time"] = local_time
     templates.filters["day"] = dutch_day
     return templates

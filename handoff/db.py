@@ -138,6 +138,19 @@ class Ticket(Base):
     assigned_to_id = Column(Integer, ForeignKey("staff_users.id"), nullable=True)
     notified = Column(Boolean, default=False, nullable=False)  # e-mail done (or not configured)
     webhook_notified = Column(Boolean, default=False, nullable=False)  # webhook done (or not configured)
+    # how the entrepreneur came (anonymous, kept after the purge; see signals.py): kind
+    # "zelfscan" (empty on tickets from before) or "signaal"; route "zelf", "signaal" or
+    # "doorverwezen"; source: the organisation that signalled or referred (not a person)
+    kind = Column(String(20), nullable=True, index=True)
+    route = Column(String(20), nullable=True)
+    source = Column(String(120), nullable=True, index=True)
+    signal_seen = Column(JSON, nullable=True)  # ids of the configured list of what was seen
+    signal_basis = Column(String(80), nullable=True)  # "toestemming" or the id of a legal ground
+    # personal: who signalled (organisation, contact person, phone/e-mail) and the free
+    # text; erased with the rest of the personal data
+    signal = Column(JSON, nullable=True)
+    invited_at = Column(DateTime, nullable=True)  # the first invitation to do the scan went out
+    invited_scan_at = Column(DateTime, nullable=True)  # the first scan through an invitation came back
     # follow-up by staff (anonymous): outcome id from ticket_outcomes in the gemeente
     # configuration, the partner for a referral, the local date of the first contact and
     # the last working day on which that contact was promised (response_days)
@@ -194,6 +207,19 @@ class ConversationMark(Base):
     erasure_requested_at = Column(DateTime, nullable=True)
     erasure_due_at = Column(DateTime, nullable=True, index=True)
     erasure_done_at = Column(DateTime, nullable=True)
+
+
+class PartnerToken(Base):
+    """A partner system's token for ``POST /api/signals`` and nothing else. Only the
+    SHA-256 of the token is kept: it is shown once, when it is made (python -m handoff
+    partner-token create). A revoked token keeps its row, so the audit log can name it."""
+    __tablename__ = "partner_tokens"
+    id = Column(Integer, primary_key=True)
+    organisation = Column(String(120), nullable=False)
+    token_hash = Column(String(64), unique=True, nullable=False)
+    created_at = Column(DateTime, default=utcnow, nullable=False)
+    revoked_at = Column(DateTime, nullable=True)
+    last_used_at = Column(DateTime, nullable=True)
 
 
 class ScanRecord(Base):

@@ -17,14 +17,20 @@ logger = logging.getLogger(__name__)
 def email_message(ticket: Dict[str, Any], settings: Settings) -> EmailMessage:
     urgent = ticket["urgent"]
     msg = EmailMessage()
-    msg["Subject"] = f"{'[URGENT] ' if urgent else ''}Nieuwe aanmelding {ticket['id']} (risico {ticket['risk_level']})"
+    signal = ticket.get("kind") == "signaal"
+    if signal:  # the source is an organisation, not a person
+        msg["Subject"] = f"Nieuw signaal {ticket['id']} van {ticket.get('source')}"
+    else:
+        msg["Subject"] = (f"{'[URGENT] ' if urgent else ''}Nieuwe aanmelding {ticket['id']} "
+                          f"(risico {ticket['risk_level']})")
     msg["From"] = settings.mail_from
     msg["To"] = settings.notify_email
     lines = [
-        "Er is een nieuwe aanmelding via de Zelfscan Ondernemers.",
+        f"Er is een nieuw signaal van {ticket.get('source')}." if signal
+        else "Er is een nieuwe aanmelding via de Zelfscan Ondernemers.",
         "",
         f"Referentie: {ticket['id']}",
-        f"Risico: {ticket['risk_level']}",
+        "Risico: nog niet bekend (nog geen scan gedaan)" if signal else f"Risico: {ticket['risk_level']}",
         f"Urgent: {'ja, neem binnen een werkdag contact op' if urgent else 'nee'}",
         "",
         f"Bekijk de aanmelding in de inbox: {settings.public_url}/inbox/tickets/{ticket['id']}",

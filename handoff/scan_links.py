@@ -221,6 +221,13 @@ def attach_scan(db: Database, claim: str, payload: Any, now: Optional[datetime] 
         if ticket is None or ticket.erased_at is not None:
             raise LinkRefused("unknown")
         link.used_at, link.claim_hash = now, None
+        if link.purpose == "uitnodiging" and ticket.invited_scan_at is None:
+            # a signal ticket (handoff/signals.py): the first scan through its invitation
+            # gives it a risk level, so the inbox sorts and filters it like the others
+            ticket.invited_scan_at = now
+            if ticket.risk_level == "onbekend":
+                for name in ("risk_score", "risk_level", "urgent", "indications", "indication_details"):
+                    setattr(ticket, name, fields[name])
         s.add(TicketScan(ticket_id=link.ticket_id, link_id=link.id, purpose=link.purpose, created_at=now, **fields))
         s.add(AuditEntry(actor="api", action="ticket_scan", ticket_id=link.ticket_id, detail=link.purpose))
         return link.ticket_id

@@ -5,6 +5,8 @@ response middleware that sets the security headers.
 - The action server's token (``Authorization: Bearer $HANDOFF_API_TOKEN``) may only do
   MACHINE_ROUTES (create tickets and anonymous scan records, request erasure, redeem a
   personal scan link and attach the scan done through it); it reads nothing.
+- A partner system's token (``Authorization: Bearer zsp_...``, handoff/signals.py) may only
+  do PARTNER_ROUTES (send a signal); it reads nothing either.
 - Everything else under /api/ and /inbox takes a staff session cookie, and a POST also
   the session's CSRF token (header ``X-CSRF-Token`` or form field ``csrf_token``).
 """
@@ -17,13 +19,14 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import BaseHTTPResponse, HTTPResponse, json, redirect
 
-from handoff import auth
+from handoff import auth, signals
 from handoff.roles import user_roles
 from handoff.web import SESSION_COOKIE, ctx, message_page, page_of, run
 
 PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login", "/uitkomst")
 MACHINE_ROUTES = {("POST", "/api/unrecognised"), ("POST", "/api/tickets"), ("POST", "/api/erasures"), ("POST", "/api/scan-records"),
                   ("POST", "/api/scan-links/redeem"), ("POST", "/api/ticket-scans")}
+PARTNER_ROUTES = {("POST", "/api/signals")}
 HSTS = "max-age=31536000"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'")
@@ -35,6 +38,14 @@ def machine_ok(request: Request) -> bool:
     return bool(token) and header.startswith("Bearer ") and auth.same(header[7:], token)
 
 
+async def partner_of(request: Request) -> Optional[signals.Partner]:
+    """The partner whose token (not revoked) the request carries, or None."""
+    header = request.headers.get("authorization", "")
+    if not header.startswith("Bearer " + signals.TOKEN_PREFIX):
+        return None
+    return await run(signals.partner_for_token, ctx(request).db, header[7:])
+
+
 def csrf_ok(request: Request) -> bool:
     sent = request.headers.get("x-csrf-token")
     if sent is None and request.form:
@@ -44,6 +55,7 @@ def csrf_ok(request: Request) -> bool:
 
 async def authenticate(request: Request) -> Optional[HTTPResponse]:
     request.ctx.user, request.ctx.csrf, request.ctx.machine = None, None, False
+    request.ctx.partner = None
     path = request.path
     if path in PUBLIC_PATHS or path.startswith("/static/"):
         return None
@@ -54,6 +66,13 @@ async def authenticate(request: Request) -> Optional[HTTPResponse]:
                         status=403)
         request.ctx.machine = True
         return None
+    if path.startswith("/api/"):
+        partner = await partner_of(request)
+        if partner is not None:
+            if (request.method, path.rstrip("/") or "/") not in PARTNER_ROUTES:
+                return json({"error": "this token may only send signals (POST /api/signals)"}, status=403)
+            request.ctx.partner = partner
+            return None
     service = ctx(request)
     found = await run(auth.session_user, service.db, request.cookies.get(SESSION_COOKIE),
                       service.settings.session_idle_minutes)

@@ -9,6 +9,7 @@ from typing import Any, Dict, Optional
 import yaml
 
 from zelfscan_runtime import retention
+from handoff.signals import SignalConfig
 from zelfscan_runtime import secrets as runtime_secrets
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,6 +119,12 @@ def _scan_page_url() -> str:
             or os.environ.get("HANDOFF_PUBLIC_URL", "http://localhost:8000").rstrip("/") + "/")
 
 
+def _gemeente_signals() -> SignalConfig:
+    """``signals`` of the gemeente configuration: what was seen, the organisations and
+    the legal grounds (handoff/signals.py)."""
+    return SignalConfig.from_data(_gemeente_data().get("signals"))
+
+
 def _secure_cookies() -> bool:
     """Secure cookies everywhere except in development; HANDOFF_SECURE_COOKIES=true forces
     them in development too (it cannot switch them off outside development)."""
@@ -142,6 +149,10 @@ class Settings:
     response_days: Dict[str, int] = field(default_factory=_gemeente_response_days)
     outcomes: Dict[str, Outcome] = field(default_factory=_gemeente_outcomes)
     partner_names: Dict[str, str] = field(default_factory=_gemeente_partners)
+    signals: SignalConfig = field(default_factory=_gemeente_signals)
+    # the ondernemersloket's name, phone, email, hours and web address (the invitation letter)
+    loket: Dict[str, str] = field(default_factory=lambda: {
+        str(k): str(v) for k, v in (_gemeente_data().get("ondernemersloket") or {}).items()})
     # statistics: counts under this number are shown as "<N" in every view and export
     stats_min_count: int = field(default_factory=lambda: _int("HANDOFF_STATS_MIN_COUNT", 5))
     # messages the assistant did not understand (handoff/learning.py) are deleted after this many days

@@ -22,7 +22,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from handoff.db import Database, ScanRecord, Ticket
-from handoff.tickets import INDICATION_LABELS, LEVEL_LABELS, LEVELS, RECORD_ID_RE, local_today, sync_record
+from handoff.signals import ROUTE_REFERRED, ROUTE_SELF, ROUTE_SIGNAL
+from handoff.tickets import (
+    INDICATION_LABELS,
+    LEVEL_LABELS,
+    LEVELS,
+    RECORD_ID_RE,
+    local_date,
+    local_today,
+    sync_record,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 FINISHED = "klaar"
@@ -284,7 +293,47 @@ def figures(db: Database, start: date, end: date, min_count: int, questions: Seq
                               *[sup.count(sum(1 for r in group if r.risk_level == k)) for k in LEVELS],
                               sup.count(len(group))])
     tables.append(outcomes)
+    tables.append(route_table(db, start, end, sup))
     return tables
+
+
+def route_table(db: Database, start: date, end: date, sup: Suppressor) -> Table:
+    """How entrepreneurs came, per route and organisation: themselves, after a signal from
+    X, or referred by partner X; from the tickets of the period's weeks (their anonymous
+    fields, kept after the purge). Shows which signal routes lead to a scan and to contact."""
+    first, last = iso_week(start), iso_week(end)
+    with db.session() as s:
+        rows = s.execute(select(Ticket.created_at, Ticket.route, Ticket.source, Ticket.first_contact_at,
+                                Ticket.outcome, Ticket.invited_at, Ticket.invited_scan_at)).all()
+    in_period = [r for r in rows if first <= iso_week(local_date(r.created_at)) <= last]
+
+    def label(route: Optional[str], source: Optional[str]) -> str:
+        if route == ROUTE_SIGNAL:
+            return f"Na signaal van {source or 'onbekend'}"
+        if route == ROUTE_REFERRED:
+            return f"Doorverwezen door partner {source or 'onbekend'}"
+        return "Zelf"
+
+    groups: Dict[Tuple[int, str], List[Any]] = {(0, "Zelf"): []}
+    order = {ROUTE_SELF: 0, ROUTE_SIGNAL: 1, ROUTE_REFERRED: 2}
+    for r in in_period:
+        route = r.route or ROUTE_SELF
+        groups.setdefault((order.get(route, 0), label(route, r.source)), []).append(r)
+    table = Table("herkomst", "Hoe kwamen ondernemers binnen? (aanmeldingen)",
+                  ["Hoe", "Aanmeldingen", "Uitgenodigd", "Scan gedaan na uitnodiging", "Eerste contact gehad",
+                   "Deel met eerste contact", "Afgesloten met uitkomst"])
+    for (rank, name), group in sorted(groups.items()) + [((9, "Totaal"), in_period)]:
+        signal = rank in (1, 9)  # invitations exist only for signals
+        contacted = sum(1 for r in group if r.first_contact_at is not None)
+        table.rows.append([
+            name, sup.count(len(group)),
+            sup.count(sum(1 for r in group if r.invited_at)) if signal else "–",
+            sup.count(sum(1 for r in group if r.invited_scan_at)) if signal else "–",
+            sup.count(contacted), sup.percent(contacted, len(group)), sup.count(sum(1 for r in group if r.outcome))])
+    table.note = ("Zelf: de ondernemer deed de scan uit zichzelf. Na signaal: een collega of partner gaf een signaal "
+                  "door; uitgenodigd: de gemeente stuurde een persoonlijke link naar de scan. Doorverwezen: een partner "
+                  "stuurde de ondernemer naar de scan.")
+    return table
 
 
 def to_csv(table: Table) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
-from handoff import scan_links
+from handoff import scan_links, signals
 from handoff.db import (
     AuditEntry,
     ConversationMark,
@@ -31,6 +31,7 @@ STATUS_LABELS = {"nieuw": "Nieuw", "in_behandeling": "In behandeling", "afgeslot
 LEVEL_LABELS = {"laag": "Laag risico", "verhoogd": "Verhoogd risico", "hoog": "Hoog risico"}
 STATUSES = tuple(STATUS_LABELS)
 LEVELS = tuple(LEVEL_LABELS)
+UNKNOWN_LEVEL_LABEL = "Risico nog niet bekend"  # a signal ticket before a scan (risk_level "onbekend")
 REFERENCE_RE = re.compile(r"^ZS-[A-Z0-9]{6,12}$")
 LABEL_RE = re.compile(r"^[a-z0-9_]{1,80}$")  # team ids, indication ids, situations
 # staff names of the indications (contract.md); an unknown id is shown as it is
@@ -42,7 +43,7 @@ INDICATION_LABELS = {
     "ioaz": "IOAZ", "schuldhulp": "Schuldhulpverlening",
 }
 NO_TEAM = "-"  # the inbox filter value for tickets without a team
-PERSONAL_FIELDS = ("answers", "answers_readable", "summary", "contact", "transcript", "answer_points",
+PERSONAL_FIELDS = ("answers", "answers_readable", "summary", "contact", "transcript", "signal", "answer_points",
                    "follow_up_consent", "follow_up_due")
 LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
 DEFAULT_RESPONSE_DAYS = {"urgent": 1, "hoog": 2, "other": 5}
@@ -178,6 +179,9 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
     record = payload.get("scan_record")
     if record is not None and (not isinstance(record, str) or not RECORD_ID_RE.match(record)):
         raise TicketError("'scan_record' must be the random id of the scan record (16 to 40 letters, digits, - or _)")
+    referred_by = payload.get("referred_by")
+    if referred_by is not None and (not isinstance(referred_by, str) or not 0 < len(referred_by.strip()) <= 120):
+        raise TicketError("'referred_by' must be the name of the referring partner (at most 120 characters)")
     follow_up = payload.get("follow_up_consent")
     if follow_up is not None and not isinstance(follow_up, bool):
         raise TicketError("'follow_up_consent' must be true or false")
@@ -205,12 +209,16 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
         "team": team.strip() or None if team else None,
         "situations": list(situations) if situations else None,
         "scan_record": record,
+        "kind": signals.KIND_SCAN,
+        "route": signals.ROUTE_REFERRED if referred_by else signals.ROUTE_SELF,
+        "source": referred_by.strip() if referred_by else None,
         "follow_up_consent": follow_up,
         "answer_points": dict(points) if points else None,
     }
 
 
 def to_json(t: Ticket, include_notes: bool = False) -> Dict[str, Any]:
+    known_level = t.risk_level in LEVEL_LABELS
     data = {
         "id": t.id,
         "status": t.status,
@@ -220,8 +228,9 @@ def to_json(t: Ticket, include_notes: bool = False) -> Dict[str, Any]:
         "channel": t.channel,
         "team": t.team,
         "situations": t.situations or [],
-        "risk_score": t.risk_score,
+        "risk_score": t.risk_score if known_level else None,  # a signal has no scan yet
         "risk_level": t.risk_level,
+        "risk_label": LEVEL_LABELS.get(t.risk_level, UNKNOWN_LEVEL_LABEL),
         "urgent": t.urgent,
         "risk_drivers": t.risk_drivers,
         "indications": t.indications,
@@ -239,6 +248,15 @@ def to_json(t: Ticket, include_notes: bool = False) -> Dict[str, Any]:
         "first_contact_at": t.first_contact_at.isoformat() if t.first_contact_at else None,
         "contact_due": t.contact_due.isoformat() if t.contact_due else None,
         "overdue": is_overdue(t),
+        "kind": t.kind or signals.KIND_SCAN,
+        "route": t.route or signals.ROUTE_SELF,
+        "source": t.source,
+        "route_label": signals.route_label(t.route, t.source, invited=t.invited_at is not None),
+        "signal_seen": t.signal_seen or [],
+        "signal_basis": t.signal_basis,
+        "signal": t.signal,
+        "invited_at": t.invited_at.isoformat() + "Z" if t.invited_at else None,
+        "invited_scan_at": t.invited_scan_at.isoformat() + "Z" if t.invited_scan_at else None,
         "follow_up_consent": t.follow_up_consent,
         "follow_up_due": t.follow_up_due.isoformat() + "Z" if t.follow_up_due else None,
         "follow_up_sent_at": t.follow_up_sent_at.isoformat() + "Z" if t.follow_up_sent_at else None,
@@ -335,17 +353,24 @@ def _create(db: Database, fields: Dict[str, Any], idempotency_key: str, key: str
 def list_tickets(
     db: Database, status: Optional[str] = None, level: Optional[str] = None, limit: int = 200,
     team: Optional[str] = None, indication: Optional[str] = None, first_teams: Sequence[str] = (),
-    overdue_only: bool = False,
+    overdue_only: bool = False, kind: Optional[str] = None, source: Optional[str] = None,
 ) -> List[Dict[str, Any]]:
     """Overdue first (no first contact within the promised working days), then urgent,
     then newest; with ``first_teams`` (the user's teams) the tickets of those teams come
-    next before all others; ``overdue_only``: only overdue tickets. ``team`` NO_TEAM: tickets without one."""
+    next before all others; ``overdue_only``: only overdue tickets. ``team`` NO_TEAM: tickets without one.
+    ``kind``: "zelfscan" or "signaal"; ``source``: the organisation that signalled or referred."""
     with db.session() as s:
         query = select(Ticket)
         if status in STATUSES:
             query = query.where(Ticket.status == status)
-        if level in LEVELS:
+        if level in LEVELS or level == signals.UNKNOWN_LEVEL:
             query = query.where(Ticket.risk_level == level)
+        if kind == signals.KIND_SCAN:  # tickets from before kinds existed are scans
+            query = query.where(or_(Ticket.kind == kind, Ticket.kind.is_(None)))
+        elif kind in signals.KINDS:
+            query = query.where(Ticket.kind == kind)
+        if source:
+            query = query.where(Ticket.source == source[:120])
         if team == NO_TEAM:
             query = query.where(Ticket.team.is_(None))
         elif team:
@@ -386,6 +411,12 @@ def set_user_teams(db: Database, username: str, teams: Sequence[str], actor: str
             s.add(StaffTeam(user_id=user.id, team=team))
         s.add(AuditEntry(actor=actor, action="teams", detail=f"{username}: {', '.join(clean) or '-'}"[:255]))
         return True
+
+
+def sources_in_use(db: Database) -> List[str]:
+    """The organisations that signalled or referred, for the inbox filter."""
+    with db.session() as s:
+        return sorted(s.execute(select(Ticket.source).where(Ticket.source.isnot(None)).distinct()).scalars())
 
 
 def teams_in_use(db: Database) -> List[str]:

@@ -3,6 +3,8 @@ requests (its token may do nothing else, see handoff/security.py); staff read an
 tickets with their session."""
 from __future__ import annotations
 
+import functools
+
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
@@ -38,7 +40,8 @@ async def api_create(request: Request) -> HTTPResponse:
 async def api_list(request: Request) -> HTTPResponse:
     db = ctx(request).db
     teams = await run(tickets.user_teams, db, request.ctx.user)
-    items = await run(tickets.list_tickets, db, request.args.get("status"), request.args.get("risk_level"), 200,
+    filters = functools.partial(tickets.list_tickets, kind=request.args.get("kind"), source=request.args.get("source"))
+    items = await run(filters, db, request.args.get("status"), request.args.get("risk_level"), 200,
                       request.args.get("team"), request.args.get("indication"), teams,
                       request.args.get("overdue") == "1")
     return json({"tickets": items})

@@ -17,6 +17,13 @@ bp = Blueprint("inbox")
 # the ?m= codes of the ticket page: (text, is an error); an unknown code shows nothing
 TICKET_MESSAGES = {
     "opgeslagen": ("Opgeslagen.", False),
+    "signaal": ("Het signaal is opgeslagen als aanmelding. U kunt de ondernemer nu uitnodigen voor de scan.", False),
+    "uitnodiging_verstuurd": ("De uitnodiging voor de scan is per e-mail verstuurd.", False),
+    "geen_email": ("Er is geen e-mailadres van de ondernemer bekend. Maak een brief om te printen.", True),
+    "geen_smtp": ("E-mail versturen is niet ingesteld (SMTP_HOST). Maak een brief om te printen.", True),
+    "mail_mislukt": ("De e-mail kon niet worden verstuurd. Probeer het later nog eens, of maak een brief.", True),
+    "geen_signaal": ("Alleen bij een signaal kunt u een uitnodiging voor de scan sturen.", True),
+    "gewist": ("De gegevens van deze aanmelding zijn gewist. U kunt geen uitnodiging meer sturen.", True),
     "notitie_leeg": ("Een notitie mag niet leeg zijn.", True),
     "collega_onbekend": ("Deze collega is niet bekend.", True),
     "status_onbekend": ("Deze status bestaat niet.", True),
@@ -37,8 +44,10 @@ async def inbox(request: Request) -> HTTPResponse:
     team, indication = request.args.get("team") or "", request.args.get("indication") or ""
     my_teams = await run(tickets.user_teams, service.db, request.ctx.user)
     overdue = request.args.get("overdue") == "1"
-    items = await run(tickets.list_tickets, service.db, status or None, level or None, 200, team or None,
-                      indication or None, my_teams, overdue)
+    kind, source = request.args.get("kind") or "", request.args.get("source") or ""
+    items = await run(functools.partial(tickets.list_tickets, kind=kind or None, source=source or None),
+                      service.db, status or None, level or None, 200, team or None, indication or None, my_teams,
+                      overdue)
     team_names = service.settings.team_names
     team_choices = dict(team_names)
     for used in await run(tickets.teams_in_use, service.db):
@@ -49,7 +58,8 @@ async def inbox(request: Request) -> HTTPResponse:
 
     return render(request, "inbox.html", tickets=items, status=status, level=level, team=team,
                   indication=indication, overdue=overdue, my_teams=[team_label(t) for t in my_teams],
-                  team_choices=team_choices, counts=await run(tickets.counts, service.db))
+                  team_choices=team_choices, counts=await run(tickets.counts, service.db), kind=kind,
+                  source=source, source_choices=await run(tickets.sources_in_use, service.db))
 
 
 @bp.get("/inbox/tickets/<ticket_id>")

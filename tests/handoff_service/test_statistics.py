@@ -267,7 +267,7 @@ def test_dashboard_tables_match_the_csv_export_and_the_report(service):
     assert '<script src="/static/vendor/dashboard.js"' in page.text and "<script>" not in page.text
     tables = page_tables(page.text)
     assert set(tables) == {"overzicht", "trechter", "risico", "indicaties", "verwijzingen", "contact", "op_tijd",
-                           "uitkomsten"}
+                           "uitkomsten", "herkomst"}
     for table_id, rows in tables.items():
         r = s.get(service.url + f"/inbox/dashboard.csv?tabel={table_id}&{period}", timeout=10)
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
