@@ -37,11 +37,11 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import jwt
-import yaml
 
 from handoff import tickets, zgw_pdf
 from handoff.db import Database, Ticket, utcnow
 from handoff.zgw_store import StepRow, Store
+from zelfscan_runtime import region as region_file
 
 logger = logging.getLogger(__name__)
 
@@ -199,15 +199,32 @@ def parse_config(raw: Any, environ: Mapping[str, str], default_auteur: str = "Ge
 
 
 def from_gemeente_file(path: Optional[Path] = None, environ: Optional[Mapping[str, str]] = None,
-                       production: bool = False) -> Optional[ZgwConfig]:
+                       production: bool = False) -> Union[None, ZgwConfig, Dict[str, ZgwConfig]]:
     """The ``zgw`` section of the gemeente configuration (GEMEENTE_CONFIG, default
-    gemeente/config.yml); None when it is off. Raises ZgwConfigError naming the field."""
+    gemeente/config.yml); None when it is off. A region file (zelfscan_runtime/region.py)
+    gives one configuration per gemeente id that has ZGW on (each gemeente's tickets go to
+    its own case system; ``client_secret_env`` names each one's secret). Raises
+    ZgwConfigError naming the field (and the gemeente, in a region)."""
     environ = os.environ if environ is None else environ
     path = path or Path(environ.get("GEMEENTE_CONFIG") or DEFAULT_GEMEENTE_FILE)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+        found = region_file.parse(path)
+    except (OSError, region_file.RegionError):
         return None  # the action server reports an unreadable file; without it ZGW stays off
+    if not found.regional:
+        return _from_data(found.data(), environ, production)
+    configs: Dict[str, ZgwConfig] = {}
+    for gemeente_id in found.files:
+        try:
+            config = _from_data(found.data(gemeente_id), environ, production)
+        except ZgwConfigError as exc:
+            raise ZgwConfigError(f"{gemeente_id}: {exc}") from exc
+        if config is not None:
+            configs[gemeente_id] = config
+    return configs or None
+
+
+def _from_data(data: Any, environ: Mapping[str, str], production: bool) -> Optional[ZgwConfig]:
     if not isinstance(data, Mapping):
         return None
     loket = data.get("ondernemersloket") or {}

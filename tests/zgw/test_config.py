@@ -76,6 +76,26 @@ def test_the_example_file_and_a_file_with_zgw(tmp_path):
     assert config is not None and config.auteur == "Loket Voorbeeldstad"
 
 
+def _zgw_yaml(**overrides):
+    return "zgw:\n" + "".join(f"  {k}: {v!r}\n" for k, v in raw(**overrides).items()).replace("True", "true")
+
+
+def test_a_region_gives_each_gemeente_its_own_case_system(tmp_path):
+    (tmp_path / "stad.yml").write_text("name: Voorbeeldstad\n", encoding="utf-8")  # ZGW off
+    (tmp_path / "dorp.yml").write_text("name: Buurdorp\nondernemersloket:\n  name: Loket Buurdorp\n"
+                                       + _zgw_yaml(client_secret_env="BUURDORP_ZGW_SECRET"), encoding="utf-8")
+    (tmp_path / "regio.yml").write_text("gemeenten:\n  voorbeeldstad: stad.yml\n  buurdorp: dorp.yml\n",
+                                        encoding="utf-8")
+    configs = zgw.from_gemeente_file(tmp_path / "regio.yml", {"BUURDORP_ZGW_SECRET": "b" * 40})
+    assert isinstance(configs, dict) and list(configs) == ["buurdorp"]
+    assert configs["buurdorp"].auteur == "Loket Buurdorp" and configs["buurdorp"].client_secret == "b" * 40
+    # a ticket of Voorbeeldstad never goes to Buurdorp's case system
+    assert zgw.config_for(configs, {"gemeente": "voorbeeldstad"}) is None
+    assert zgw.config_for(configs, {"gemeente": "buurdorp"}) is configs["buurdorp"]
+    with pytest.raises(zgw.ZgwConfigError, match="buurdorp: .*BUURDORP_ZGW_SECRET"):
+        zgw.from_gemeente_file(tmp_path / "regio.yml", {})
+
+
 @pytest.mark.parametrize("value, ok", [("002220647", True), ("111222333", True), ("123456782", True),
                                        ("123456789", False), ("12345678", False), ("00222064a", False),
                                        ("000000000", False)])
