@@ -6,7 +6,7 @@ applies) comes from ``catalogue.yml``; this module only reads it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -59,6 +59,7 @@ class Question:
     facts: Tuple[Any, ...] = ()  # patterns of this answer stated in passing (actions/facts.py)
     noted_yes: str = ""  # for bool questions: how a "yes" stated in passing is confirmed
     noted: str = ""  # how an answer stated in passing is confirmed ({value})
+    in_region: Optional[Mapping[str, Any]] = None  # the question asked instead in a region (see in_region())
 
     def text(self, gemeente_name: str = "") -> str:
         return self.question.replace("{gemeente}", gemeente_name).strip()
@@ -144,7 +145,24 @@ def _question_from_dict(raw: Mapping[str, Any]) -> Question:
         facts=tuple(raw.get("facts", ())),
         noted_yes=raw.get("noted_yes", ""),
         noted=raw.get("noted", ""),
+        in_region=raw.get("in_region"),
     )
+
+
+OTHER_GEMEENTE = "anders"  # the answer "another gemeente" to a question asked in a region
+
+
+def in_region(question: Question, gemeenten: Mapping[str, str]) -> Question:
+    """The question's regional form: a choice between the region's gemeenten (id -> name)
+    and "another gemeente" (OTHER_GEMEENTE), with the texts of its ``in_region`` entry."""
+    variant = question.in_region or {}
+    choices = tuple(Choice(value=gid, label=name, synonyms=(name, gid)) for gid, name in gemeenten.items())
+    other = Choice(value=OTHER_GEMEENTE, label=variant["other_label"],
+                   synonyms=(variant["other_label"], *variant.get("other_synonyms", ())))
+    example = next(iter(gemeenten.values()), "")
+    return replace(question, type="choice", question=variant["question"], why=variant["why"],
+                   example=variant["example"].format(example=example), choices=(*choices, other),
+                   yes_words=(), facts=(), applies_when=(), in_region=None)
 
 
 def validate_catalogue(data: Mapping[str, Any]) -> List[str]:
@@ -170,6 +188,11 @@ def validate_catalogue(data: Mapping[str, Any]) -> List[str]:
                 re.compile(str(pattern))
             except re.error as exc:
                 problems.append(f"{qid}: fact pattern {pattern!r} is not a regular expression ({exc})")
+        variant = raw.get("in_region")
+        if variant is not None:
+            for key in ("question", "why", "example", "other_label"):
+                if not isinstance(variant, Mapping) or not variant.get(key):
+                    problems.append(f"{qid}: in_region needs '{key}'")
         for cond in raw.get("applies_when", ()):
             if cond.get("slot") not in seen:
                 problems.append(f"{qid}: applies_when refers to '{cond.get('slot')}', which is not an earlier question")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import List, Text
+from typing import List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import (
@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions import scan_record, situation
 from actions.answer_rule import yes_no_from
 from actions.facts import facts_in, noted
-from actions.gemeente import gemeente
+from actions.gemeente import ADDRESS_SLOT, GEMEENTE_SLOT, activate, current_id, gemeente, is_known, region
 from actions.handoff_client import client as handoff_client
 from actions.scan_form import DISTRESS_SLOT, FORM_NAME, _today, scan_answers
 from actions.texts import Speaker, buttons
@@ -29,7 +29,6 @@ from zelfscan_nlu.patterns import is_crisis
 
 logger = logging.getLogger(__name__)
 
-ADDRESS_SLOT = "address_form"
 PREFILLED_SLOT = "scan_prefilled"  # questions answered in passing before the scan started
 
 
@@ -264,8 +263,25 @@ async def record_open_scan(tracker: Tracker) -> None:
 
 
 def reset_all_slots() -> List[EventType]:
-    """Forget every slot, but keep the gemeente's form of address for the responses."""
-    return [AllSlotsReset(), SlotSet(ADDRESS_SLOT, gemeente().address_form)]
+    """Forget every slot, but keep the gemeente and its form of address for the responses."""
+    kept = [SlotSet(GEMEENTE_SLOT, current_id())] if is_known() else []
+    return [AllSlotsReset(), *kept, SlotSet(ADDRESS_SLOT, gemeente().address_form)]
+
+
+def session_gemeente(tracker: Tracker) -> Optional[str]:
+    """A new session's gemeente: the one the conversation already had, else the one the
+    page says (the widget's ``data-gemeente``, sent as message metadata), else the one of
+    the channel's number or bot (``routes`` of the region file; the channel puts it in
+    the metadata as ``channel_address``). None in a region when nothing says it: the
+    scan then asks."""
+    known = region().known(tracker.get_slot(GEMEENTE_SLOT))
+    if known:
+        return known
+    metadata = tracker.get_slot("session_started_metadata") or (tracker.latest_message or {}).get("metadata") or {}
+    if not isinstance(metadata, dict):
+        metadata = {}
+    return (region().known(metadata.get("gemeente"))
+            or region().for_channel(tracker.get_latest_input_channel(), metadata.get("channel_address")))
 
 
 class ActionSessionStart(Action):
@@ -280,6 +296,8 @@ class ActionSessionStart(Action):
         handoff_client().ensure_worker()  # tickets queued before a restart go out now
         await record_open_scan(tracker)  # a scan left in the last session (finishing it later upgrades the record)
         carried = [SlotSet(name, value) for name, value in tracker.slots.items()
-                   if value is not None and name not in ("requested_slot", ADDRESS_SLOT)]
-        return [SessionStarted(), *carried, SlotSet(ADDRESS_SLOT, gemeente().address_form),
-                ActionExecuted("action_listen")]
+                   if value is not None and name not in ("requested_slot", ADDRESS_SLOT, GEMEENTE_SLOT)]
+        chosen = session_gemeente(tracker)
+        activate(chosen)
+        return [SessionStarted(), *carried, SlotSet(GEMEENTE_SLOT, chosen),
+                SlotSet(ADDRESS_SLOT, gemeente().address_form), ActionExecuted("action_listen")]

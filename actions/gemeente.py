@@ -9,15 +9,16 @@ import difflib
 import logging
 import os
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
-
-import yaml
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
 
 from actions.outcome.names import ANY_TICKET, INDICATIONS, SITUATIONS
+from zelfscan_runtime import region as region_file
 from zelfscan_runtime.retention import DEFAULT_RETENTION_DAYS  # without 'retention_days' in the configuration
 
 logger = logging.getLogger(__name__)
@@ -478,15 +479,84 @@ def config_path() -> Path:
 
 
 def load_config(path: Path) -> GemeenteConfig:
+    """One gemeente's configuration (``extends:`` another file is followed)."""
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise GemeenteConfigError(f"Gemeente configuration not found: {path}") from exc
-    except yaml.YAMLError as exc:
-        raise GemeenteConfigError(f"Gemeente configuration {path} is not valid YAML: {exc}") from exc
+        data = region_file.read_config(Path(path))
+    except region_file.RegionError as exc:
+        raise GemeenteConfigError(str(exc)) from exc
     return parse_config(data)
 
 
-@lru_cache(maxsize=1)
+# ------------------------------------------------------------------ a regional service
+# GEMEENTE_CONFIG names one gemeente's file or a region file (zelfscan_runtime/region.py).
+# Each conversation belongs to one gemeente (the slot GEMEENTE_SLOT); the action server
+# makes it current for the request (zelfscan_runtime/action_server.py), and gemeente()
+# then gives that gemeente's configuration.
+
+GEMEENTE_SLOT = "gemeente"
+ADDRESS_SLOT = "address_form"  # "u" or "je" of the conversation's gemeente (the domain's responses use it)
+_CURRENT: ContextVar[Optional[str]] = ContextVar("gemeente", default=None)
+
+
+def region() -> region_file.Region:
+    try:
+        return region_file.region(config_path())
+    except region_file.RegionError as exc:
+        raise GemeenteConfigError(str(exc)) from exc
+
+
+def configs() -> Dict[str, GemeenteConfig]:
+    """Every gemeente of this deployment, read and checked once (a wrong one stops the start)."""
+    return _configs_of(config_path())
+
+
+@lru_cache(maxsize=4)
+def _configs_of(config: Path) -> Dict[str, GemeenteConfig]:
+    found: Dict[str, GemeenteConfig] = {}
+    for gemeente_id, path in region().files.items():
+        try:
+            found[gemeente_id] = load_config(path)
+        except GemeenteConfigError as exc:
+            if not region().regional:
+                raise
+            raise GemeenteConfigError(f"{gemeente_id}: {exc}") from exc
+    return found
+
+
+def current_id() -> str:
+    """The gemeente of the conversation at hand; the first (or only) one when not known."""
+    return region().known(_CURRENT.get()) or region().default
+
+
+def is_known() -> bool:
+    """Whether the conversation's gemeente is known (always, outside a region)."""
+    return not region().regional or region().known(_CURRENT.get()) is not None
+
+
+def activate(gemeente_id: Optional[str]) -> None:
+    """Make ``gemeente_id`` current for this request (an unknown id: none)."""
+    _CURRENT.set(region().known(gemeente_id))
+
+
+@contextmanager
+def using(gemeente_id: Optional[str]) -> Iterator[None]:
+    token = _CURRENT.set(region().known(gemeente_id))
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
 def gemeente() -> GemeenteConfig:
-    return load_config(config_path())
+    """The configuration of the conversation's gemeente."""
+    return configs()[current_id()]
+
+
+def match_name(text: str) -> Optional[str]:
+    """'ik woon in Buurdorp' -> 'buurdorp': the gemeente of this region a text names."""
+    plain = region_file.slug(text)
+    words = f"-{plain}-"
+    for gemeente_id, name in region().names.items():
+        if f"-{region_file.slug(name)}-" in words or f"-{gemeente_id}-" in words:
+            return gemeente_id
+    return None

@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import scan_record
 from actions.answer_rule import contact_question, decide, yes_no_from
 from actions.conversation import reset_all_slots
-from actions.gemeente import gemeente
+from actions.gemeente import current_id, gemeente, region
 from actions.handoff_client import Refused, client, new_reference
 from actions.outcome.saved_result import without_result
 from actions.outcome.staff_summary import has_sensitive_cause, ticket_payload
@@ -281,6 +281,8 @@ class ActionCreateTicket(Action):
         # the follow-up needs its own yes; the points per answer let staff compare a later scan
         payload["follow_up_consent"] = tracker.get_slot(FOLLOW_UP_SLOT) is True
         payload["answer_points"] = dict(outcome.score.contributions)
+        if region().regional:  # a regional service: the ticket belongs to the conversation's gemeente
+            payload["gemeente"] = current_id()
         started = scan_record.scan_started_at(tracker.events)
         if started is not None:  # the anonymous statistics record of this scan (README, "Statistics")
             payload["scan_record"] = scan_record.record_id(tracker.sender_id, started)

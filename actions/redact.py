@@ -240,8 +240,11 @@ def redact(text: Optional[str], known_names: Iterable[str] = (), vocabulary: Opt
     text = _AMOUNT_RE.sub(_amount, text)
     text = _number_words(text)
     text = _numeric_left(text)
-    text = _cued_names(text, vocabulary)
-    text = _capitalised_names(text, vocabulary)
+    for _ in range(5):  # until nothing changes: a stripped name can reveal the next cue
+        before = text
+        text = _capitalised_names(_cued_names(text, vocabulary), vocabulary)
+        if text == before:
+            break
     text = re.sub(rf"\[naam\](?:(?:\s+|\s*-\s*)(?:(?:{_PARTICLE_RE})\s+)*\[naam\])+", "[naam]", text)
     text = re.sub(r"\s+", " ", text).strip()
     if len(text) > MAX_CHARS:

@@ -21,16 +21,18 @@ from rasa_sdk.types import DomainDict
 from actions.answer_rule import decide, scan_question
 from actions.catalogue import (
     NUMBER_TYPES,
+    OTHER_GEMEENTE,
     Interpretation,
     Question,
     catalogue,
     coerce_button_value,
     describe_value,
+    in_region,
     interpret,
     understood,
 )
 from actions.facts import fact_for, facts_in, noted
-from actions.gemeente import gemeente
+from actions.gemeente import ADDRESS_SLOT, GEMEENTE_SLOT, activate, gemeente, is_known, region
 from actions.parsing import UNKNOWN, contains_phrase, normalize
 from actions.texts import Speaker, buttons, render
 from actions.unrecognised import capture, unsure
@@ -57,8 +59,47 @@ def _today() -> date:
     return date.today()
 
 
+def as_asked(q: Question) -> Question:
+    """The question as this conversation gets it: in a region whose gemeente is not known
+    yet, "Woont u in de gemeente ...?" becomes "In welke gemeente woont u?"."""
+    if q.in_region is not None and not is_known():
+        return in_region(q, region().names)
+    return q
+
+
+def next_to_ask(answers: Dict[str, Any]) -> Optional[Question]:
+    """The next question; in a region whose gemeente is not known yet, first the one that
+    asks it (texts, contacts and amounts then follow the right gemeente)."""
+    if not is_known():
+        first = next((q for q in catalogue().questions if q.in_region is not None and answers.get(q.id) is None),
+                     None)
+        if first is not None:
+            return first
+    return catalogue().next_question(answers)
+
+
+def gemeente_chosen(question: Question, events: List[EventType]) -> List[EventType]:
+    """The regional question's answer as the scan's slots: a gemeente of the region means
+    yes (and that gemeente, with its form of address, from now on), another gemeente no."""
+    if question.in_region is None or is_known():
+        return events
+    result: List[EventType] = []
+    for event in events:
+        value = event.get("value") if event.get("event") == "slot" and event.get("name") == question.id else None
+        if value == OTHER_GEMEENTE:
+            result.append(SlotSet(question.id, False))
+        elif region().known(value):
+            activate(value)
+            result += [SlotSet(question.id, True), SlotSet(GEMEENTE_SLOT, value),
+                       SlotSet(ADDRESS_SLOT, gemeente().address_form)]
+        else:
+            result.append(event)
+    return result
+
+
 def question_message(q: Question, answers: Dict[str, Any]) -> Dict[str, Any]:
     """Text and buttons for asking ``q``, with progress ("Vraag 3 van 21")."""
+    q = as_asked(q)
     applicable = catalogue().applicable_ids(answers)
     index = applicable.index(q.id) + 1 if q.id in applicable else 1
     text = render("scan.question", index=index, total=len(applicable), question=q.text(gemeente().name))
@@ -87,10 +128,11 @@ class ValidateScanForm(FormValidationAction):
         requested = tracker.get_slot("requested_slot")
         events: List[EventType] = []
         if requested in catalogue().by_id:
-            read = self.read_answer(catalogue()[requested], tracker, dispatcher)
+            question = catalogue()[requested]
+            read = self.read_answer(as_asked(question), tracker, dispatcher)
             if read is None:
                 return []  # not an answer: the form is rejected and a rule answers
-            events = read
+            events = gemeente_chosen(question, read)
         tracker.add_slots(events)
         next_slot = await self.next_requested_slot(dispatcher, tracker, domain)
         return events + [next_slot]
@@ -98,7 +140,7 @@ class ValidateScanForm(FormValidationAction):
     async def next_requested_slot(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventType:
-        nxt = catalogue().next_question(scan_answers(tracker))
+        nxt = next_to_ask(scan_answers(tracker))
         return SlotSet("requested_slot", nxt.id if nxt else None)
 
     def read_answer(
@@ -237,10 +279,11 @@ class AskQuestionAction(Action, ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         answers = scan_answers(tracker)
         question = catalogue()[self.slot_id]
-        if not question.applies(answers) or answers.get(question.id) is not None:
-            nxt = catalogue().next_question(answers)
-            if nxt is None:
-                return [SlotSet("requested_slot", None)]
+        nxt = next_to_ask(answers)
+        if nxt is None:
+            return [SlotSet("requested_slot", None)]
+        if not question.applies(answers) or answers.get(question.id) is not None or (
+                nxt.in_region is not None and not is_known()):
             question = nxt
         message = question_message(question, answers)
         Speaker(dispatcher).send(message["text"], message["buttons"])
@@ -272,7 +315,7 @@ class ActionExplainQuestion(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot("requested_slot")
         if requested in catalogue().by_id:
-            q = catalogue()[requested]
+            q = as_asked(catalogue()[requested])
             if q.help:
                 Speaker(dispatcher).say("scan.explanation_with_help", why=q.why,
                                         help=gemeente().with_amounts(q.help, _today()))

@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 from zoneinfo import ZoneInfo
 
+from actions.gemeente import current_id, is_known, region
+
 SCAN_FORM = "scan_form"
 CHANNELS = ("rest", "socketio", "twilio", "telegram", "slack", "botframework")
 LOCAL = ZoneInfo("Europe/Amsterdam")
@@ -49,20 +51,27 @@ def channel_name(channel: Optional[str]) -> str:
     return channel if channel in CHANNELS else "onbekend"
 
 
+def _with_gemeente(record: Dict[str, Any]) -> Dict[str, Any]:
+    """A regional service counts per gemeente: the record names the conversation's."""
+    if region().regional and is_known():
+        record["gemeente"] = current_id()
+    return record
+
+
 def finished(record: str, channel: Optional[str], at: float, slots: Mapping[str, Any]) -> Dict[str, Any]:
     """A scan that reached its outcome (``slots``: the contract's outcome slots)."""
-    return {
+    return _with_gemeente({
         "id": record, "week": iso_week(at), "channel": channel_name(channel), "stopped_at": "klaar",
         "risk_level": slots["risk_level"], "urgent": bool(slots["urgent"]),
         "indications": list(slots["indications"]), "referrals": list(slots["referrals"]),
         "contact_asked": False,  # the service sets it when a ticket names this record
-    }
+    })
 
 
 def abandoned(record: str, channel: Optional[str], at: float, question: str) -> Dict[str, Any]:
     """A scan stopped (or left) before its outcome, at ``question``."""
-    return {"id": record, "week": iso_week(at), "channel": channel_name(channel), "stopped_at": question,
-            "contact_asked": False}
+    return _with_gemeente({"id": record, "week": iso_week(at), "channel": channel_name(channel),
+                           "stopped_at": question, "contact_asked": False})
 
 
 def open_scan(events: List[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:

@@ -6,6 +6,9 @@
                                               terminal; a new password ends its sessions)
     python -m handoff add-user NAME --team T  ... and put the user in team T (repeat for more)
     python -m handoff set-teams NAME [T ...]  replace the user's teams (none: no team)
+    python -m handoff set-gemeenten NAME [G ...]
+                                              a regional service: the gemeenten whose tickets
+                                              and figures the user sees (ids of the region file)
     python -m handoff add-user NAME --role R  ... and give the user role R (leren, beheer; repeat for more)
     python -m handoff set-roles NAME [R ...]  replace the user's roles (none: no role)
     python -m handoff disable-user NAME       disable an account and end its sessions
@@ -30,7 +33,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from handoff import auth, learning, roles, signals, stats, tickets
+from handoff import auth, gemeenten, learning, roles, signals, stats, tickets
 from handoff.db import Database
 from handoff.settings import Settings
 from handoff.zgw import ZgwConfigError
@@ -53,6 +56,9 @@ def main(argv=None) -> int:
     set_roles = sub.add_parser("set-roles", help="replace the roles of a staff user")
     set_roles.add_argument("username")
     set_roles.add_argument("roles", nargs="*")
+    set_gemeenten = sub.add_parser("set-gemeenten", help="a regional service: the gemeenten a staff user sees")
+    set_gemeenten.add_argument("username")
+    set_gemeenten.add_argument("gemeenten", nargs="*")
     set_teams = sub.add_parser("set-teams", help="replace the teams of a staff user")
     set_teams.add_argument("username")
     set_teams.add_argument("teams", nargs="*")
@@ -72,6 +78,8 @@ def main(argv=None) -> int:
     report.add_argument("--from", dest="start", required=True, type=date.fromisoformat, help="first day, YYYY-MM-DD")
     report.add_argument("--to", dest="end", required=True, type=date.fromisoformat, help="last day, YYYY-MM-DD")
     report.add_argument("--csv", dest="csv_dir", default=None, help="also write one CSV file per table here")
+    report.add_argument("--gemeente", action="append", default=None,
+                        help="a regional service: only this gemeente (repeat for more; default all together)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     for name in ("sanic.root", "sanic.error"):  # Sanic prints these itself; no second copy via the root logger
@@ -97,6 +105,22 @@ def _run(args) -> int:
 
     db = Database(settings.database_url, runtime_secrets.get("HANDOFF_ERASURE_KEY"))
     db.create()
+    if args.command == "set-gemeenten":
+        known = tuple(settings.gemeenten)
+        try:
+            found = gemeenten.set_for_user(db, args.username, args.gemeenten, known)
+        except ValueError as exc:
+            print(f"Niet gelukt: {exc}", file=sys.stderr)
+            return 1
+        if not found:
+            print(f"Account '{args.username}' bestaat niet.", file=sys.stderr)
+            return 1
+        mine = gemeenten.for_user(db, args.username, known)
+        names = ", ".join(settings.gemeenten[g] for g in mine) or "geen"
+        print(f"Gemeenten van '{args.username}': {names}.")
+        if len(known) <= 1:
+            print("Deze installatie heeft één gemeente: iedereen ziet die.")
+        return 0
     if args.command == "add-user":
         password = os.environ.get("INBOX_NEW_PASSWORD") or getpass.getpass("Wachtwoord (minstens 12 tekens): ")
         try:
@@ -148,8 +172,13 @@ def _run(args) -> int:
             print("Niet gelukt: --to ligt voor --from.", file=sys.stderr)
             return 1
         labels = {key: o.label for key, o in settings.outcomes.items()}
+        unknown = [g for g in args.gemeente or () if g not in settings.gemeenten]
+        if unknown:
+            print(f"Niet gelukt: onbekende gemeente {', '.join(unknown)} (bekend: {', '.join(settings.gemeenten)}).",
+                  file=sys.stderr)
+            return 1
         tables = stats.figures(db, args.start, args.end, settings.stats_min_count, stats.catalogue_questions(),
-                               labels, settings.partner_names)
+                               labels, settings.partner_names, args.gemeente, tuple(settings.gemeenten))
         print(stats.to_text(tables, args.start, args.end, settings.stats_min_count))
         if args.csv_dir:
             folder = Path(args.csv_dir)

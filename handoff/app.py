@@ -15,7 +15,7 @@ from typing import Any, Optional
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Sanic
 
-from handoff import auth, roles, security, signals, stats, tickets
+from handoff import auth, gemeenten, roles, security, signals, stats, tickets
 from handoff.background import Background, Notifier
 from handoff.db import Database
 from handoff.routes import BLUEPRINTS
@@ -34,6 +34,7 @@ def templates_for(settings: Settings) -> Environment:
                              team_names=settings.team_names, outcomes=settings.outcomes,
                              partner_names=settings.partner_names, signal_config=settings.signals,
                              basis_text=lambda basis: signals.basis_text(basis, settings.signals))
+    templates.globals.update(gemeente_names=settings.gemeenten, gemeente_order=tuple(settings.gemeenten) or ("",))
     templates.filters["local_time"] = local_time
     templates.filters["day"] = dutch_day
     return templates
@@ -47,6 +48,9 @@ def open_database(settings: Settings) -> Database:
     tickets.backfill_contact_due(db, settings.response_days)
     if settings.admin_user and settings.admin_password:
         auth.upsert_user(db, settings.admin_user, settings.admin_password, actor="start")
+        if len(settings.gemeenten) > 1:  # the region's administrator sees every gemeente
+            gemeenten.set_for_user(db, settings.admin_user, tuple(settings.gemeenten), tuple(settings.gemeenten),
+                                   actor="start")
         roles.grant(db, settings.admin_user, roles.ADMIN_ROLE, actor="start")
         if auth.is_active(db, settings.admin_user) is False:
             logger.warning("INBOX_ADMIN_USER %s is disabled; enable it with: python -m handoff enable-user %s",

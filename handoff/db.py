@@ -69,6 +69,14 @@ class StaffTeam(Base):
     team = Column(String(80), primary_key=True)
 
 
+class StaffGemeente(Base):
+    """In a regional service a staff user sees only the tickets and figures of the
+    gemeenten assigned here (handoff/gemeenten.py); with one gemeente everyone sees it."""
+    __tablename__ = "staff_gemeenten"
+    user_id = Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"), primary_key=True)
+    gemeente = Column(String(40), primary_key=True)
+
+
 class StaffRole(Base):
     """A staff user's roles (handoff/roles.py): "leren" or "beheer" may open the review
     page of messages the assistant did not understand."""
@@ -118,6 +126,9 @@ class Ticket(Base):
     conversation_id = Column(String(255), nullable=False)  # "" once erased (it can be a phone number)
     conversation_key = Column(String(64), nullable=True, index=True)  # keyed hash, for erasure and limits
     team = Column(String(80), nullable=True, index=True)  # the gemeente team it was routed to (action server)
+    # the gemeente the ticket belongs to (id from zelfscan_runtime/region.py); empty on
+    # tickets from before regions, which belong to the deployment's first gemeente
+    gemeente = Column(String(40), nullable=True, index=True)
     situations = Column(JSON, nullable=True)  # situation labels from the answers (anonymous)
     channel = Column(String(50), nullable=False)
     risk_score = Column(Float, nullable=False)
@@ -245,6 +256,7 @@ class ScanRecord(Base):
     outcome_partner = Column(String(80), nullable=True)
     days_to_first_contact = Column(Integer, nullable=True)  # working days
     contact_on_time = Column(Boolean, nullable=True)  # within the promised response_days
+    gemeente = Column(String(40), nullable=True, index=True)  # empty: the deployment's first gemeente
 
 
 class ScanLink(Base):

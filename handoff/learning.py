@@ -48,6 +48,7 @@ INTENT_LABELS = {
     "explain_question": "Vraagt waarom een vraag gesteld wordt", "bot_challenge": "Vraagt of dit een robot is",
     "distress": "Zit er erg doorheen (nood)", "inform": "Geeft een antwoord of een feit",
     "out_of_scope": "Gaat over iets anders", "describe_situation": "Vertelt over de situatie van de zaak",
+    "scan_code": "Geeft de code van een persoonlijke link naar de scan",
 }
 
 

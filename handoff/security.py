@@ -12,6 +12,7 @@ response middleware that sets the security headers.
 """
 from __future__ import annotations
 
+import re
 from typing import Optional
 from urllib.parse import quote
 
@@ -19,15 +20,16 @@ from sanic import Sanic
 from sanic.request import Request
 from sanic.response import BaseHTTPResponse, HTTPResponse, json, redirect
 
-from handoff import auth, signals
+from handoff import auth, gemeenten, signals
 from handoff.roles import user_roles
-from handoff.web import SESSION_COOKIE, ctx, message_page, page_of, run
+from handoff.web import SESSION_COOKIE, ctx, message_page, not_found, page_of, run
 
 PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login", "/uitkomst")
 MACHINE_ROUTES = {("POST", "/api/unrecognised"), ("POST", "/api/tickets"), ("POST", "/api/erasures"), ("POST", "/api/scan-records"),
                   ("POST", "/api/scan-links/redeem"), ("POST", "/api/ticket-scans")}
 PARTNER_ROUTES = {("POST", "/api/signals")}
 HSTS = "max-age=31536000"
+TICKET_PATH_RE = re.compile(r"^/(?:inbox|api)/tickets/([^/]+)")
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "form-action 'self'; frame-ancestors 'none'")
 
@@ -44,6 +46,12 @@ async def partner_of(request: Request) -> Optional[signals.Partner]:
     if not header.startswith("Bearer " + signals.TOKEN_PREFIX):
         return None
     return await run(signals.partner_for_token, ctx(request).db, header[7:])
+
+
+def ticket_of(path: str) -> Optional[str]:
+    """The ticket id of a staff route about one ticket (page, form action or API)."""
+    match = TICKET_PATH_RE.match(path)
+    return match.group(1) if match else None
 
 
 def csrf_ok(request: Request) -> bool:
@@ -79,6 +87,11 @@ async def authenticate(request: Request) -> Optional[HTTPResponse]:
     if found:
         request.ctx.user, request.ctx.csrf = found
         request.ctx.roles = await run(user_roles, service.db, request.ctx.user)  # handoff/roles.py
+        ticket_id = ticket_of(path)
+        if ticket_id and not await run(gemeenten.may_see_ticket, service.db, request.ctx.user, ticket_id,
+                                       tuple(service.settings.gemeenten)):
+            # another gemeente's ticket: as if it did not exist
+            return json({"error": "not found"}, status=404) if path.startswith("/api/") else not_found(request)
         if request.method == "POST" and not csrf_ok(request):
             if path.startswith("/api/"):
                 return json({"error": "CSRF-token ontbreekt of klopt niet"}, status=403)

@@ -4,13 +4,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
-import yaml
-
-from zelfscan_runtime import retention
 from handoff.signals import SignalConfig
+from zelfscan_runtime import region, retention
 from zelfscan_runtime import secrets as runtime_secrets
+from zelfscan_runtime.region import Region, RegionError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,39 +22,57 @@ def _float(name: str, default: float) -> float:
     return float(os.environ.get(name) or default)
 
 
+def _region() -> Optional[Region]:
+    try:
+        return region.region()
+    except (OSError, RegionError):
+        return None
+
+
+def _every_gemeente_data() -> List[Dict[str, Any]]:
+    """The configuration of every gemeente this deployment serves (one, or a region's)."""
+    found = _region()
+    if found is None:
+        return []
+    result = []
+    for gemeente_id in found.files:
+        try:
+            result.append(found.data(gemeente_id))
+        except (OSError, RegionError):
+            continue
+    return result
+
+
 def _gemeente_retention_days() -> int:
     """``retention_days`` of the gemeente configuration (the period the bot promises in its
-    privacy statement), or a shorter RETENTION_DAYS; a longer one stops the service
-    (zelfscan_runtime/retention.py)."""
-    path = Path(os.environ.get("GEMEENTE_CONFIG", ROOT / "gemeente" / "config.yml"))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        data = {}
-    days = data.get("retention_days", retention.DEFAULT_RETENTION_DAYS)
-    promised = retention.promised_days([days] if isinstance(days, int) and not isinstance(days, bool) else [])
+    privacy statement; in a region the shortest), or a shorter RETENTION_DAYS; a longer
+    one stops the service (zelfscan_runtime/retention.py)."""
+    days = [d.get("retention_days", retention.DEFAULT_RETENTION_DAYS) for d in _every_gemeente_data()]
+    promised = retention.promised_days(d for d in days if isinstance(d, int) and not isinstance(d, bool))
     return retention.purge_days(os.environ.get("RETENTION_DAYS"), promised)
 
 
 def _gemeente_teams() -> Dict[str, str]:
-    """Team id -> name from the ``teams`` of the gemeente configuration (the action server
-    routes tickets to these ids); empty when the file has none or cannot be read."""
-    path = Path(os.environ.get("GEMEENTE_CONFIG", ROOT / "gemeente" / "config.yml"))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return {}
-    teams = data.get("teams") or []
-    return {str(t["id"]): str(t.get("name") or t["id"]) for t in teams if isinstance(t, dict) and t.get("id")}
+    """Team id -> name from the ``teams`` of the gemeente configuration(s) (the action
+    server routes tickets to these ids); empty when there are none or cannot be read."""
+    names: Dict[str, str] = {}
+    for data in _every_gemeente_data():
+        for t in data.get("teams") or []:
+            if isinstance(t, dict) and t.get("id"):
+                names.setdefault(str(t["id"]), str(t.get("name") or t["id"]))
+    return names
 
 
 def _gemeente_data() -> Dict[str, Any]:
-    path = Path(os.environ.get("GEMEENTE_CONFIG", ROOT / "gemeente" / "config.yml"))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    """The configuration of the (first) gemeente: what a region shares (outcomes, signals)."""
+    data = _every_gemeente_data()
+    return data[0] if data else {}
+
+
+def _gemeente_names() -> Dict[str, str]:
+    """Gemeente id -> name of every gemeente this deployment serves."""
+    found = _region()
+    return dict(found.names) if found else {}
 
 
 def _gemeente_response_days() -> Dict[str, int]:
@@ -102,8 +119,12 @@ def _gemeente_outcomes() -> Dict[str, Outcome]:
 
 
 def _gemeente_partners() -> Dict[str, str]:
-    partners = _gemeente_data().get("partners") or []
-    return {str(p["id"]): str(p.get("name") or p["id"]) for p in partners if isinstance(p, dict) and p.get("id")}
+    names: Dict[str, str] = {}
+    for data in _every_gemeente_data():
+        for p in data.get("partners") or []:
+            if isinstance(p, dict) and p.get("id"):
+                names.setdefault(str(p["id"]), str(p.get("name") or p["id"]))
+    return names
 
 
 def _gemeente_whole(name: str, default: int, low: int, high: int) -> int:
@@ -149,6 +170,8 @@ class Settings:
     response_days: Dict[str, int] = field(default_factory=_gemeente_response_days)
     outcomes: Dict[str, Outcome] = field(default_factory=_gemeente_outcomes)
     partner_names: Dict[str, str] = field(default_factory=_gemeente_partners)
+    # gemeente id -> name: one, or the gemeenten of a regional service (zelfscan_runtime/region.py)
+    gemeenten: Dict[str, str] = field(default_factory=_gemeente_names)
     signals: SignalConfig = field(default_factory=_gemeente_signals)
     # the ondernemersloket's name, phone, email, hours and web address (the invitation letter)
     loket: Dict[str, str] = field(default_factory=lambda: {

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from handoff.db import Database, ScanRecord, Ticket
+from handoff.gemeenten import clause as gemeente_clause
 from handoff.signals import ROUTE_REFERRED, ROUTE_SELF, ROUTE_SIGNAL
 from handoff.tickets import (
     INDICATION_LABELS,
@@ -42,7 +43,7 @@ CHANNELS = ("rest", "socketio", "twilio", "telegram", "slack", "botframework", "
 CHANNEL_LABELS = {"rest": "Website (REST)", "socketio": "Website (chat)", "twilio": "SMS of WhatsApp",
                   "telegram": "Telegram", "slack": "Slack", "botframework": "Teams", "onbekend": "Onbekend"}
 RECORD_FIELDS = {"id", "week", "channel", "stopped_at", "risk_level", "urgent", "indications", "referrals",
-                 "contact_asked"}
+                 "contact_asked", "gemeente"}
 WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -80,7 +81,7 @@ def _ids(value: Any, name: str, allowed: Sequence[str]) -> List[str]:
 
 
 def validate_record(payload: Any, questions: Sequence[str], partners: Sequence[str],
-                    today: Optional[date] = None) -> Dict[str, Any]:
+                    today: Optional[date] = None, gemeenten: Sequence[str] = ()) -> Dict[str, Any]:
     """The record's fields, or RecordError naming what is wrong. Strict: unknown fields and
     values outside the vocabularies are refused, so no free text can get in."""
     if not isinstance(payload, Mapping):
@@ -120,17 +121,21 @@ def validate_record(payload: Any, questions: Sequence[str], partners: Sequence[s
             raise RecordError(f"'{flag}' must be true or false")
     if not isinstance(payload.get("contact_asked"), bool):
         raise RecordError("'contact_asked' is required (true or false)")
+    gemeente = payload.get("gemeente")
+    if gemeente is not None and gemeente not in gemeenten:
+        raise RecordError(f"'gemeente' must be one of: {', '.join(gemeenten) or '(none configured)'}")
     return {"id": record_id, "week": week, "channel": channel, "stopped_at": stopped, "risk_level": level,
             "urgent": bool(payload.get("urgent", False)), "indications": indications, "referrals": referrals,
-            "contact_asked": payload["contact_asked"]}
+            "contact_asked": payload["contact_asked"], "gemeente": gemeente or (gemeenten[0] if gemeenten else None)}
 
 
-def create_record(db: Database, payload: Any, questions: Sequence[str], partners: Sequence[str]) -> bool:
+def create_record(db: Database, payload: Any, questions: Sequence[str], partners: Sequence[str],
+                  gemeenten: Sequence[str] = ()) -> bool:
     """Store a record; False when a record with this id exists (nothing changes then),
     with one exception: a scan recorded as left at a question that is finished later (the
     entrepreneur came back in a new session) becomes the finished record, once.
     A ticket that already names the record fills in its follow-up."""
-    fields = validate_record(payload, questions, partners)
+    fields = validate_record(payload, questions, partners, gemeenten=gemeenten)
     try:
         with db.session() as s:
             existing = s.get(ScanRecord, fields["id"])
@@ -191,12 +196,16 @@ class Suppressor:
         return f"{round(100 * part / whole)}%"
 
 
-def records_in(db: Database, start: date, end: date) -> List[ScanRecord]:
-    """Records of the ISO weeks that overlap the period from ``start`` to ``end``."""
+def records_in(db: Database, start: date, end: date, gemeenten: Optional[Sequence[str]] = None,
+               all_gemeenten: Sequence[str] = ()) -> List[ScanRecord]:
+    """Records of the ISO weeks that overlap the period from ``start`` to ``end``
+    (of ``gemeenten`` when given: a regional service)."""
     first, last = iso_week(start), iso_week(end)
+    query = select(ScanRecord).where(ScanRecord.week >= first, ScanRecord.week <= last)
+    if gemeenten is not None:
+        query = query.where(gemeente_clause(ScanRecord.gemeente, gemeenten, all_gemeenten))
     with db.session() as s:
-        return list(s.execute(select(ScanRecord).where(ScanRecord.week >= first, ScanRecord.week <= last)
-                              .order_by(ScanRecord.week)).scalars())
+        return list(s.execute(query.order_by(ScanRecord.week)).scalars())
 
 
 def _weeks(start: date, end: date) -> List[str]:
@@ -208,10 +217,12 @@ def _weeks(start: date, end: date) -> List[str]:
 
 
 def figures(db: Database, start: date, end: date, min_count: int, questions: Sequence[Tuple[str, str]],
-            outcome_labels: Mapping[str, str], partner_names: Mapping[str, str]) -> List[Table]:
-    """Every table of the dashboard for the period, with small counts suppressed."""
+            outcome_labels: Mapping[str, str], partner_names: Mapping[str, str],
+            gemeenten: Optional[Sequence[str]] = None, all_gemeenten: Sequence[str] = ()) -> List[Table]:
+    """Every table of the dashboard for the period, with small counts suppressed; of
+    ``gemeenten`` together when given (a regional service), else of all."""
     sup = Suppressor(min_count)
-    records = records_in(db, start, end)
+    records = records_in(db, start, end, gemeenten, all_gemeenten)
     finished = [r for r in records if r.stopped_at == FINISHED]
     weeks = _weeks(start, end)
     tables: List[Table] = []
@@ -293,18 +304,23 @@ def figures(db: Database, start: date, end: date, min_count: int, questions: Seq
                               *[sup.count(sum(1 for r in group if r.risk_level == k)) for k in LEVELS],
                               sup.count(len(group))])
     tables.append(outcomes)
-    tables.append(route_table(db, start, end, sup))
+    tables.append(route_table(db, start, end, sup, gemeenten, all_gemeenten))
     return tables
 
 
-def route_table(db: Database, start: date, end: date, sup: Suppressor) -> Table:
+def route_table(db: Database, start: date, end: date, sup: Suppressor, gemeenten: Optional[Sequence[str]] = None,
+                all_gemeenten: Sequence[str] = ()) -> Table:
     """How entrepreneurs came, per route and organisation: themselves, after a signal from
     X, or referred by partner X; from the tickets of the period's weeks (their anonymous
-    fields, kept after the purge). Shows which signal routes lead to a scan and to contact."""
+    fields, kept after the purge; of ``gemeenten`` when given). Shows which signal routes
+    lead to a scan and to contact."""
     first, last = iso_week(start), iso_week(end)
+    query = select(Ticket.created_at, Ticket.route, Ticket.source, Ticket.first_contact_at, Ticket.outcome,
+                   Ticket.invited_at, Ticket.invited_scan_at)
+    if gemeenten is not None:
+        query = query.where(gemeente_clause(Ticket.gemeente, gemeenten, all_gemeenten))
     with db.session() as s:
-        rows = s.execute(select(Ticket.created_at, Ticket.route, Ticket.source, Ticket.first_contact_at,
-                                Ticket.outcome, Ticket.invited_at, Ticket.invited_scan_at)).all()
+        rows = s.execute(query).all()
     in_period = [r for r in rows if first <= iso_week(local_date(r.created_at)) <= last]
 
     def label(route: Optional[str], source: Optional[str]) -> str:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, bindparam, case, cast, delete, func, or_, select, text, update
+from sqlalchemy import String, and_, bindparam, case, cast, delete, func, or_, select, text, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
@@ -25,6 +25,7 @@ from handoff.db import (
     keyed_hash,
     utcnow,
 )
+from handoff.gemeenten import clause as gemeente_clause
 
 # the labels staff see; the keys are the values stored and sent over the API
 STATUS_LABELS = {"nieuw": "Nieuw", "in_behandeling": "In behandeling", "afgesloten": "Afgesloten"}
@@ -152,9 +153,14 @@ def _require(payload: Mapping[str, Any], key: str, kind: Any) -> Any:
     return value
 
 
-def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
+def validate_payload(payload: Mapping[str, Any], gemeenten: Sequence[str] = ()) -> Dict[str, Any]:
+    """The ticket's fields, or TicketError. ``gemeenten``: the ids this service serves;
+    a ticket without ``gemeente`` belongs to the first."""
     if not isinstance(payload, Mapping):
         raise TicketError("the body must be a JSON object")
+    gemeente = payload.get("gemeente")
+    if gemeente is not None and (not isinstance(gemeente, str) or gemeente not in gemeenten):
+        raise TicketError(f"'gemeente' must be one of: {', '.join(gemeenten) or '(none configured)'}")
     reference = _require(payload, "id", str)
     if not REFERENCE_RE.match(reference):
         raise TicketError("'id' must look like ZS-XXXXXX")
@@ -214,6 +220,7 @@ def validate_payload(payload: Mapping[str, Any]) -> Dict[str, Any]:
         "source": referred_by.strip() if referred_by else None,
         "follow_up_consent": follow_up,
         "answer_points": dict(points) if points else None,
+        "gemeente": gemeente or (gemeenten[0] if gemeenten else None),
     }
 
 
@@ -261,6 +268,7 @@ def to_json(t: Ticket, include_notes: bool = False) -> Dict[str, Any]:
         "follow_up_due": t.follow_up_due.isoformat() + "Z" if t.follow_up_due else None,
         "follow_up_sent_at": t.follow_up_sent_at.isoformat() + "Z" if t.follow_up_sent_at else None,
         "answer_points": t.answer_points or {},
+        "gemeente": t.gemeente,
     }
     if include_notes:
         data["notes"] = [
@@ -279,7 +287,7 @@ def _mark_row(db: Database, key: str):
 def create_ticket(db: Database, payload: Mapping[str, Any], idempotency_key: str,
                   max_per_conversation: int = 3,
                   response_days: Mapping[str, int] = DEFAULT_RESPONSE_DAYS,
-                  follow_up_weeks: int = 0) -> Tuple[Dict[str, Any], bool]:
+                  follow_up_weeks: int = 0, gemeenten: Sequence[str] = ()) -> Tuple[Dict[str, Any], bool]:
     """Create a ticket; a repeated key returns the existing ticket (created=False).
     With ``follow_up_consent`` and ``follow_up_weeks`` > 0 the follow-up message is due
     that many weeks after the ticket (background.send_follow_ups).
@@ -291,7 +299,7 @@ def create_ticket(db: Database, payload: Mapping[str, Any], idempotency_key: str
     requests and against an erasure arriving at the same moment."""
     if not idempotency_key or len(idempotency_key) > 100:
         raise TicketError("an Idempotency-Key header of at most 100 characters is required")
-    fields = validate_payload(payload)
+    fields = validate_payload(payload, gemeenten)
     made_at = _made_at(payload.get("made_at"))
     key = db.conversation_key(fields["conversation_id"])
     for attempt in range(2):
@@ -354,13 +362,17 @@ def list_tickets(
     db: Database, status: Optional[str] = None, level: Optional[str] = None, limit: int = 200,
     team: Optional[str] = None, indication: Optional[str] = None, first_teams: Sequence[str] = (),
     overdue_only: bool = False, kind: Optional[str] = None, source: Optional[str] = None,
+    gemeenten: Optional[Sequence[str]] = None, all_gemeenten: Sequence[str] = (),
 ) -> List[Dict[str, Any]]:
     """Overdue first (no first contact within the promised working days), then urgent,
     then newest; with ``first_teams`` (the user's teams) the tickets of those teams come
     next before all others; ``overdue_only``: only overdue tickets. ``team`` NO_TEAM: tickets without one.
-    ``kind``: "zelfscan" or "signaal"; ``source``: the organisation that signalled or referred."""
+    ``kind``: "zelfscan" or "signaal"; ``source``: the organisation that signalled or referred.
+    ``gemeenten``: only tickets of these gemeenten (a regional service; see gemeenten.py)."""
     with db.session() as s:
         query = select(Ticket)
+        if gemeenten is not None:
+            query = query.where(gemeente_clause(Ticket.gemeente, gemeenten, all_gemeenten))
         if status in STATUSES:
             query = query.where(Ticket.status == status)
         if level in LEVELS or level == signals.UNKNOWN_LEVEL:
@@ -712,12 +724,14 @@ def mark_notified(db: Database, ticket_id: str, channel: str) -> None:
         s.execute(update(Ticket).where(Ticket.id == ticket_id).values({column: True}))
 
 
-def counts(db: Database) -> Dict[str, int]:
-    """Tickets per status, and ``te_laat``: the overdue ones."""
+def counts(db: Database, gemeenten: Optional[Sequence[str]] = None, all_gemeenten: Sequence[str] = ()
+           ) -> Dict[str, int]:
+    """Tickets per status, and ``te_laat``: the overdue ones (of ``gemeenten`` when given)."""
+    mine = true() if gemeenten is None else gemeente_clause(Ticket.gemeente, gemeenten, all_gemeenten)
     with db.session() as s:
-        rows = s.execute(select(Ticket.status, func.count()).group_by(Ticket.status)).all()
+        rows = s.execute(select(Ticket.status, func.count()).where(mine).group_by(Ticket.status)).all()
         found = {status: n for status, n in rows}
         found["te_laat"] = s.execute(select(func.count()).select_from(Ticket)
-                                     .where(overdue_clause(local_today()))).scalar() or 0
+                                     .where(mine, overdue_clause(local_today()))).scalar() or 0
         return found
 

@@ -12,14 +12,14 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from sanic.request import Request
 from sanic.response import HTTPResponse, html
 
-from handoff import auth
+from handoff import auth, gemeenten
 from handoff.db import Database
 from handoff.roles import can_review
 from handoff.settings import Settings
@@ -72,6 +72,18 @@ def message_page(request: Request, title: str, text: str, http_status: int, link
 
 def not_found(request: Request) -> HTTPResponse:
     return message_page(request, "Niet gevonden", "Deze aanmelding bestaat niet.", 404)
+
+
+async def my_gemeenten(request: Request) -> List[str]:
+    """The gemeente ids the logged-in user may see (all of a one-gemeente deployment)."""
+    service = ctx(request)
+    return await run(gemeenten.for_user, service.db, request.ctx.user, tuple(service.settings.gemeenten))
+
+
+def chosen_gemeenten(request: Request, mine: List[str]) -> List[str]:
+    """``?gemeente=`` narrows the view to one of the user's gemeenten; else all of them."""
+    wanted = request.args.get("gemeente") or ""
+    return [wanted] if wanted in mine else mine
 
 
 def set_cookie(request: Request, response: HTTPResponse, key: str, value: str, max_age: int,

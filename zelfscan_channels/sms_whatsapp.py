@@ -81,6 +81,12 @@ class NumberedTwilioInput(ApiBaseSetting, TwilioInput):
             return False
         return bool(RequestValidator(self.auth_token).validate(self.webhook_url, request.form, signature))
 
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        """The number the entrepreneur wrote to ("whatsapp:+31..." or "+31..."), by which a
+        regional service knows the gemeente (region routes)."""
+        number = (request.form or {}).get("To")
+        return {"channel_address": number} if number else None
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def with_numbers(message: UserMessage) -> Any:
             payload = options.payload_for(message.sender_id, message.text or "")

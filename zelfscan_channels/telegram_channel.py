@@ -77,6 +77,10 @@ class ZelfscanTelegramInput(ApiBaseSetting, TelegramInput):
         given = request.headers.get(SECRET_HEADER, "")
         return bool(self.webhook_secret) and hmac.compare_digest(given.encode(), (self.webhook_secret or "").encode())
 
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        """The bot's name, by which a regional service knows the gemeente (region routes)."""
+        return {"channel_address": self.verify} if self.verify else None
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         guarded = limited(on_new_message, self.limits, lambda m: with_prefix(PREFIX, m.sender_id))
         webhook = super().blueprint(guarded)

@@ -28,6 +28,19 @@ def token_ok(sent: Optional[str], expected: str) -> bool:
     return bool(sent and expected) and hmac.compare_digest((sent or "").encode(), expected.encode())
 
 
+def activate_gemeente(request: Request) -> None:
+    """A regional service: the conversation's gemeente (its slot) is current while the
+    action runs, so every text, amount and partner comes from its configuration."""
+    from actions import gemeente
+
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001 - rasa-sdk answers a body that is no JSON itself
+        return
+    slots = ((body or {}).get("tracker") or {}).get("slots") or {} if isinstance(body, dict) else {}
+    gemeente.activate(slots.get(gemeente.GEMEENTE_SLOT) if isinstance(slots, dict) else None)
+
+
 def build_app(token: str, package: str = "actions") -> Sanic:
     app = create_app(package, cors_origins=None)
 
@@ -37,6 +50,7 @@ def build_app(token: str, package: str = "actions") -> Sanic:
             return None
         if not token_ok(request.headers.get(ACTION_TOKEN_HEADER), token):
             return json({"error": "unauthorized"}, status=401)
+        activate_gemeente(request)
         return None
 
     @app.exception(Exception)

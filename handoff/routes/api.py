@@ -10,7 +10,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from handoff import stats, tickets, zgw_store
-from handoff.web import actor, ctx, run
+from handoff.web import actor, chosen_gemeenten, ctx, my_gemeenten, run
 
 bp = Blueprint("api")
 
@@ -24,7 +24,7 @@ async def api_create(request: Request) -> HTTPResponse:
         ticket, created = await run(tickets.create_ticket, service.db, request.json or {},
                                     request.headers.get("idempotency-key", ""),
                                     service.settings.max_tickets_per_conversation, service.settings.response_days,
-                                    service.settings.follow_up_weeks)
+                                    service.settings.follow_up_weeks, tuple(service.settings.gemeenten))
     except tickets.TicketGone as exc:
         return json({"error": str(exc), "code": exc.code}, status=410)
     except tickets.TicketLimit as exc:
@@ -40,7 +40,9 @@ async def api_create(request: Request) -> HTTPResponse:
 async def api_list(request: Request) -> HTTPResponse:
     db = ctx(request).db
     teams = await run(tickets.user_teams, db, request.ctx.user)
-    filters = functools.partial(tickets.list_tickets, kind=request.args.get("kind"), source=request.args.get("source"))
+    filters = functools.partial(tickets.list_tickets, kind=request.args.get("kind"), source=request.args.get("source"),
+                                gemeenten=chosen_gemeenten(request, await my_gemeenten(request)),
+                                all_gemeenten=tuple(ctx(request).settings.gemeenten))
     items = await run(filters, db, request.args.get("status"), request.args.get("risk_level"), 200,
                       request.args.get("team"), request.args.get("indication"), teams,
                       request.args.get("overdue") == "1")
@@ -97,7 +99,7 @@ async def api_scan_record(request: Request) -> HTTPResponse:
         payload = None
     try:
         created = await run(stats.create_record, service.db, payload, service.question_ids,
-                            tuple(service.settings.partner_names))
+                            tuple(service.settings.partner_names), tuple(service.settings.gemeenten))
     except stats.RecordError as exc:
         return json({"error": str(exc), "code": "invalid"}, status=422)
     return json({"id": payload["id"], "created": created}, status=201 if created else 200)

@@ -11,7 +11,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, redirect
 
 from handoff import scan_compare, scan_links, tickets, zgw_store
-from handoff.web import ctx, not_found, render, run
+from handoff.web import chosen_gemeenten, ctx, my_gemeenten, not_found, render, run
 
 bp = Blueprint("inbox")
 # the ?m= codes of the ticket page: (text, is an error); an unknown code shows nothing
@@ -45,7 +45,11 @@ async def inbox(request: Request) -> HTTPResponse:
     my_teams = await run(tickets.user_teams, service.db, request.ctx.user)
     overdue = request.args.get("overdue") == "1"
     kind, source = request.args.get("kind") or "", request.args.get("source") or ""
-    items = await run(functools.partial(tickets.list_tickets, kind=kind or None, source=source or None),
+    all_gemeenten = tuple(service.settings.gemeenten)
+    mine = await my_gemeenten(request)
+    shown = chosen_gemeenten(request, mine)
+    items = await run(functools.partial(tickets.list_tickets, kind=kind or None, source=source or None,
+                                        gemeenten=shown, all_gemeenten=all_gemeenten),
                       service.db, status or None, level or None, 200, team or None, indication or None, my_teams,
                       overdue)
     team_names = service.settings.team_names
@@ -58,7 +62,9 @@ async def inbox(request: Request) -> HTTPResponse:
 
     return render(request, "inbox.html", tickets=items, status=status, level=level, team=team,
                   indication=indication, overdue=overdue, my_teams=[team_label(t) for t in my_teams],
-                  team_choices=team_choices, counts=await run(tickets.counts, service.db), kind=kind,
+                  team_choices=team_choices, counts=await run(tickets.counts, service.db, shown, all_gemeenten),
+                  my_gemeenten=mine, gemeente=request.args.get("gemeente") if len(shown) == 1 and len(mine) > 1 else "",
+                  regional=len(all_gemeenten) > 1, kind=kind,
                   source=source, source_choices=await run(tickets.sources_in_use, service.db))
 
 

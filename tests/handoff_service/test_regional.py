@@ -1,0 +1,170 @@
+"""A regional service: one handoff service for two gemeenten. Each ticket and scan record
+belongs to one gemeente; staff see only the gemeenten assigned to them, in the list, on
+the ticket page, in the API, in the figures and in the CSV export; a ticket of another
+gemeente answers 404 as if it did not exist."""
+import uuid
+
+import pytest
+import requests
+
+from tests.handoff_service.conftest import csrf_of, logged_in, post_ticket, ticket_body
+from tests.handoff_service.service import ADMIN, API_TOKEN, HandoffService
+
+ROOT_CONFIG = __import__("pathlib").Path(__file__).resolve().parents[2] / "gemeente" / "config.yml"
+STAD_USER = ("stadmedewerker", "wachtwoord-van-de-stad-1")
+DORP_USER = ("dorpmedewerker", "wachtwoord-van-het-dorp-1")
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("regio")
+    (folder / "buurdorp.yml").write_text(
+        f"extends: {ROOT_CONFIG}\nname: Buurdorp\naddress_form: je\n", encoding="utf-8")
+    (folder / "regio.yml").write_text(
+        "name: Ondernemersloket Regio Voorbeeld\n"
+        f"gemeenten:\n  voorbeeldstad: {ROOT_CONFIG}\n  buurdorp: buurdorp.yml\n", encoding="utf-8")
+    svc = HandoffService(folder, extra_env={"GEMEENTE_CONFIG": str(folder / "regio.yml")}).start()
+    for user, gemeenten in ((STAD_USER, ["voorbeeldstad"]), (DORP_USER, ["buurdorp"])):
+        made = svc.cli("add-user", user[0], env={"INBOX_NEW_PASSWORD": user[1]})
+        assert made.returncode == 0, made.stderr
+        assigned = svc.cli("set-gemeenten", user[0], *gemeenten)
+        assert assigned.returncode == 0, assigned.stderr
+    yield svc
+    svc.stop()
+
+
+def make_ticket(svc, gemeente=None, name="Jan Jansen"):
+    body = ticket_body(contact={"name": name, "phone": "+31612345678"})
+    if gemeente:
+        body["gemeente"] = gemeente
+    response = post_ticket(svc, body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_each_ticket_belongs_to_the_gemeente_it_was_sent_for(region):
+    stad = make_ticket(region, "voorbeeldstad")
+    dorp = make_ticket(region, "buurdorp")
+    old_style = make_ticket(region)  # an action server that does not send one: the first gemeente
+    assert (stad["gemeente"], dorp["gemeente"], old_style["gemeente"]) == ("voorbeeldstad", "buurdorp",
+                                                                          "voorbeeldstad")
+
+
+def test_a_gemeente_the_service_does_not_serve_is_refused(region):
+    body = ticket_body(gemeente="elders")
+    response = post_ticket(region, body)
+    assert response.status_code == 422
+    assert "gemeente" in response.json()["error"]
+
+
+def test_staff_see_only_their_gemeente_in_the_list_page_and_api(region):
+    stad = make_ticket(region, "voorbeeldstad", name="Stad Persoon")
+    dorp = make_ticket(region, "buurdorp", name="Dorp Persoon")
+    stad_session, _ = logged_in(region, STAD_USER)
+    dorp_session, _ = logged_in(region, DORP_USER)
+
+    stad_list = stad_session.get(region.url + "/inbox", timeout=10).text
+    assert stad["id"] in stad_list and dorp["id"] not in stad_list
+    dorp_list = dorp_session.get(region.url + "/inbox", timeout=10).text
+    assert dorp["id"] in dorp_list and stad["id"] not in dorp_list
+
+    api_ids = {t["id"] for t in dorp_session.get(region.url + "/api/tickets", timeout=10).json()["tickets"]}
+    assert dorp["id"] in api_ids and stad["id"] not in api_ids
+    assert {t["gemeente"] for t in stad_session.get(region.url + "/api/tickets", timeout=10).json()["tickets"]} == {
+        "voorbeeldstad"}
+
+    # another gemeente's ticket: 404 for the page and the API, and its name never shows
+    page = dorp_session.get(region.url + f"/inbox/tickets/{stad['id']}", timeout=10)
+    assert page.status_code == 404 and "Stad Persoon" not in page.text
+    assert dorp_session.get(region.url + f"/api/tickets/{stad['id']}", timeout=10).status_code == 404
+    own = dorp_session.get(region.url + f"/inbox/tickets/{dorp['id']}", timeout=10)
+    assert own.status_code == 200 and "Dorp Persoon" in own.text and "Buurdorp" in own.text
+
+
+def test_staff_cannot_change_another_gemeentes_ticket(region):
+    stad = make_ticket(region, "voorbeeldstad")
+    dorp_session, _ = logged_in(region, DORP_USER)
+    csrf = csrf_of(dorp_session, region)
+    for action, data in (("status", {"status": "in_behandeling"}), ("notes", {"note": "mag niet"}),
+                         ("assign", {"assignee": DORP_USER[0]})):
+        response = dorp_session.post(region.url + f"/inbox/tickets/{stad['id']}/{action}",
+                                     data={**data, "csrf_token": csrf}, timeout=10, allow_redirects=False)
+        assert response.status_code == 404, (action, response.status_code)
+    response = dorp_session.post(region.url + f"/api/tickets/{stad['id']}/status", json={"status": "afgesloten"},
+                                 headers={"X-CSRF-Token": csrf}, timeout=10)
+    assert response.status_code == 404
+    seen = region.staff_get(f"/api/tickets/{stad['id']}").json()  # the admin sees every gemeente
+    assert seen["status"] == "nieuw" and seen["assigned_to"] is None
+    assert all(n["text"] != "mag niet" for n in seen.get("notes", []))
+
+
+def test_the_admin_sees_every_gemeente_and_can_narrow_the_list(region):
+    stad = make_ticket(region, "voorbeeldstad")
+    dorp = make_ticket(region, "buurdorp")
+    admin, _ = logged_in(region, ADMIN)
+    everything = admin.get(region.url + "/inbox", timeout=10).text
+    assert stad["id"] in everything and dorp["id"] in everything
+    assert 'id="gemeente"' in everything and "Buurdorp" in everything
+    only_dorp = admin.get(region.url + "/inbox?gemeente=buurdorp", timeout=10).text
+    assert dorp["id"] in only_dorp and stad["id"] not in only_dorp
+    # a gemeente the user does not have is ignored, not a way in
+    dorp_session, _ = logged_in(region, DORP_USER)
+    sneaky = dorp_session.get(region.url + "/inbox?gemeente=voorbeeldstad", timeout=10).text
+    assert stad["id"] not in sneaky
+
+
+def test_a_user_without_a_gemeente_sees_nothing_and_is_told_why(region):
+    made = region.cli("add-user", "nieuwkomer", env={"INBOX_NEW_PASSWORD": "nog-geen-gemeente-12"})
+    assert made.returncode == 0, made.stderr
+    make_ticket(region, "voorbeeldstad")
+    session, _ = logged_in(region, ("nieuwkomer", "nog-geen-gemeente-12"))
+    page = session.get(region.url + "/inbox", timeout=10).text
+    assert "aan geen gemeente toegewezen" in page
+    assert session.get(region.url + "/api/tickets", timeout=10).json()["tickets"] == []
+
+
+def test_set_gemeenten_refuses_an_unknown_gemeente(region):
+    result = region.cli("set-gemeenten", STAD_USER[0], "elders")
+    assert result.returncode == 1 and "elders" in result.stderr
+
+
+def _record(gemeente):
+    return {"id": uuid.uuid4().hex, "channel": "rest", "stopped_at": "klaar", "contact_asked": False,
+            "risk_level": "laag", "indications": [], "referrals": [], "gemeente": gemeente}
+
+
+def test_figures_per_gemeente_and_together(region):
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    for gemeente, n in (("voorbeeldstad", 6), ("buurdorp", 7)):
+        for _ in range(n):
+            response = requests.post(region.url + "/api/scan-records", json=_record(gemeente), headers=headers,
+                                     timeout=10)
+            assert response.status_code == 201, response.text
+    wrong = requests.post(region.url + "/api/scan-records", json=_record("elders"), headers=headers, timeout=10)
+    assert wrong.status_code == 422
+
+    def started(session, query=""):
+        csv = session.get(region.url + "/inbox/dashboard.csv?tabel=overzicht" + query, timeout=10)
+        assert csv.status_code == 200, csv.status_code
+        row = next(line for line in csv.text.splitlines() if line.startswith("Scans begonnen"))
+        return row.split(";")[1]
+
+    dorp_session, _ = logged_in(region, DORP_USER)
+    admin, _ = logged_in(region, ADMIN)
+    assert started(admin) == "13"  # together
+    assert started(admin, "&gemeente=voorbeeldstad") == "6"
+    assert started(admin, "&gemeente=buurdorp") == "7"
+    assert started(dorp_session) == "7"
+    assert started(dorp_session, "&gemeente=voorbeeldstad") == "7"  # not hers: her own figures
+    page = dorp_session.get(region.url + "/inbox/dashboard", timeout=10).text
+    assert 'id="gemeente"' not in page  # one gemeente: nothing to choose
+
+
+def test_report_per_gemeente(region):
+    from datetime import date, timedelta
+    today = date.today()
+    start, end = (today - timedelta(days=7)).isoformat(), today.isoformat()
+    mine = region.cli("report", "--from", start, "--to", end, "--gemeente", "buurdorp")
+    assert mine.returncode == 0, mine.stderr
+    unknown = region.cli("report", "--from", start, "--to", end, "--gemeente", "elders")
+    assert unknown.returncode == 1 and "elders" in unknown.stderr
