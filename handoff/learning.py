@@ -213,15 +213,17 @@ def group(messages: Sequence[Message], distance: float = GROUP_DISTANCE) -> List
     ordered = sorted(messages, key=lambda m: (m.text.lower(), m.id))
     if len(ordered) <= 1:
         return [ordered] if ordered else []
+    import numpy as np
     from sklearn.cluster import AgglomerativeClustering  # only when the page is opened: it is big
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True).fit_transform(
-        [_for_grouping(m.text) for m in ordered]).toarray()
-    if not matrix.any(axis=1).all():  # a text of placeholders only: give it a feature of its own
-        matrix = matrix + (~matrix.any(axis=1))[:, None] * 1e-9
-    labels = AgglomerativeClustering(n_clusters=None, distance_threshold=distance, affinity="cosine",
-                                     linkage="average").fit_predict(matrix)
+    vectors = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True).fit_transform(
+        [_for_grouping(m.text) for m in ordered])  # sparse, rows of length 1 (or 0: placeholders only)
+    # cosine distances between the messages (n x n, small), not the wide n-gram matrix itself
+    distances = np.clip(1.0 - (vectors @ vectors.T).toarray(), 0.0, 1.0)
+    np.fill_diagonal(distances, 0.0)
+    labels = AgglomerativeClustering(n_clusters=None, distance_threshold=distance, affinity="precomputed",
+                                     linkage="average").fit_predict(distances)
     groups: Dict[int, List[Message]] = {}
     for label, message in zip(labels, ordered, strict=True):
         groups.setdefault(int(label), []).append(message)
