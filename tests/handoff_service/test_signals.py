@@ -537,3 +537,20 @@ def test_the_statistics_count_invitations_and_their_scans(service, staff):
     csv = staff.get(service.url + "/inbox/dashboard.csv", params={"tabel": "herkomst"}, timeout=10).text
     row = [line for line in csv.splitlines() if line.startswith(f"Na signaal van {organisation};")]
     assert row == [f"Na signaal van {organisation};6;5;5;0;0%;0"]
+
+
+def test_the_purge_erases_the_signaller_and_keeps_the_route(service, partner):
+    organisation, token = partner
+    reference, body = new_signal(service, token, email="oud@example.nl")
+    engine = sqlalchemy.create_engine(service.database_url)
+    try:
+        with engine.begin() as conn:  # a signal from long ago
+            conn.execute(sqlalchemy.text("UPDATE tickets SET created_at = '2020-01-06 10:00:00' WHERE id = :id"),
+                         {"id": reference})
+    finally:
+        engine.dispose()
+    assert service.cli("purge").returncode == 0
+    ticket = service.staff_get(f"/api/tickets/{reference}").json()
+    assert ticket["erased"] and ticket["signal"] is None and ticket["contact"] is None
+    assert (ticket["kind"], ticket["route"], ticket["source"]) == ("signaal", "signaal", organisation)
+    assert ticket["signal_seen"] == ["huurachterstand"] and ticket["signal_basis"] == "wgs_vroegsignalering"
