@@ -8,8 +8,14 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.handoff_client as hc
 from actions.catalogue import catalogue
 from actions.gemeente import gemeente
-from actions.handoff_form import FOLLOW_UP_SLOT, SPECIAL_SLOT, ActionAskFollowUpConsent, ActionCreateTicket, \
-    ValidateHandoffForm, required_contact_slots
+from actions.handoff_form import (
+    FOLLOW_UP_SLOT,
+    SPECIAL_SLOT,
+    ActionAskFollowUpConsent,
+    ActionCreateTicket,
+    ValidateHandoffForm,
+    required_contact_slots,
+)
 from actions.outcome_action import ActionScanOutcome
 from actions.scan_link import CLAIM_SLOT, OK_SLOT, ActionRedeemScanLink, code_in, secret_of
 from handoff import scan_links
