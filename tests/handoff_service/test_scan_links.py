@@ -293,3 +293,22 @@ def test_a_telegram_ticket_gets_its_follow_up_in_the_telegram_chat(telegram_serv
     assert "4711" in text and "Beste Ria" in text and "?scan=" in text and "Ik heb een code:" in text
     wait_for(lambda: sql(service, "SELECT follow_up_via FROM tickets WHERE id = :id", id=body["id"])[0][0] == "telegram")
     assert sql(service, "SELECT sent_via FROM scan_links WHERE ticket_id = :id", id=body["id"])[0][0] == "telegram"
+
+
+def test_the_retention_purge_removes_links_later_scans_and_the_planned_follow_up(db):
+    from handoff import tickets
+
+    token, _ = scan_links.issue(db, "ZS-LINK01", "vervolg", 30)
+    scan_links.attach_scan(db, scan_links.redeem(db, token), scan())
+    scan_links.issue(db, "ZS-LINK01", "uitnodiging", 30)
+    with db.session() as s:
+        ticket = s.get(Ticket, "ZS-LINK01")
+        ticket.created_at = utcnow() - timedelta(days=91)
+        ticket.follow_up_consent, ticket.follow_up_due = True, utcnow() + timedelta(days=5)
+    assert tickets.purge(db, 90, None)["tickets_erased"] == 1
+    with db.engine.connect() as conn:
+        for table in ("scan_links", "ticket_scans"):
+            assert conn.execute(sqlalchemy.text(f"SELECT COUNT(*) FROM {table}")).scalar() == 0
+    with db.session() as s:
+        ticket = s.get(Ticket, "ZS-LINK01")
+        assert (ticket.follow_up_consent, ticket.follow_up_due) == (None, None)
