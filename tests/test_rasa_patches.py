@@ -52,8 +52,10 @@ def restore(monkeypatch):
     monkeypatch.setattr(tracker_store.SQLTrackerStore, "_additional_events",
                         tracker_store.SQLTrackerStore._additional_events)
     monkeypatch.setattr(rasa_patches, "_applied", False)
+    monkeypatch.setattr(rasa_patches, "_sqlite_synchronous", rasa_patches._sqlite_synchronous)
     yield
     sentence_encoder.disable_cache()
+    rasa_patches.forget_trackers()
     if event.contains(Engine, "connect", rasa_patches._sqlite_write_ahead):
         event.remove(Engine, "connect", rasa_patches._sqlite_write_ahead)
 
@@ -176,6 +178,51 @@ def test_event_classes_resolve_as_in_rasa(restore):
     with pytest.raises(ValueError):
         Event.resolve_by_type("no_such_event")
     assert Event.from_parameters({"event": "slot", "name": "age", "value": 3}) == SlotSet("age", 3)
+
+
+KILLED_WRITER = """
+import asyncio, os, signal, sys
+import rasa.core.tracker_store as tracker_store
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SlotSet
+from rasa.shared.core.trackers import DialogueStateTracker
+from zelfscan_runtime import rasa_patches
+
+rasa_patches.sqlite_tracker_store()
+rasa_patches.sqlite_sync_at_checkpoints()
+domain = Domain.from_yaml("version: '3.1'\\nslots:\\n  age:\\n    type: any\\n    mappings: []\\n")
+store = tracker_store.SQLTrackerStore(domain, dialect="sqlite", db=sys.argv[1])
+with store.engine.connect() as connection:
+    print(connection.exec_driver_sql("PRAGMA synchronous").scalar(), flush=True)
+tracker = DialogueStateTracker.from_events("web-k", [ActionExecuted("action_listen")], domain.slots)
+for age in range(20, 60):
+    tracker.update(SlotSet("age", age))
+    asyncio.run(store.save(tracker))
+print("saved", flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # no clean shutdown, no checkpoint
+"""
+
+
+def test_with_sync_at_checkpoints_a_killed_rasa_loses_no_answered_message(restore, tmp_path):
+    import subprocess
+    import sys
+
+    db = tmp_path / "tracker.db"
+    done = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(db)], capture_output=True, text=True,
+                          timeout=300, cwd=str(Path(__file__).resolve().parent.parent))
+    assert done.returncode == -9, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "saved"]  # synchronous=NORMAL was in force
+    rasa_patches.sqlite_tracker_store()
+    store = tracker_store.SQLTrackerStore(tracker_domain(), dialect="sqlite", db=str(db))
+    assert asyncio.run(store.retrieve("web-k")).get_slot("age") == 59
+
+
+def test_sync_at_checkpoints_needs_the_write_ahead_log(restore, tmp_path):
+    rasa_patches.sqlite_sync_at_checkpoints()  # without the sqlite patch: Rasa's SQLite as it is
+    store = tracker_store.SQLTrackerStore(tracker_domain(), dialect="sqlite", db=str(tmp_path / "a.db"))
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
 
 
 def test_patches_can_be_left_out_to_measure_them(restore):
@@ -504,3 +551,155 @@ def test_tracker_rows_read_as_text_give_rasa_s_trackers_on_postgresql(restore):
         assert store_and_read(store("after"), domain) == before
     finally:
         server.stop()
+
+
+# --- conversations kept between messages ---------------------------------------------------------------
+
+
+def state(tracker):
+    """Everything of a tracker that Rasa and the action server use."""
+    from rasa.shared.core.trackers import EventVerbosity
+
+    return {"state": tracker.current_state(EventVerbosity.ALL), "slots": tracker.current_slot_values(),
+            "applied": [e.as_dict() for e in tracker.applied_events()], "loop": tracker.active_loop,
+            "latest_action": tracker.latest_action, "followup": tracker.followup_action,
+            "paused": tracker.is_paused(),
+            # the empty message of a tracker without one is made with the time it was made
+            "latest_message": {k: v for k, v in tracker.latest_message.as_dict().items()
+                               if tracker.latest_message.text is not None or k != "timestamp"},
+            "featurize_text": [getattr(e, "use_text_for_featurization", None) for e in tracker.events]}
+
+
+def turns(events):
+    """A conversation cut into messages: each turn starts at an action_listen."""
+    from rasa.shared.core.events import ActionExecuted
+
+    cuts = [i for i, e in enumerate(events) if isinstance(e, ActionExecuted) and e.action_name == "action_listen"]
+    bounds = [0] + [c + 1 for c in cuts] + [len(events)]
+    return [events[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+def served(store, sender, events):
+    """Serves a conversation message by message as Rasa's processor does: get the
+    tracker (or a new one), append the turn's events, save. Returns the tracker after each."""
+    after = []
+    for turn in turns(events):
+        tracker = asyncio.run(store.get_or_create_tracker(sender, append_action_listen=False))
+        for event in turn:
+            tracker.update(event)
+        asyncio.run(store.save(tracker))
+        after.append(state(tracker))
+    return after
+
+
+def stamped(events):
+    """The events with rising timestamps, as Rasa gives them while serving."""
+    import copy
+
+    fresh = [copy.deepcopy(e) for e in events]
+    for i, event in enumerate(fresh):
+        event.timestamp = 1000.0 + i
+    return fresh
+
+
+def test_kept_conversations_are_the_conversations_rasa_reads(restore, tmp_path):
+    """Every rule and story of data/ and a conversation with reverts, loops and a new
+    session, served message by message: with kept trackers each message sees exactly
+    the tracker Rasa reads from the database, and the database holds the same rows."""
+    from rasa.shared.core.events import ActionExecuted, SessionStarted
+
+    domain, trackers = project_trackers()
+    start = [ActionExecuted("action_session_start"), SessionStarted()]
+    conversations = [stamped(start + list(t.events)) for t in trackers] + [stamped(synthetic_events())]
+    rasa_patches.tracker_rows_as_text()
+    plain = tracker_store.SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "plain.db"))
+    expected = [served(plain, f"c-{i}", events) for i, events in enumerate(conversations)]
+    rasa_patches.kept_trackers({})
+    kept = tracker_store.SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "kept.db"))
+    cache = rasa_patches.tracker_cache()
+    for i, events in enumerate(conversations):
+        assert served(kept, f"c-{i}", events) == expected[i]
+        # and the next message would see what the database gives
+        fresh = asyncio.run(rasa_patches._RASA_SQL["retrieve"](kept, f"c-{i}"))
+        again = asyncio.run(kept.retrieve(f"c-{i}"))
+        assert (again is None) == (fresh is None)
+        if fresh is not None:
+            assert state(again) == state(fresh)
+            asyncio.run(kept.save(again))
+    assert cache.hits > 50
+    rows = "SELECT sender_id, type_name, data FROM events ORDER BY id"
+    with plain.engine.connect() as a, kept.engine.connect() as b:
+        assert a.exec_driver_sql(rows).all() == b.exec_driver_sql(rows).all()
+
+
+def kept_conversation(tmp_path):
+    from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+
+    domain = tracker_domain()
+    rasa_patches.tracker_rows_as_text()
+    rasa_patches.kept_trackers({})
+    store = tracker_store.SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "t.db"))
+    events = stamped([SessionStarted(), ActionExecuted("action_listen"), UserUttered("ik ben 45", {"name": "inform"}),
+                      SlotSet("age", 45), ActionExecuted("action_listen")])
+    tracker = DialogueStateTracker.from_events("web-3", events, domain.slots)
+    asyncio.run(store.save(tracker))
+    assert len(rasa_patches.tracker_cache()) == 1
+    return store, tracker
+
+
+def test_an_erased_conversation_is_not_given_back(restore, tmp_path):
+    store, tracker = kept_conversation(tmp_path)
+    with store.engine.begin() as connection:  # the handoff service erases it (its own connection)
+        connection.exec_driver_sql("DELETE FROM events WHERE sender_id = 'web-3'")
+    assert asyncio.run(store.retrieve("web-3")) is None
+    assert len(rasa_patches.tracker_cache()) == 0
+
+
+def test_rows_written_by_another_process_are_read(restore, tmp_path):
+    from rasa.shared.core.events import SlotSet
+
+    store, tracker = kept_conversation(tmp_path)
+    # another process: Rasa's own read and save, on the same database, its own connections
+    other = tracker_store.SQLTrackerStore(tracker_domain(), dialect="sqlite", db=str(tmp_path / "t.db"))
+    theirs = asyncio.run(rasa_patches._RASA_SQL["retrieve"](other, "web-3"))
+    theirs.update(SlotSet("age", 50))
+    asyncio.run(rasa_patches._RASA_SQL["save"](other, theirs))
+    read = asyncio.run(store.retrieve("web-3"))
+    assert read is not tracker and read.get_slot("age") == 50
+
+
+def test_a_tracker_changed_after_its_save_is_read_again(restore, tmp_path):
+    from rasa.shared.core.events import SlotSet
+
+    store, tracker = kept_conversation(tmp_path)
+    tracker.update(SlotSet("age", 99))  # a message that failed before Rasa saved it
+    read = asyncio.run(store.retrieve("web-3"))
+    assert read is not tracker and read.get_slot("age") == 45
+
+
+def test_a_kept_tracker_is_handed_out_once(restore, tmp_path):
+    store, tracker = kept_conversation(tmp_path)
+    assert asyncio.run(store.retrieve("web-3")) is tracker
+    second = asyncio.run(store.retrieve("web-3"))  # e.g. while the first is being worked on
+    assert second is not tracker and state(second) == state(tracker)
+
+
+def test_trackers_are_kept_only_in_a_single_rasa_process(restore):
+    assert rasa_patches.single_process({})
+    assert not rasa_patches.single_process({"LOCK_STORE_URL": "redis://127.0.0.1:6379/1"})
+    assert not rasa_patches.single_process({"SANIC_WORKERS": "2"})
+    rasa_patches.kept_trackers({"LOCK_STORE_URL": "redis://127.0.0.1:6379/1"})
+    assert rasa_patches.tracker_cache() is None
+    assert tracker_store.SQLTrackerStore.retrieve is not rasa_patches._retrieve_kept
+
+
+def test_at_most_the_configured_number_of_conversations_is_kept(restore, tmp_path):
+    from rasa.shared.core.events import ActionExecuted, SessionStarted
+
+    rasa_patches.kept_trackers({}, size=2)
+    store = tracker_store.SQLTrackerStore(tracker_domain(), dialect="sqlite", db=str(tmp_path / "n.db"))
+    for n in range(3):
+        tracker = DialogueStateTracker.from_events(f"c-{n}", stamped([SessionStarted(), ActionExecuted("action_listen")]),
+                                                   [])
+        asyncio.run(store.save(tracker))
+    assert len(rasa_patches.tracker_cache()) == 2 and "c-0" not in rasa_patches.tracker_cache()._kept

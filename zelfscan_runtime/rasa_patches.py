@@ -23,10 +23,9 @@
    default for a SQLite file, which opens and closes a connection for each of the
    three or four database sessions of every message, and SQLite's default rollback
    journal syncs the disk several times per commit. Here a small pool keeps the
-   connections, and each connection uses ``journal_mode=WAL`` (one sync of the log per
-   commit, readers never block the writer; ``synchronous`` stays FULL, so a message
-   Rasa has answered is on disk as before). PostgreSQL and other databases are left
-   as Rasa configures them.
+   connections, and each connection uses ``journal_mode=WAL`` (readers never block
+   the writer; ``synchronous`` FULL, one sync of the log per commit, unless patch 10
+   is on). PostgreSQL and other databases are left as Rasa configures them.
 
 4. Event classes looked up once. Rasa finds the class of every stored event by
    walking all subclasses of ``Event`` (and checking each for abstract methods) for
@@ -64,6 +63,29 @@
    the rows of a subquery over all columns. Here the same query (same filter, same
    order) selects only the JSON text, and the count counts ids. The tracker, and what
    is written, are Rasa's as before; this holds for SQLite and PostgreSQL alike.
+
+9. Conversations kept between messages (``tracker_cache``), only with Rasa's in-memory
+   lock store (one Rasa process: no ``LOCK_STORE_URL``, one Sanic worker). After
+   saving a conversation, Rasa's SQL tracker store keeps the tracker object; the
+   next message of that conversation gets it back instead of reading and replaying
+   every event of the session again. It is given back only when nothing has changed:
+   the rows of the conversation (their number and highest id, one indexed query)
+   are exactly those written by that save (an erasure or purge by the handoff
+   service, or a write by any other process, makes it read from the database), the
+   tracker holds exactly the events Rasa's own read would give (one session, starting
+   with its ``session_started``), and it was not changed after the save (a message
+   that failed half-way). A kept tracker is handed out once (the next save keeps it
+   again). At most ``TRACKER_CACHE_SIZE`` conversations are kept, the least recently
+   saved go first.
+
+10. The write-ahead log synced at checkpoints (``sqlite_sync``): with the ``sqlite``
+    patch, SQLite's ``synchronous=NORMAL`` instead of FULL. Each commit then writes
+    to the log without waiting for the disk; the log is synced when SQLite copies it
+    into the database (a checkpoint, about every 1000 pages). A Rasa process that
+    crashes or is killed loses nothing, and the database is never corrupted; only a
+    power cut or an operating-system crash can lose the last answered messages (that
+    conversation then continues from the message before). The tickets are not here:
+    they are in the handoff service's own database.
 
 ``apply()`` is idempotent.
 """
@@ -141,6 +163,16 @@ def sqlite_engine_kwargs(url: Any, original: Any) -> Dict[str, Any]:
     return kwargs
 
 
+_sqlite_synchronous = "FULL"
+
+
+def sqlite_sync_at_checkpoints() -> None:
+    """``synchronous=NORMAL`` for the write-ahead log of the ``sqlite`` patch (nothing
+    without that patch: NORMAL is safe only in WAL mode)."""
+    global _sqlite_synchronous
+    _sqlite_synchronous = "NORMAL"
+
+
 def _sqlite_write_ahead(dbapi_connection: Any, connection_record: Any) -> None:
     import sqlite3
 
@@ -148,7 +180,7 @@ def _sqlite_write_ahead(dbapi_connection: Any, connection_record: Any) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute(f"PRAGMA synchronous={_sqlite_synchronous}")
         finally:
             cursor.close()
 
@@ -346,6 +378,124 @@ def tracker_rows_as_text() -> None:
     SQLTrackerStore._additional_events = _additional_events_by_count
 
 
+TRACKER_CACHE_SIZE = 256
+
+
+class TrackerCache:
+    """Trackers saved by this process, by conversation, with the database's row stamp."""
+
+    def __init__(self, size: int = TRACKER_CACHE_SIZE) -> None:
+        import collections
+
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._kept: "collections.OrderedDict[str, Any]" = collections.OrderedDict()
+
+    @staticmethod
+    def stamp(store: Any, session: Any, sender_id: str) -> Any:
+        """The number and the highest id of the conversation's rows."""
+        import sqlalchemy as sa
+
+        event = store.SQLEvent
+        query = sa.select(sa.func.count(event.id), sa.func.max(event.id)).where(event.sender_id == sender_id)
+        return tuple(session.execute(query).one())
+
+    @staticmethod
+    def as_read(tracker: Any) -> bool:
+        """True when the tracker holds exactly the events Rasa's read would give: those
+        from the conversation's latest ``session_started`` on (by time), and only those."""
+        from rasa.shared.core.events import SessionStarted
+
+        events = tracker.events
+        if not events or not isinstance(events[0], SessionStarted):
+            return False
+        start = events[0].timestamp
+        return all(not isinstance(e, SessionStarted) and e.timestamp >= start
+                   for e in itertools.islice(events, 1, None))
+
+    def keep(self, sender_id: str, stamp: Any, tracker: Any) -> None:
+        self._kept.pop(sender_id, None)
+        if self.as_read(tracker):
+            self._kept[sender_id] = (stamp, len(tracker.events), tracker.events[-1], tracker)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+    def take(self, sender_id: str, stamp: Any) -> Any:
+        """The kept tracker, if the database and the tracker are as they were saved."""
+        kept = self._kept.pop(sender_id, None)
+        if kept is not None:
+            saved_stamp, count, last, tracker = kept
+            if saved_stamp == stamp and len(tracker.events) == count and tracker.events[-1] is last:
+                self.hits += 1
+                return tracker
+        self.misses += 1
+        return None
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+
+_tracker_cache: Optional[TrackerCache] = None
+
+
+def tracker_cache() -> Optional[TrackerCache]:
+    return _tracker_cache
+
+
+def single_process(environ: Optional[Dict[str, str]] = None) -> bool:
+    """One Rasa process with Rasa's in-memory lock store: no Redis lock store, one worker."""
+    env = os.environ if environ is None else environ
+    return not env.get("LOCK_STORE_URL", "").strip() and env.get("SANIC_WORKERS", "1").strip() in ("", "1")
+
+
+async def _retrieve_kept(self: Any, sender_id: str) -> Any:
+    cache = _tracker_cache
+    if cache is None:
+        return await _RASA_SQL["retrieve"](self, sender_id)
+    with self.session_scope() as session:
+        kept = cache.take(sender_id, cache.stamp(self, session, sender_id))
+    if kept is not None:
+        return kept
+    return await _RASA_SQL["retrieve"](self, sender_id)
+
+
+async def _save_and_keep(self: Any, tracker: Any) -> None:
+    await _RASA_SQL["save"](self, tracker)
+    cache = _tracker_cache
+    if cache is not None:
+        with self.session_scope() as session:
+            cache.keep(tracker.sender_id, cache.stamp(self, session, tracker.sender_id), tracker)
+
+
+_RASA_SQL: Dict[str, Any] = {}
+
+
+def kept_trackers(environ: Optional[Dict[str, str]] = None, size: int = TRACKER_CACHE_SIZE) -> None:
+    """Keeps trackers between messages, only in a single Rasa process (see above)."""
+    global _tracker_cache
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    if not single_process(environ):
+        return
+    if not _RASA_SQL:
+        _RASA_SQL.update(retrieve=SQLTrackerStore.retrieve, save=SQLTrackerStore.save)
+    SQLTrackerStore.retrieve = _retrieve_kept
+    SQLTrackerStore.save = _save_and_keep
+    _tracker_cache = TrackerCache(size)
+
+
+def forget_trackers() -> None:
+    """Rasa's own retrieve and save again (tests)."""
+    global _tracker_cache
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    if _RASA_SQL:
+        SQLTrackerStore.retrieve = _RASA_SQL["retrieve"]
+        SQLTrackerStore.save = _RASA_SQL["save"]
+    _tracker_cache = None
+
+
 PATCHES: Dict[str, Callable[[], None]] = {
     "openmp": single_openmp_thread,
     "validator": cached_action_validator,
@@ -355,6 +505,8 @@ PATCHES: Dict[str, Callable[[], None]] = {
     "applied_events": applied_events_once,
     "action_connection": kept_action_connection,
     "tracker_rows": tracker_rows_as_text,
+    "tracker_cache": kept_trackers,
+    "sqlite_sync": sqlite_sync_at_checkpoints,
 }
 
 
