@@ -2,7 +2,6 @@
 (python -m zelfscan_runtime ..., production mode, fresh test secrets), attacked from
 outside. Every case asserts the refusal and that nothing changed; the summary line
 reports how many cases were tried and refused."""
-import json
 import secrets
 import subprocess
 import sys
@@ -11,9 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 
+from tests.botframework import signing_key
 from tests.channels.standin import StandIn
 from tests.e2e.servers import MODEL, ROOT, Stack, free_port, wait_for
 
@@ -64,9 +62,7 @@ def random_secret() -> str:
 
 @pytest.fixture(scope="session")
 def rsa_key():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
-    jwk.update(kid="attack-key", use="sig", alg="RS256")
+    key, jwk = signing_key("attack-key")
     return key, {"keys": [jwk]}
 
 

@@ -15,9 +15,9 @@ import jwt
 import pytest
 import requests
 import socketio
-from cryptography.hazmat.primitives.asymmetric import rsa
 from twilio.request_validator import RequestValidator
 
+from tests import botframework as bf
 from tests.attack.conftest import APP_ID, COLLEAGUE, PUBLIC, TWILIO_SID, browser
 from tests.e2e.servers import ROOT
 from tests.handoff_service.conftest import ticket_body
@@ -162,35 +162,26 @@ def test_telegram_refuses_requests_without_the_secret_token(target, secret):
     no_trace(target, str(chat_id))
 
 
-def bot_activity():
-    conv = "a:" + uuid.uuid4().hex
-    return conv, {"type": "message", "id": "1", "timestamp": "2026-11-30T10:00:00Z", "serviceUrl": "http://127.0.0.1:9/",
-                  "channelId": "msteams", "from": {"id": "29:user", "name": "Jan"},
-                  "conversation": {"id": conv}, "recipient": {"id": APP_ID}, "text": "verwijder mijn gegevens"}
-
-
 def bf_token(key, **claims):
-    now = int(time.time())
-    payload = {"iss": "https://api.botframework.com", "aud": APP_ID, "nbf": now - 10, "exp": now + 600, **claims}
-    return jwt.encode(payload, key, algorithm="RS256", headers={"kid": "attack-key"})
+    return bf.token(key, kid="attack-key", **{"aud": APP_ID, **claims})
 
 
 @pytest.mark.parametrize("case", ["no-header", "other-key", "wrong-audience", "wrong-issuer", "expired", "alg-none"])
 def test_bot_framework_refuses_forged_tokens(target, rsa_key, case):
     key = rsa_key[0]
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    other, _ = bf.signing_key("attack-key")
     token = {
         "no-header": None,
         "other-key": bf_token(other),
         "wrong-audience": bf_token(key, aud="someone-else"),
         "wrong-issuer": bf_token(key, iss="https://evil.example"),
         "expired": bf_token(key, exp=int(time.time()) - 3600, nbf=int(time.time()) - 7200),
-        "alg-none": jwt.encode({"iss": "https://api.botframework.com", "aud": APP_ID,
+        "alg-none": jwt.encode({"iss": bf.ISSUER, "aud": APP_ID,
                                 "exp": int(time.time()) + 600}, None, algorithm="none"),
     }[case]
-    conv, activity = bot_activity()
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    r = requests.post(target.rasa + "/webhooks/botframework/webhook", json=activity, headers=headers, timeout=30)
+    conv = "a:" + uuid.uuid4().hex
+    activity = bf.activity("http://127.0.0.1:9/", "verwijder mijn gegevens", user="29:user", conversation=conv)
+    r = bf.post(target.rasa, activity, token)
     assert r.status_code in (401, 403)
     for sender in (conv, f"teams:{conv}", "29:user", "teams:29:user"):
         no_trace(target, sender)

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.servers import ROOT
+from tests.handoff_service.service import ADMIN
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 OUTPUT = ROOT / "build" / "test-output"
@@ -35,6 +36,23 @@ def page(browser):
     pg.set_default_timeout(30000)
     yield pg
     context.close()
+
+
+def login(page, service, target, user=ADMIN):
+    """Log in on the inbox's login page and wait for ``target`` (its path, any query)."""
+    page.goto(service.url + "/inbox/login?next=" + target)
+    page.get_by_label("Gebruikersnaam").fill(user[0])
+    page.get_by_label("Wachtwoord").fill(user[1])
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url("**" + target.split("?")[0] + "*")
+
+
+def csp_watch(page):
+    """The Content-Security-Policy errors and script errors the page will report."""
+    problems = []
+    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return problems
 
 
 def run_axe(page):

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from handoff.db import Database
-from tests.browser.conftest import OUTPUT, run_axe
-from tests.handoff_service.service import ADMIN, HandoffService
+from tests.browser.conftest import OUTPUT, csp_watch, login, run_axe  # test_zgw_ticket imports these from here
+from tests.handoff_service.service import HandoffService
 from tests.handoff_service.statistics_data import generate
 
 pytestmark = pytest.mark.browser
@@ -27,21 +27,6 @@ def dashboard_service(tmp_path_factory):
     svc.start()
     yield svc
     svc.stop()
-
-
-def login(page, service, target):
-    page.goto(service.url + "/inbox/login?next=" + target)
-    page.get_by_label("Gebruikersnaam").fill(ADMIN[0])
-    page.get_by_label("Wachtwoord").fill(ADMIN[1])
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url("**" + target.split("?")[0] + "*")
-
-
-def csp_watch(page):
-    problems = []
-    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    return problems
 
 
 def table_cells(page, table_id):

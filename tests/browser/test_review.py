@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from handoff.stats import iso_week
-from tests.browser.conftest import OUTPUT, run_axe
-from tests.handoff_service.service import ADMIN, API_TOKEN, HandoffService
+from tests.browser.conftest import OUTPUT, csp_watch, login, run_axe
+from tests.handoff_service.service import API_TOKEN, HandoffService
 
 pytestmark = pytest.mark.browser
 TEXTS = ["hoe vraag ik een lening aan", "hoe kan ik een lening aanvragen", "ik wil een lening aanvragen",
@@ -29,18 +29,8 @@ def review_service(tmp_path_factory):
     svc.stop()
 
 
-def login(page, service, target):
-    page.goto(service.url + "/inbox/login?next=" + target)
-    page.get_by_label("Gebruikersnaam").fill(ADMIN[0])
-    page.get_by_label("Wachtwoord").fill(ADMIN[1])
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url("**" + target + "*")
-
-
 def test_review_page_keyboard_and_axe(review_service, page):
-    problems = []
-    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = csp_watch(page)
     login(page, review_service, "/inbox/leren")
     assert page.get_by_role("heading", level=1).inner_text() == "Niet begrepen berichten"
     assert page.get_by_role("link", name="Leren").count() == 1  # in the inbox navigation

@@ -14,30 +14,21 @@ import uuid
 import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 from twilio.request_validator import RequestValidator
 
+from tests import botframework as bf
+from tests.botframework import APP_ID, ISSUER
+from tests.channels import platforms
+from tests.channels.platforms import SLACK_SECRET, TELEGRAM_SECRET, TWILIO_SID, TWILIO_TOKEN
+from tests.channels.platforms import TWILIO_URL as PUBLIC_TWILIO_URL
 from tests.channels.standin import StandIn
-from tests.e2e.servers import ROOT, free_port
+from tests.e2e.servers import ROOT, free_port, wait_for
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-APP_ID = "11111111-2222-3333-4444-555555555555"
-TWILIO_SID = "AC" + "1" * 32
-TELEGRAM_SECRET = secrets.token_hex(24)
-TWILIO_TOKEN = secrets.token_hex(16)
-SLACK_SECRET = secrets.token_hex(16)
-PUBLIC_TWILIO_URL = "https://zelfscan.example.nl/webhooks/twilio/webhook"
 GEMEENTE_SITE = "https://www.gemeente.example"
 TOO_LONG = "Uw bericht is te lang. Schrijf het in een paar kortere berichten, dan lees ik het beter."
-
-
-def rsa_jwks(kid):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
-    jwk.update(kid=kid, use="sig", alg="RS256", endorsements=["msteams", "emulator"])
-    return key, jwk
 
 
 class FakeRasa:
@@ -48,18 +39,11 @@ class FakeRasa:
         self.url = f"http://127.0.0.1:{self.port}"
         path = workdir / f"credentials-{self.port}.yml"
         path.write_text(credentials)
+        log = workdir / f"fake-rasa-{self.port}.log"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.channels.fake_rasa", str(path), str(self.port)], cwd=ROOT,
-            env=env, stdout=open(workdir / f"fake-rasa-{self.port}.log", "ab"), stderr=subprocess.STDOUT)
-        deadline = time.time() + 120
-        while True:
-            assert self.proc.poll() is None, (workdir / f"fake-rasa-{self.port}.log").read_text()[-3000:]
-            try:
-                requests.get(self.url + "/health", timeout=2)
-                break
-            except requests.RequestException:
-                assert time.time() < deadline
-                time.sleep(0.3)
+            env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+        wait_for(self.url + "/health", 120, self.proc, log)
 
     def received(self, sender=None):
         messages = requests.get(self.url + "/received", timeout=10).json()
@@ -102,7 +86,7 @@ zelfscan_channels.web.ZelfscanSocketIOInput:
 
 @pytest.fixture(scope="module")
 def keys():
-    return {"good": rsa_jwks("test-key"), "other": rsa_jwks("test-key")}
+    return {"good": bf.signing_key(), "other": bf.signing_key()}  # the same kid: only the signature differs
 
 
 @pytest.fixture(scope="module")
@@ -116,43 +100,11 @@ def platform(keys):
 def server(tmp_path_factory, platform):
     """Every channel, generous limits (the limits have their own servers below)."""
     workdir = tmp_path_factory.mktemp("channel-security")
-    credentials = WEB + f"""
-zelfscan_channels.telegram_channel.ZelfscanTelegramInput:
-  access_token: "123456:TEST"
-  verify: zelfscan_bot
-  webhook_url: "https://zelfscan.example.nl/webhooks/telegram/webhook"
-  webhook_secret: "{TELEGRAM_SECRET}"
-  api_base: "{platform.url}"
-zelfscan_channels.sms_whatsapp.NumberedTwilioInput:
-  account_sid: "{TWILIO_SID}"
-  auth_token: "{TWILIO_TOKEN}"
-  twilio_number: "whatsapp:+14155238886"
-  webhook_url: "{PUBLIC_TWILIO_URL}"
-  api_base: "{platform.url}"
-zelfscan_channels.slack_channel.ZelfscanSlackInput:
-  slack_token: "xoxb-test"
-  slack_signing_secret: "{SLACK_SECRET}"
-  api_base: "{platform.url}"
-zelfscan_channels.teams.ZelfscanBotFrameworkInput:
-  app_id: "{APP_ID}"
-  app_password: "{secrets.token_hex(16)}"
-  openid_url: "{platform.url}/openid"
-  token_url: "{platform.url}/token"
-"""
+    credentials = WEB + platforms.credentials(platform.url)
     fake = FakeRasa(workdir, credentials, base_env(workdir, CHAT_RATE_PER_IP="100000",
                                                    CHAT_RATE_PER_CONVERSATION="100000"))
     yield fake
     fake.stop()
-
-
-def wait_for(fn, seconds=20):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        result = fn()
-        if result:
-            return result
-        time.sleep(0.1)
-    return fn()
 
 
 # ------------------------------------------------------------------------- REST
@@ -234,12 +186,12 @@ class Visitor:
     def confirmed(self, requested):
         count = len([e for e in self.events if e[0] == "confirm"])
         self.client.emit("session_request", {"session_id": requested})
-        return wait_for(lambda: [e[1] for e in self.events if e[0] == "confirm"][count:])[0]
+        return wait_until(lambda: [e[1] for e in self.events if e[0] == "confirm"][count:])[0]
 
     def say(self, text, session_id, expect=1):
         count = len([e for e in self.events if e[0] == "bot"])
         self.client.emit("user_uttered", {"message": text, "session_id": session_id})
-        return wait_for(lambda: [e[1]["text"] for e in self.events if e[0] == "bot"][count:][:expect]
+        return wait_until(lambda: [e[1]["text"] for e in self.events if e[0] == "bot"][count:][:expect]
                         if len([e for e in self.events if e[0] == "bot"]) >= count + expect else None)
 
     def close(self):
@@ -342,7 +294,7 @@ def test_telegram_with_the_secret_reaches_the_assistant_as_telegram_id(server, p
     assert telegram(server, telegram_update(4711, "hallo")).status_code == 200
     assert server.received("telegram:4711") == [{"sender_id": "telegram:4711", "text": "hallo",
                                                  "input_channel": "telegram"}]
-    sent = wait_for(lambda: platform.sent("/sendMessage", since))
+    sent = wait_until(lambda: platform.sent("/sendMessage", since))
     assert StandIn.form(sent[0])["chat_id"] == "4711"  # the platform gets its own chat id
 
 
@@ -366,7 +318,7 @@ def test_telegram_set_webhook_route_needs_the_secret(server, platform):
 def test_telegram_message_that_is_too_long_gets_the_polite_answer(server, platform):
     since = time.time()
     assert telegram(server, telegram_update(4713, "a" * 2001)).status_code == 200
-    sent = wait_for(lambda: platform.sent("/sendMessage", since))
+    sent = wait_until(lambda: platform.sent("/sendMessage", since))
     assert StandIn.form(sent[0])["text"] == TOO_LONG and StandIn.form(sent[0])["chat_id"] == "4713"
     assert server.received("telegram:4713") == []
 
@@ -392,7 +344,7 @@ def test_twilio_signed_whatsapp_and_sms_reach_the_assistant_with_their_prefix(se
     assert twilio(server, twilio_form("+31622222222", "hoi")).status_code == 204
     assert server.received("whatsapp:+31611111111")[0]["text"] == "hallo"
     assert server.received("sms:+31622222222")[0]["input_channel"] == "twilio"
-    sent = wait_for(lambda: len(platform.sent("/Messages.json", since)) >= 2 and platform.sent("/Messages.json", since))
+    sent = wait_until(lambda: len(platform.sent("/Messages.json", since)) >= 2 and platform.sent("/Messages.json", since))
     assert {StandIn.form(e)["To"] for e in sent} == {"whatsapp:+31611111111", "+31622222222"}
 
 
@@ -435,9 +387,9 @@ def slack(server, text, secret=SLACK_SECRET, ts=None, user="U1"):
 def test_slack_signed_reaches_the_assistant_as_slack_id(server, platform):
     since = time.time()
     assert slack(server, "hallo", user="U7").status_code == 200
-    wait_for(lambda: server.received("slack:U7"))
+    wait_until(lambda: server.received("slack:U7"))
     assert server.received("slack:U7")[0]["text"] == "hallo"
-    assert wait_for(lambda: platform.sent("/chat.postMessage", since))
+    assert wait_until(lambda: platform.sent("/chat.postMessage", since))
 
 
 @pytest.mark.parametrize("case", ["wrong secret", "replayed after ten minutes"])
@@ -456,46 +408,29 @@ def test_slack_forged_requests_are_refused(server, platform, case):
 # ------------------------------------------------------------------------ Teams
 
 
-def activity(platform, text="hallo", user="29:user-1", service_url=None):
-    return {"type": "message", "id": "act-" + uuid.uuid4().hex[:6], "timestamp": "2026-11-27T10:00:00.000Z",
-            "serviceUrl": service_url or platform.url + "/", "channelId": "msteams",
-            "from": {"id": user, "name": "Jan"}, "conversation": {"id": "conv-" + uuid.uuid4().hex[:6]},
-            "recipient": {"id": "28:bot", "name": "Zelfscan"}, "text": text, "locale": "nl-NL"}
-
-
 def bf_token(key, platform, **changes):
-    now = int(time.time())
-    # the claim is "serviceurl" in Microsoft's tokens (its documents write "serviceUrl")
-    claims = {"aud": APP_ID, "iss": "https://api.botframework.com", "exp": now + 600, "nbf": now - 10,
-              "serviceurl": platform.url + "/"}
-    claims.update(changes)
-    claims = {k: v for k, v in claims.items() if v is not None}
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "test-key"})
-
-
-def teams(server, body, token):
-    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-    return requests.post(server.url + "/webhooks/botframework/webhook", json=body, headers=headers, timeout=30)
+    """A token for the stand-in platform's service URL (``changes``: see tests/botframework.py)."""
+    return bf.token(key, platform.url + "/", **changes)
 
 
 def test_teams_with_a_valid_token_reaches_the_assistant_as_teams_id(server, platform, keys):
-    body = activity(platform, user="29:user-ok")
+    body = bf.activity(platform.url + "/", user="29:user-ok")
     since = time.time()
-    assert teams(server, body, bf_token(keys["good"][0], platform)).status_code == 200
+    assert bf.post(server.url, body, bf_token(keys["good"][0], platform)).status_code == 200
     assert server.received("teams:29:user-ok")[0]["text"] == "hallo"
-    sent = wait_for(lambda: platform.sent(f"/v3/conversations/{body['conversation']['id']}/activities", since))
+    sent = wait_until(lambda: platform.sent(f"/v3/conversations/{body['conversation']['id']}/activities", since))
     assert json.loads(sent[0]["raw"])["recipient"]["id"] == "29:user-ok"
 
 
 def test_teams_token_with_the_claim_spelled_as_in_the_documents_is_accepted(server, platform, keys):
     token = bf_token(keys["good"][0], platform, serviceurl=None, serviceUrl=platform.url + "/")
-    assert teams(server, activity(platform, user="29:user-doc"), token).status_code == 200
+    assert bf.post(server.url, bf.activity(platform.url + "/", user="29:user-doc"), token).status_code == 200
     assert server.received("teams:29:user-doc")[0]["text"] == "hallo"
 
 
 def hs256_token(platform):
     now = int(time.time())
-    return jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com", "exp": now + 600,
+    return jwt.encode({"aud": APP_ID, "iss": ISSUER, "exp": now + 600,
                        "serviceUrl": platform.url + "/"}, "a guessed shared secret of 32+ bytes!",
                       algorithm="HS256", headers={"kid": "test-key"})
 
@@ -505,7 +440,7 @@ def hs256_token(platform):
     "hs256", "unsigned", "other serviceUrl", "no serviceUrl claim", "unknown kid"])
 def test_teams_forged_requests_are_refused(server, platform, keys, case):
     good = keys["good"][0]
-    body = activity(platform, "verwijder al mijn gegevens", user="29:victim")
+    body = bf.activity(platform.url + "/", "verwijder al mijn gegevens", user="29:victim")
     token = {
         "no token": lambda: None,
         "not a jwt": lambda: "abc.def.ghi",
@@ -515,16 +450,14 @@ def test_teams_forged_requests_are_refused(server, platform, keys, case):
         "expired": lambda: bf_token(good, platform, exp=int(time.time()) - 3600),
         "no expiry": lambda: bf_token(good, platform, exp=None),
         "hs256": lambda: hs256_token(platform),
-        "unsigned": lambda: jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com",
+        "unsigned": lambda: jwt.encode({"aud": APP_ID, "iss": ISSUER,
                                         "exp": int(time.time()) + 600}, None, algorithm="none"),
         "other serviceUrl": lambda: bf_token(good, platform, serviceurl="https://evil.example/"),
         "no serviceUrl claim": lambda: bf_token(good, platform, serviceurl=None),
-        "unknown kid": lambda: jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com",
-                                           "exp": int(time.time()) + 600, "serviceUrl": platform.url + "/"},
-                                          good, algorithm="RS256", headers={"kid": "nope"}),
+        "unknown kid": lambda: bf.token(good, platform.url + "/", kid="nope"),
     }[case]()
     since, before = time.time(), server.received()
-    assert teams(server, body, token).status_code == 401
+    assert bf.post(server.url, body, token).status_code == 401
     assert server.received() == before
     time.sleep(0.3)
     assert not platform.sent("/v3/conversations/", since) and not platform.sent("/token", since)
@@ -532,9 +465,9 @@ def test_teams_forged_requests_are_refused(server, platform, keys, case):
 
 def test_teams_activity_cannot_send_the_bot_token_elsewhere(server, platform, keys):
     # a valid token for the real service, replayed with an activity pointing elsewhere
-    body = activity(platform, service_url="http://127.0.0.1:9/")
+    body = bf.activity("http://127.0.0.1:9/")
     since, before = time.time(), server.received()
-    assert teams(server, body, bf_token(keys["good"][0], platform)).status_code == 401
+    assert bf.post(server.url, body, bf_token(keys["good"][0], platform)).status_code == 401
     assert server.received() == before and not platform.sent("/token", since)
 
 
@@ -545,14 +478,7 @@ def test_teams_activity_cannot_send_the_bot_token_elsewhere(server, platform, ke
 def strict(tmp_path_factory, platform):
     """Small limits and a long window, so the counts, not the clock, decide."""
     workdir = tmp_path_factory.mktemp("channel-limits")
-    credentials = WEB + f"""
-zelfscan_channels.telegram_channel.ZelfscanTelegramInput:
-  access_token: "123456:TEST"
-  verify: zelfscan_bot
-  webhook_url: "https://zelfscan.example.nl/webhooks/telegram/webhook"
-  webhook_secret: "{TELEGRAM_SECRET}"
-  api_base: "{platform.url}"
-"""
+    credentials = WEB + platforms.telegram_credentials(platform.url)
     fake = FakeRasa(workdir, credentials, base_env(workdir, CHAT_RATE_PER_CONVERSATION="3", CHAT_RATE_PER_IP="8",
                                                    CHAT_RATE_WINDOW_SECONDS="3600"))
     yield fake
@@ -591,7 +517,7 @@ def test_messaging_channel_flood_is_answered_once_and_not_parsed(strict, platfor
     codes = [telegram(strict, telegram_update(999, f"bericht {n}")).status_code for n in range(6)]
     assert codes == [200] * 6  # Telegram must not retry: it is told all is well
     assert [m["text"] for m in strict.received("telegram:999")] == ["bericht 0", "bericht 1", "bericht 2"]
-    texts = [StandIn.form(e)["text"] for e in wait_for(lambda: platform.sent("/sendMessage", since))]
+    texts = [StandIn.form(e)["text"] for e in wait_until(lambda: platform.sent("/sendMessage", since))]
     time.sleep(0.5)
     texts = [StandIn.form(e)["text"] for e in platform.sent("/sendMessage", since)]
     assert texts.count("ontvangen: bericht 0") == 1

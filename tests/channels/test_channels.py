@@ -5,35 +5,27 @@ refused and the conversation it names stays empty."""
 import hashlib
 import hmac
 import json
-import secrets
 import time
 import uuid
 
-import jwt
 import pytest
 import requests
-from cryptography.hazmat.primitives.asymmetric import rsa
-from jwt.algorithms import RSAAlgorithm
 from twilio.request_validator import RequestValidator
 
+from tests import botframework as bf
+from tests.channels import platforms
+from tests.channels.platforms import SLACK_SECRET, TELEGRAM_SECRET, TWILIO_SID, TWILIO_TOKEN, TWILIO_URL
 from tests.channels.standin import StandIn
 from tests.e2e.servers import Stack
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.e2e
 
-APP_ID = "11111111-2222-3333-4444-555555555555"
-SLACK_SECRET = secrets.token_hex(16)
-TWILIO_SID = "AC" + "1" * 32
-TWILIO_TOKEN = secrets.token_hex(16)
-TWILIO_URL = "https://zelfscan.example.nl/webhooks/twilio/webhook"
-TELEGRAM_SECRET = secrets.token_hex(24)
 
 
 @pytest.fixture(scope="module")
 def rsa_key():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
-    jwk.update(kid="test-key", use="sig", alg="RS256")
+    key, jwk = bf.signing_key()
     return key, {"keys": [jwk]}
 
 
@@ -42,30 +34,7 @@ def channels(tmp_path_factory, rsa_key):
     standin = StandIn(rsa_key[1]).start()
     workdir = tmp_path_factory.mktemp("channels")
     credentials = workdir / "credentials.yml"
-    credentials.write_text(f"""
-zelfscan_channels.web.ZelfscanRestInput:
-zelfscan_channels.telegram_channel.ZelfscanTelegramInput:
-  access_token: "123456:TEST"
-  verify: zelfscan_bot
-  webhook_url: "https://zelfscan.example.nl/webhooks/telegram/webhook"
-  webhook_secret: "{TELEGRAM_SECRET}"
-  api_base: "{standin.url}"
-zelfscan_channels.sms_whatsapp.NumberedTwilioInput:
-  account_sid: "{TWILIO_SID}"
-  auth_token: "{TWILIO_TOKEN}"
-  twilio_number: "whatsapp:+14155238886"
-  webhook_url: "{TWILIO_URL}"
-  api_base: "{standin.url}"
-zelfscan_channels.slack_channel.ZelfscanSlackInput:
-  slack_token: "xoxb-test"
-  slack_signing_secret: "{SLACK_SECRET}"
-  api_base: "{standin.url}"
-zelfscan_channels.teams.ZelfscanBotFrameworkInput:
-  app_id: "{APP_ID}"
-  app_password: "{secrets.token_hex(12)}"
-  openid_url: "{standin.url}/openid"
-  token_url: "{standin.url}/token"
-""")
+    credentials.write_text("\nzelfscan_channels.web.ZelfscanRestInput:\n" + platforms.credentials(standin.url))
     stack = Stack(workdir, credentials=credentials)
     stack.env["CHANNEL_OPTIONS_DB"] = str(workdir / "options.db")
     try:
@@ -78,8 +47,12 @@ zelfscan_channels.teams.ZelfscanBotFrameworkInput:
         standin.stop()
 
 
+def stack_url(stack):
+    return f"http://127.0.0.1:{stack.rasa_port}"
+
+
 def rasa(stack, path):
-    return f"http://127.0.0.1:{stack.rasa_port}/webhooks/{path}"
+    return f"{stack_url(stack)}/webhooks/{path}"
 
 
 def user_texts(stack, sender):
@@ -92,16 +65,6 @@ def twilio_post(stack, form, signed=True):
     return requests.post(rasa(stack, "twilio/webhook"), data=form, headers=headers, timeout=60)
 
 
-def wait_for(fn, seconds=20):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        result = fn()
-        if result:
-            return result
-        time.sleep(0.2)
-    return fn()
-
-
 def test_telegram(channels):
     stack, standin = channels
     since = time.time()
@@ -112,7 +75,7 @@ def test_telegram(channels):
     r = requests.post(rasa(stack, "telegram/webhook"), json=update, timeout=60,
                       headers={"X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET})
     assert r.status_code == 200
-    sent = wait_for(lambda: standin.sent("/sendMessage", since))
+    sent = wait_until(lambda: standin.sent("/sendMessage", since))
     form = StandIn.form(sent[0])
     assert form["chat_id"] == "123" and form["text"].startswith("Hallo! Ik ben de digitale assistent")
     keyboard = json.loads(form["reply_markup"])  # buttons as a Telegram keyboard
@@ -140,7 +103,7 @@ def test_twilio_whatsapp_numbered_options_and_number_answer(channels):
     r = twilio_post(stack, {"From": user, "To": "whatsapp:+14155238886", "Body": "hallo", "MessageSid": "SM1",
                             "AccountSid": TWILIO_SID, "NumMedia": "0"})
     assert r.status_code == 204
-    first = wait_for(lambda: standin.sent("/Messages.json", since))
+    first = wait_until(lambda: standin.sent("/Messages.json", since))
     bodies = [StandIn.form(e)["Body"] for e in first]
     assert StandIn.form(first[0])["To"] == user
     greeting = "\n".join(bodies)
@@ -149,7 +112,7 @@ def test_twilio_whatsapp_numbered_options_and_number_answer(channels):
 
     since = time.time()
     twilio_post(stack, {"From": user, "Body": "1", "MessageSid": "SM2"})
-    reply = wait_for(lambda: [e for e in standin.sent("/Messages.json", since) if "Vraag 1 van" in StandIn.form(e)["Body"]])
+    reply = wait_until(lambda: [e for e in standin.sent("/Messages.json", since) if "Vraag 1 van" in StandIn.form(e)["Body"]])
     text = StandIn.form(reply[0])["Body"]
     assert "1. Ja" in text and "2. Nee" in text and all(len(StandIn.form(e)["Body"]) <= 1600 for e in reply)
     assert user_texts(stack, user) == ["hallo", "/start_scan"]
@@ -174,7 +137,7 @@ def test_sms_and_web_conversations_never_share_an_id(channels):
     since = time.time()
     assert twilio_post(stack, {"From": phone, "Body": "hallo", "MessageSid": "SM4"}).status_code == 204
     assert user_texts(stack, "sms:" + phone) == ["hallo"]
-    assert StandIn.form(wait_for(lambda: standin.sent("/Messages.json", since))[0])["To"] == phone
+    assert StandIn.form(wait_until(lambda: standin.sent("/Messages.json", since))[0])["To"] == phone
     # the REST channel refuses the SMS conversation's id
     r = requests.post(rasa(stack, "rest/webhook"), json={"sender": "sms:" + phone, "message": "verwijder al mijn gegevens"},
                       timeout=30)
@@ -194,7 +157,7 @@ def test_slack(channels):
     r = requests.post(rasa(stack, "slack/webhook"), data=body, timeout=60, headers={
         "Content-Type": "application/json", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": signature})
     assert r.status_code == 200
-    sent = wait_for(lambda: standin.sent("/chat.postMessage", since))
+    sent = wait_until(lambda: standin.sent("/chat.postMessage", since))
     payload = " ".join(e["raw"].decode() for e in sent)
     assert "D1" in payload and "Hallo! Ik ben de digitale assistent" in payload and "Ja, start de scan" in payload
     assert user_texts(stack, "slack:U1") == ["hallo"]
@@ -212,18 +175,11 @@ def test_slack(channels):
 def test_teams_botframework(channels, rsa_key):
     stack, standin = channels
     key, _ = rsa_key
-    token = jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com", "exp": int(time.time()) + 600,
-                        "nbf": int(time.time()) - 10, "serviceurl": standin.url + "/"}, key, algorithm="RS256",
-                       headers={"kid": "test-key"})
-    activity = {"type": "message", "id": "act-1", "timestamp": "2026-11-27T10:00:00.000Z",
-                "serviceUrl": standin.url + "/", "channelId": "msteams",
-                "from": {"id": "29:user-1", "name": "Jan"}, "conversation": {"id": "conv-teams-1"},
-                "recipient": {"id": "28:bot", "name": "Zelfscan"}, "text": "hallo", "locale": "nl-NL"}
+    activity = bf.activity(standin.url + "/", user="29:user-1", conversation="conv-teams-1")
     since = time.time()
-    r = requests.post(rasa(stack, "botframework/webhook"), json=activity, timeout=60,
-                      headers={"Authorization": f"Bearer {token}"})
+    r = bf.post(stack_url(stack), activity, bf.token(key, standin.url + "/"), timeout=60)
     assert r.status_code == 200
-    sent = wait_for(lambda: standin.sent("/v3/conversations/conv-teams-1/activities", since))
+    sent = wait_until(lambda: standin.sent("/v3/conversations/conv-teams-1/activities", since))
     payload = " ".join(e["raw"].decode() for e in sent)
     assert "Hallo! Ik ben de digitale assistent" in payload
     assert sent[0]["headers"].get("Authorization") == "Bearer bf-token"
@@ -231,13 +187,9 @@ def test_teams_botframework(channels, rsa_key):
     # without a valid token nothing is answered and nothing reaches the conversation
     forged = dict(activity, text="verwijder al mijn gegevens", **{"from": {"id": "29:user-2", "name": "Eva"}})
     since = time.time()
-    assert requests.post(rasa(stack, "botframework/webhook"), json=forged, timeout=30).status_code == 401
-    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    wrong = jwt.encode({"aud": APP_ID, "iss": "https://api.botframework.com", "exp": int(time.time()) + 600,
-                        "serviceurl": standin.url + "/"}, other_key, algorithm="RS256", headers={"kid": "test-key"})
-    r = requests.post(rasa(stack, "botframework/webhook"), json=forged, timeout=30,
-                      headers={"Authorization": f"Bearer {wrong}"})
-    assert r.status_code == 401
+    assert bf.post(stack_url(stack), forged, None).status_code == 401
+    other_key, _ = bf.signing_key()  # the same kid, another key
+    assert bf.post(stack_url(stack), forged, bf.token(other_key, standin.url + "/")).status_code == 401
     assert user_texts(stack, "teams:29:user-2") == []
     assert not standin.sent("/v3/conversations/", since)
 
@@ -263,7 +215,7 @@ def test_whatsapp_gets_the_save_link_in_one_message(channels):
             done = any("Bewaar uw uitkomst:" in b for b in bodies) and "Antwoord met 1 of 2." in bodies[-1]
             return bodies if done or any(which_question(b, questions) for b in bodies) else None
 
-        bodies = wait_for(answered, 60)
+        bodies = wait_until(answered, 60)
         assert bodies, f"no answer to {text!r}"
         save = next((b for b in bodies if "Bewaar uw uitkomst:" in b), None)
         if save:

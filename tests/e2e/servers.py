@@ -3,13 +3,14 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 from typing import Dict, List, Optional
+
+from zelfscan_runtime.health import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -27,25 +28,6 @@ def fresh_secrets() -> Dict[str, str]:
 # public chat limits (zelfscan_channels/limits.py); a test of the limits sets its own
 # through extra_env.
 TEST_CHAT_LIMITS = {"CHAT_RATE_PER_CONVERSATION": "100000", "CHAT_RATE_PER_IP": "100000"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float, proc: subprocess.Popen) -> None:
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"process for {url} exited with {proc.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(url)
 
 
 class Stack:

@@ -2,14 +2,12 @@
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Dict, Optional
 
 import requests
 
-from tests.e2e.servers import ROOT, free_port
+from tests.e2e.servers import ROOT, free_port, wait_for
 
 API_TOKEN = "handoff-test-token-" + "9f3c1a7e5b2d8046"  # 34 characters: production mode accepts it
 ADMIN = ("beheerder", "een-lang-wachtwoord-1")
@@ -49,16 +47,8 @@ class HandoffService:
             [sys.executable, "-m", "handoff", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             cwd=ROOT, env=self.env, stdout=open(self.workdir / "handoff.log", "ab"), stderr=subprocess.STDOUT,
         )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("handoff service exited: " + self.log[-2000:])
-            try:
-                urllib.request.urlopen(self.url + "/health", timeout=2)
-                return self
-            except OSError:
-                time.sleep(0.2)
-        raise TimeoutError("handoff service did not start")
+        wait_for(self.url + "/health", 60, self.proc, self.workdir / "handoff.log")
+        return self
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -6,17 +6,16 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
-import requests
 
 from handoff import tickets, zgw
 from handoff.db import Database
-from tests.e2e.servers import ROOT, free_port
+from tests.e2e.servers import ROOT, free_port, wait_for
+from tests.waiting import wait_until  # noqa: F401  (the ZGW tests import it from here)
 from tests.zgw import standin
 
 SECRET = "zgw-test-secret-" + "4b7e1c9a0f2d6e8b3a5c"  # the client secret Open Zaak would give
@@ -42,16 +41,8 @@ class StandInProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "tests.zgw.standin", "--port", str(self.port),
                                       "--db", str(self.db_path)], cwd=ROOT, env=env,
                                      stdout=open(self.workdir / "standin.log", "ab"), stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError("stand-in exited: " + (self.workdir / "standin.log").read_text()[-2000:])
-            try:
-                requests.get(self.base + "/_standin/health", timeout=1)
-                return self
-            except requests.RequestException:
-                time.sleep(0.1)
-        raise TimeoutError("the ZGW stand-in did not start")
+        wait_for(self.base + "/_standin/health", 60, self.proc, self.workdir / "standin.log", interval=0.1)
+        return self
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, whatever it was doing stops at once."""
@@ -134,17 +125,6 @@ def service_with_zgw(workdir: Path, server: StandInProcess):
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return HandoffService(workdir, extra_env={"GEMEENTE_CONFIG": str(path), "ZGW_CLIENT_SECRET": SECRET,
                                               "ZGW_RETRY_SECONDS": "1"})
-
-
-def wait_until(condition, seconds: float = 60.0, what: str = "condition"):
-    """Poll ``condition`` until it returns something true; fail after ``seconds``."""
-    deadline = time.time() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.time() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
