@@ -267,7 +267,9 @@ def from_form(form: Mapping[str, Any], seen: Sequence[str]) -> Dict[str, Any]:
         return str(form.get(name) or "")
 
     basis = get("basis")
-    organisation = get("organisation_other") if get("organisation") == OTHER else get("organisation")
+    organisation = get("organisation")
+    if organisation in ("", OTHER):  # "Een andere organisatie", or only the text field filled in
+        organisation = get("organisation_other")
     return {
         "signaller": {"organisation": organisation, "name": get("contact_name"), "phone": get("contact_phone"),
                       "email": get("contact_email")},

@@ -184,8 +184,9 @@ def test_the_form_names_every_missing_part(service, staff):
     assert ticket_rows(service) == before
 
 
-def test_the_form_takes_a_legal_ground_and_another_organisation(service, staff):
-    data = form_data(staff, service, organisation="anders", organisation_other="Voedselbank Voorbeeldstad",
+@pytest.mark.parametrize("choice", ["anders", ""])  # "Een andere organisatie", or only the text field
+def test_the_form_takes_a_legal_ground_and_another_organisation(service, staff, choice):
+    data = form_data(staff, service, organisation=choice, organisation_other="Voedselbank Voorbeeldstad",
                      basis="taak_algemeen_belang_bbz", seen=["uitkeringsaanvraag"])
     r = staff.post(service.url + "/inbox/signalen", data=data, timeout=10, allow_redirects=False)
     assert r.status_code in (302, 303)
