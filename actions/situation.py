@@ -38,8 +38,8 @@ _TOPICS: Tuple[Tuple[str, str], ...] = (
      "rekeningen"),
     (r"\b(omzet|klanten|klant|opdrachten|opdrachtgever|opdrachtgevers|minder werk|geen werk|te weinig werk)\b",
      "minder_werk"),
-    (r"\b(draait|loopt|gaat|werkt)\b[a-z ]{0,12}\bniet( meer| goed| lekker)?\b", "gaat_niet_goed"),
-    (r"\b(slecht|moeilijk|zwaar|lastig|niet goed|matig|beroerd|belabberd|kantje boord|zwaar weer|verlies|"
+    (r"\b(draait|loopt|gaat|werkt)\b[a-z ]{0,12}\bniet( meer| goed| lekker)?\b"
+     r"|\b(slecht|moeilijk|zwaar|lastig|niet goed|matig|beroerd|belabberd|kantje boord|zwaar weer|verlies|"
      r"niet lekker|voor geen meter|bergafwaarts|mis|kapot|in de problemen|klem)\b",
      "gaat_niet_goed"),
     (r"\b(geld|geldzorgen|geldproblemen|financien|financieel|krap|inkomen|verdien|verdienen|lening|krediet)",
@@ -97,16 +97,20 @@ def states_facts(text: str, answers: Mapping[str, Any], today: Optional[date] = 
     return bool(facts_in(text, answers, today))
 
 
+def _with_business(key: str, business: Optional[str]) -> str:
+    """The text ``key``, with ``business`` in it when the text has a place for it."""
+    return render(key, business=business) if "business" in needs(key) else render(key)
+
+
 def acknowledge(text: str, answers: Mapping[str, Any], config: GemeenteConfig,
                 today: Optional[date] = None) -> Acknowledgement:
     """The reply to a first message that describes the situation."""
     business = business_named(text)
-    your_business = render("situation.your_business", business=business) if business \
-        else render("situation.your_business_unnamed")
+    your_business = _with_business("situation.your_business" if business else "situation.your_business_unnamed",
+                                   business)
     topic = topic_of(text)
     if topic:
-        key = f"situation.topic.{topic}"
-        words = render(key, business=your_business) if "business" in needs(key) else render(key)
+        words = _with_business(f"situation.topic.{topic}", your_business)
         lines = [render("situation.acknowledge", topic=words)]
     else:
         lines = [render("situation.acknowledge_general")]

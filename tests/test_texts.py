@@ -52,7 +52,8 @@ from tests.helpers import make_tracker
 from tests.profiles import ACUTE, STOPPING_AT_58
 
 ACTIONS_DIR = ROOT / "actions"
-KEY = re.compile(r"^(?:conversation|situation|scan|handoff|outcome|answer_yes_or_no)(?:\.[a-z_]+)*$")
+# a family name alone ("situation", as a word in an error message) is not a key
+KEY = re.compile(r"^(?:(?:conversation|situation|scan|handoff|outcome)(?:\.[a-z_]+)+|answer_yes_or_no)$")
 FORMAL = re.compile(r"\b[uU]w?\b(?![.\-]\w)")
 
 
