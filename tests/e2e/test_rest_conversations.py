@@ -125,3 +125,25 @@ def test_consent_conversation_ends_with_exactly_one_ticket(stack):
     stack.say(sender, "verwijder al mijn gegevens")
     erased = machine_get(stack.handoff, f"/api/tickets/{reference}").json()
     assert erased["erased"] and erased["contact"] is None
+
+
+def test_the_follow_up_is_asked_separately_after_the_contact_details(stack):
+    """With an e-mail address the form asks one more question: a follow-up message after
+    follow_up_weeks; the yes lands on the ticket, with the day it is due."""
+    from tests.handoff_service.conftest import machine_get
+
+    story = next(s for s in OUTCOME_STORIES if "acute" in s["story"])
+    sender = stack.new_conversation_id()
+    for step in story["steps"]:
+        if "user" in step:
+            stack.say(sender, step["user"])
+    stack.say(sender, "ja graag")
+    for text in ("ja", "Fatima de Vries", "geen", "fatima@voorbeeld.nl"):
+        stack.say(sender, text)
+    question = stack.say(sender, "mail me maar")[-1]["text"]
+    assert "weken één bericht" in question and "per e-mail" in question and "scan opnieuw" in question
+    confirmation = stack.say(sender, "ja, dat is goed")[-1]["text"]
+    reference = confirmation.split("Uw referentie is ")[1].split(".")[0]
+    ticket = machine_get(stack.handoff, f"/api/tickets/{reference}").json()
+    assert ticket["follow_up_consent"] is True and ticket["follow_up_due"] and ticket["follow_up_sent_at"] is None
+    assert ticket["contact"]["email"] == "fatima@voorbeeld.nl"
