@@ -96,9 +96,9 @@ def body_lines(invitation: Invitation, settings: Settings, with_link: bool) -> L
     how = ([f"Klik op uw persoonlijke link: {invitation.url}",
             f"Of ga naar {invitation.scan_page}, open de chat en typ: Ik heb een code: {invitation.code}"]
            if with_link else
-           [f"Ga naar {invitation.scan_page}.", f"Open de chat en typ: Ik heb een code: {invitation.code}"])
-    reach = " of ".join(x for x in (f"bel {loket['phone']}" if loket.get("phone") else "",
-                                    f"mail naar {loket['email']}" if loket.get("email") else "") if x)
+           [f"Ga naar de website: {invitation.scan_page}", f"Open de chat en typ: Ik heb een code: {invitation.code}"])
+    reach = " of ".join(x for x in (f"bellen naar {loket['phone']}" if loket.get("phone") else "",
+                                    f"mailen naar {loket['email']}" if loket.get("email") else "") if x)
     return [
         f"Soms hebben ondernemers het moeilijk met geld. {where[0].upper() + where[1:]} helpt ondernemers graag, "
         "en liefst op tijd. Daarom nodigen wij u uit om de zelfscan voor ondernemers te doen.",
