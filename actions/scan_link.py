@@ -22,7 +22,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.gemeente import gemeente
+from actions.gemeente import ADDRESS_SLOT, GEMEENTE_SLOT, activate, gemeente, region
 from actions.texts import Speaker, render
 
 logger = logging.getLogger(__name__)
@@ -82,18 +82,24 @@ async def _post(path: str, body: Dict[str, Any]) -> Tuple[int, Dict[str, Any]]:
 
 async def redeem(secret: str) -> Tuple[Optional[str], str]:
     """(claim, "ok") for a working link; (None, unknown/expired/used/unreachable) otherwise."""
+    claim, result, _gemeente = await redeem_for_gemeente(secret)
+    return claim, result
+
+
+async def redeem_for_gemeente(secret: str) -> Tuple[Optional[str], str, Optional[str]]:
+    """As ``redeem``, with the gemeente of the link's ticket (a regional service)."""
     try:
         status, data = await _post("/api/scan-links/redeem", {"secret": secret})
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
         logger.warning("Scan link could not be checked (%s)", type(exc).__name__)
-        return None, "unreachable"
+        return None, "unreachable", None
     if status == 200 and data.get("valid") and isinstance(data.get("claim"), str):
-        return data["claim"], "ok"
+        return data["claim"], "ok", data.get("gemeente") if isinstance(data.get("gemeente"), str) else None
     code = data.get("code")
     if code in REFUSAL_KEYS:
-        return None, str(code)
+        return None, str(code), None
     logger.warning("Scan link check answered %s", status)
-    return None, "unreachable"
+    return None, "unreachable", None
 
 
 def scan_payload(answers: Dict[str, Any], outcome: Any) -> Dict[str, Any]:
@@ -131,7 +137,12 @@ class ActionRedeemScanLink(Action):
         if secret is None:
             speaker.say("scan.link_no_code")
             return [SlotSet(OK_SLOT, False)]
-        claim, result = await redeem(secret)
+        claim, result, gemeente_id = await redeem_for_gemeente(secret)
+        region_events: List[EventType] = []
+        if claim is not None and region().known(gemeente_id):  # the ticket's gemeente from now on
+            activate(gemeente_id)
+            speaker = Speaker(dispatcher)
+            region_events = [SlotSet(GEMEENTE_SLOT, gemeente_id), SlotSet(ADDRESS_SLOT, gemeente().address_form)]
         if claim is None:
             if result == "unreachable":
                 speaker.say("scan.link_unreachable", human_contact=render("conversation.human_contact",
@@ -140,7 +151,7 @@ class ActionRedeemScanLink(Action):
                 speaker.say(REFUSAL_KEYS[result])
             return [SlotSet(OK_SLOT, False)]
         speaker.say("scan.link_welcome")
-        return [SlotSet(CLAIM_SLOT, claim), SlotSet(OK_SLOT, True)]
+        return [*region_events, SlotSet(CLAIM_SLOT, claim), SlotSet(OK_SLOT, True)]
 
 
 async def attach_finished_scan(tracker: Tracker, speaker: Speaker, answers: Dict[str, Any],

@@ -171,6 +171,17 @@ def redeem(db: Database, secret: str, now: Optional[datetime] = None) -> str:
         return claim
 
 
+def gemeente_of(db: Database, secret: str) -> Optional[str]:
+    """The gemeente of the link's ticket (a regional service: the scan through the link
+    speaks for that gemeente); None when unknown or from before regions."""
+    with db.session() as s:
+        link = _find(s, db, secret)
+        if link is None:
+            return None
+        ticket = s.get(Ticket, link.ticket_id)
+        return ticket.gemeente if ticket is not None else None
+
+
 LEVELS = ("laag", "verhoogd", "hoog")
 
 

@@ -38,11 +38,16 @@ async def redeem(request: Request) -> HTTPResponse:
     if not isinstance(secret, str) or not secret.strip() or len(secret) > 200:
         return json({"error": "'secret' (the link's token or short code) is required", "code": "invalid"},
                     status=422)
+    service = ctx(request)
     try:
-        claim = await run(scan_links.redeem, ctx(request).db, secret)
+        claim = await run(scan_links.redeem, service.db, secret)
     except scan_links.LinkRefused as exc:
         return _refused(exc)
-    return json({"valid": True, "claim": claim})
+    answer = {"valid": True, "claim": claim}
+    if len(service.settings.gemeenten) > 1:  # a region: the scan speaks for the ticket's gemeente
+        answer["gemeente"] = await run(scan_links.gemeente_of, service.db, secret) or next(
+            iter(service.settings.gemeenten))
+    return json(answer)
 
 
 @bp.post("/api/ticket-scans")

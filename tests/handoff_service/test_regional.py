@@ -23,7 +23,8 @@ def region(tmp_path_factory):
     (folder / "regio.yml").write_text(
         "name: Ondernemersloket Regio Voorbeeld\n"
         f"gemeenten:\n  voorbeeldstad: {ROOT_CONFIG}\n  buurdorp: buurdorp.yml\n", encoding="utf-8")
-    svc = HandoffService(folder, extra_env={"GEMEENTE_CONFIG": str(folder / "regio.yml")}).start()
+    svc = HandoffService(folder, extra_env={"GEMEENTE_CONFIG": str(folder / "regio.yml"),
+                                            "HANDOFF_ERASURE_KEY": "regio-erasure-key-" + "7c1d9e2f4a6b8053"}).start()
     for user, gemeenten in ((STAD_USER, ["voorbeeldstad"]), (DORP_USER, ["buurdorp"])):
         made = svc.cli("add-user", user[0], env={"INBOX_NEW_PASSWORD": user[1]})
         assert made.returncode == 0, made.stderr
@@ -168,3 +169,15 @@ def test_report_per_gemeente(region):
     assert mine.returncode == 0, mine.stderr
     unknown = region.cli("report", "--from", start, "--to", end, "--gemeente", "elders")
     assert unknown.returncode == 1 and "elders" in unknown.stderr
+
+
+def test_a_personal_link_tells_the_scan_its_tickets_gemeente(region):
+    from handoff import scan_links
+    from handoff.db import Database
+
+    dorp = make_ticket(region, "buurdorp")
+    token, _code = scan_links.issue(Database(region.database_url, region.env["HANDOFF_ERASURE_KEY"]), dorp["id"],
+                                    "vervolg", 30)
+    answer = requests.post(region.url + "/api/scan-links/redeem", json={"secret": token}, timeout=10,
+                           headers={"Authorization": f"Bearer {API_TOKEN}"})
+    assert answer.status_code == 200 and answer.json()["gemeente"] == "buurdorp"
