@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from tests.browser.conftest import OUTPUT, run_axe
-from tests.handoff_service.service import ADMIN, HandoffService
+from tests.browser.conftest import OUTPUT, csp_watch, login, run_axe
+from tests.handoff_service.service import HandoffService
 
 pytestmark = pytest.mark.browser
 
@@ -20,21 +20,6 @@ def signal_service(tmp_path_factory):
     svc = HandoffService(tmp_path_factory.mktemp("signals")).start()
     yield svc
     svc.stop()
-
-
-def login(page, service, target):
-    page.goto(service.url + "/inbox/login?next=" + target)
-    page.get_by_label("Gebruikersnaam").fill(ADMIN[0])
-    page.get_by_label("Wachtwoord").fill(ADMIN[1])
-    page.get_by_role("button", name="Inloggen").click()
-    page.wait_for_url("**" + target + "*")
-
-
-def csp_watch(page):
-    problems = []
-    page.on("console", lambda m: problems.append(m.text) if "Content Security Policy" in m.text else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    return problems
 
 
 def axe_clean(page, name):
