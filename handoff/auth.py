@@ -25,7 +25,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -108,6 +108,21 @@ def upsert_user(db: Database, username: str, password: str, actor: str = "cli") 
         s.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
         s.add(AuditEntry(actor=actor, action="password_set", detail=username))
         return False
+
+
+def replace_user_labels(db: Database, username: str, model: Any, column: str, values: Sequence[str], action: str,
+                        actor: str = "cli") -> bool:
+    """Replace the user's rows of ``model`` (StaffRole, StaffTeam, StaffGemeente: ``user_id``
+    and ``column``) with ``values``, already checked, and write one audit entry ``action``.
+    False when there is no such user."""
+    with db.session() as s:
+        user = s.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
+        if user is None:
+            return False
+        s.execute(delete(model).where(model.user_id == user.id))
+        s.add_all([model(user_id=user.id, **{column: value}) for value in values])
+        s.add(AuditEntry(actor=actor, action=action, detail=f"{username}: {', '.join(values) or '-'}"[:255]))
+        return True
 
 
 def is_active(db: Database, username: str) -> Optional[bool]:

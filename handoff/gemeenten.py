@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from typing import Any, List, Optional, Sequence
 
-from sqlalchemy import and_, delete, false, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 
-from handoff.db import AuditEntry, Database, StaffGemeente, StaffUser, Ticket, utcnow
+from handoff import auth
+from handoff.db import Database, StaffGemeente, StaffUser, Ticket
 
 
 def clause(column: Any, allowed: Sequence[str], all_ids: Sequence[str]) -> Any:
@@ -47,15 +48,7 @@ def set_for_user(db: Database, username: str, gemeenten: Sequence[str], all_ids:
     unknown = [g for g in clean if g not in all_ids]
     if unknown:
         raise ValueError(f"unknown gemeente: {', '.join(unknown)} (known: {', '.join(all_ids)})")
-    with db.session() as s:
-        user = s.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
-        if user is None:
-            return False
-        s.execute(delete(StaffGemeente).where(StaffGemeente.user_id == user.id))
-        s.add_all([StaffGemeente(user_id=user.id, gemeente=g) for g in clean])
-        s.add(AuditEntry(actor=actor, action="gemeenten", detail=f"{username}: {', '.join(clean) or '-'}",
-                         at=utcnow()))
-    return True
+    return auth.replace_user_labels(db, username, StaffGemeente, "gemeente", clean, "gemeenten", actor)
 
 
 def may_see_ticket(db: Database, username: Optional[str], ticket_id: str, all_ids: Sequence[str]) -> bool:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Iterable, List, Optional, Sequence
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from handoff.db import AuditEntry, Database, StaffRole, StaffUser
+from handoff import auth
+from handoff.db import Database, StaffRole, StaffUser
 
 ROLES = {"leren": "niet begrepen berichten nakijken en exporteren", "beheer": "beheerder"}
 REVIEW_ROLES = frozenset({"leren", "beheer"})
@@ -48,16 +49,7 @@ def _checked(roles: Sequence[str]) -> List[str]:
 
 def set_user_roles(db: Database, username: str, roles: Sequence[str], actor: str = "cli") -> bool:
     """Replace the user's roles. False when there is no such user; RoleError for an unknown role."""
-    clean = _checked(roles)
-    with db.session() as s:
-        user = s.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
-        if user is None:
-            return False
-        s.execute(delete(StaffRole).where(StaffRole.user_id == user.id))
-        for role in clean:
-            s.add(StaffRole(user_id=user.id, role=role))
-        s.add(AuditEntry(actor=actor, action="roles", detail=f"{username}: {', '.join(clean) or '-'}"[:255]))
-        return True
+    return auth.replace_user_labels(db, username, StaffRole, "role", _checked(roles), "roles", actor)
 
 
 def grant(db: Database, username: str, role: str, actor: str = "cli") -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import object_session
 
-from handoff import scan_links, signals
+from handoff import auth, scan_links, signals
 from handoff.db import (
     AuditEntry,
     ConversationMark,
@@ -414,15 +414,7 @@ def set_user_teams(db: Database, username: str, teams: Sequence[str], actor: str
     for team in clean:
         if not LABEL_RE.match(team):
             raise TicketError(f"team '{team}' must be lower-case letters, digits and _")
-    with db.session() as s:
-        user = s.execute(select(StaffUser).where(StaffUser.username == username)).scalar_one_or_none()
-        if user is None:
-            return False
-        s.execute(delete(StaffTeam).where(StaffTeam.user_id == user.id))
-        for team in clean:
-            s.add(StaffTeam(user_id=user.id, team=team))
-        s.add(AuditEntry(actor=actor, action="teams", detail=f"{username}: {', '.join(clean) or '-'}"[:255]))
-        return True
+    return auth.replace_user_labels(db, username, StaffTeam, "team", clean, "teams", actor)
 
 
 def sources_in_use(db: Database) -> List[str]:
