@@ -145,7 +145,8 @@ def valid_email(value: str) -> bool:
     return len(value) <= 254 and bool(EMAIL_RE.match(value))
 
 
-API_FIELDS = {"signaller", "entrepreneur", "seen", "explanation", "consent", "legal_ground"}
+API_FIELDS = {"signaller", "entrepreneur", "seen", "explanation", "consent", "legal_ground",
+              "gemeente"}  # a regional service: the entrepreneur's gemeente (checked by the route)
 PERSON_FIELDS = {"signaller": {"organisation", "name", "phone", "email"},
                  "entrepreneur": {"name", "business", "phone", "email", "address"}}
 
@@ -306,9 +307,23 @@ def new_reference() -> str:
     return "ZS-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
+def gemeente_for(value: Any, allowed: Sequence[str], regional: bool) -> str:
+    """The gemeente a signal is about: in a region one of ``allowed`` must be chosen
+    (SignalRefused otherwise); with one gemeente, that one."""
+    if not regional and allowed:
+        return allowed[0]
+    if len(allowed) == 1 and value in (None, ""):
+        return allowed[0]
+    if isinstance(value, str) and value in allowed:
+        return value
+    raise SignalRefused([Problem("gemeente", "gemeente_required",
+                                 "Kies de gemeente waar de ondernemer woont of het bedrijf heeft.")])
+
+
 def create(db: Database, signal: Signal, config: SignalConfig, actor: str, channel: str,
            idempotency_key: Optional[str] = None,
-           response_days: Optional[Mapping[str, int]] = None) -> Tuple[Dict[str, Any], bool]:
+           response_days: Optional[Mapping[str, int]] = None,
+           gemeente: Optional[str] = None) -> Tuple[Dict[str, Any], bool]:
     """Store the signal as a ticket of kind "signaal"; (ticket JSON, created). With a key,
     a repeat returns the first ticket (created False)."""
     from handoff import tickets  # tickets imports this module's constants
@@ -327,6 +342,7 @@ def create(db: Database, signal: Signal, config: SignalConfig, actor: str, chann
                     indication_details=[], referrals=[], contact=dict(signal.entrepreneur),
                     summary=summary_of(signal, config), special_category_consent=False,
                     kind=KIND_SIGNAL, route=ROUTE_SIGNAL, source=signal.organisation, signal_seen=list(signal.seen),
+                    gemeente=gemeente,
                     signal_basis=signal.basis,
                     signal={"organisation": signal.organisation, "contact_name": signal.contact_name,
                             "contact_phone": signal.contact_phone, "contact_email": signal.contact_email,

@@ -14,7 +14,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json, redirect
 
 from handoff import invitations, signals, tickets
-from handoff.web import ctx, not_found, render, run
+from handoff.web import ctx, my_gemeenten, not_found, render, run
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("signals")
@@ -30,11 +30,17 @@ def form_page(request: Request, values: Dict[str, Any], seen: List[str], problem
         errors.setdefault(FIELD_IDS.get(problem.field, problem.field), problem.message)
     return render(request, "signal.html", http_status=http_status, config=config, values=values, seen=seen,
                   problems=[(FIELD_IDS.get(p.field, p.field), p.message) for p in problems], errors=errors,
-                  other=signals.OTHER, consent=signals.CONSENT)
+                  other=signals.OTHER, consent=signals.CONSENT, my_gemeenten=page_gemeenten(request))
+
+
+def page_gemeenten(request: Request) -> List[str]:
+    """The user's gemeenten as the page was given them (``request.ctx.gemeenten``)."""
+    return list(getattr(request.ctx, "gemeenten", None) or [])
 
 
 @bp.get("/inbox/signalen")
 async def signal_form(request: Request) -> HTTPResponse:
+    request.ctx.gemeenten = await my_gemeenten(request)
     return form_page(request, {}, [], [])
 
 
@@ -45,12 +51,21 @@ async def signal_submit(request: Request) -> HTTPResponse:
         return form_page(request, {}, [], [signals.Problem("basis", "no_basis", signals.NO_BASIS)], 422)
     seen = [s for s in form.getlist("seen") or [] if isinstance(s, str)]
     values = {k: form.get(k) or "" for k in form if k not in ("csrf_token", "seen")}
+    request.ctx.gemeenten = mine = await my_gemeenten(request)
+    regional = len(service.settings.gemeenten) > 1
+    problems: List[signals.Problem] = []
     try:
         signal = signals.validate(signals.from_form(form, seen), service.settings.signals)
     except signals.SignalRefused as exc:  # nothing is stored; the form comes back filled in
-        return form_page(request, values, seen, exc.problems, 422)
+        problems, signal = exc.problems, None
+    try:
+        gemeente = signals.gemeente_for(form.get("gemeente"), mine, regional)
+    except signals.SignalRefused as exc:
+        problems += exc.problems
+    if problems or signal is None:
+        return form_page(request, values, seen, problems, 422)
     ticket, _ = await run(signals.create, service.db, signal, service.settings.signals, request.ctx.user,
-                          "formulier", None, service.settings.response_days)
+                          "formulier", None, service.settings.response_days, gemeente)
     request.app.add_task(service.background.notify_new(ticket))
     return redirect(f"/inbox/tickets/{quote(ticket['id'])}?m=signaal")
 
@@ -73,13 +88,16 @@ async def api_signal(request: Request) -> HTTPResponse:
         payload = None
     try:
         signal = signals.validate(payload, service.settings.signals, organisation=partner.organisation)
+        gemeente = signals.gemeente_for(payload.get("gemeente"), tuple(service.settings.gemeenten),
+                                        len(service.settings.gemeenten) > 1)
     except signals.SignalRefused as exc:
         return json({"error": str(exc), "code": exc.code,
                      "problems": [{"field": p.field, "code": p.code, "error": p.message} for p in exc.problems]},
                     status=422)
     ticket, created = await run(signals.create, service.db, signal, service.settings.signals,
                                 f"partner:{partner.id}", "partner",
-                                f"signal:p{partner.id}:{key}" if key else None, service.settings.response_days)
+                                f"signal:p{partner.id}:{key}" if key else None, service.settings.response_days,
+                                gemeente)
     if created:
         request.app.add_task(service.background.notify_new(ticket))
     return json({"id": ticket["id"], "kind": ticket["kind"], "source": ticket["source"], "created": created},

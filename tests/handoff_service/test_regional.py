@@ -181,3 +181,52 @@ def test_a_personal_link_tells_the_scan_its_tickets_gemeente(region):
     answer = requests.post(region.url + "/api/scan-links/redeem", json={"secret": token}, timeout=10,
                            headers={"Authorization": f"Bearer {API_TOKEN}"})
     assert answer.status_code == 200 and answer.json()["gemeente"] == "buurdorp"
+
+
+# ------------------------------------------------------------------ signals in a region
+
+def test_a_partner_signal_names_its_gemeente_or_is_refused(region):
+    from tests.handoff_service.test_signals import api_signal, signal_body
+
+    made = region.cli("partner-token", "create", "Woningcorporatie Regio")
+    token = next(line for line in made.stdout.splitlines() if line.startswith("zsp_"))
+    before = len(region.staff_get("/api/tickets").json()["tickets"])
+    refused = api_signal(region, token, signal_body())
+    assert refused.status_code == 422 and refused.json()["code"] == "gemeente_required"
+    assert len(region.staff_get("/api/tickets").json()["tickets"]) == before  # nothing stored
+    made = api_signal(region, token, signal_body(gemeente="buurdorp"))
+    assert made.status_code == 201, made.text
+    reference = made.json()["id"]
+    dorp_session, _ = logged_in(region, DORP_USER)
+    stad_session, _ = logged_in(region, STAD_USER)
+    assert dorp_session.get(region.url + f"/api/tickets/{reference}", timeout=10).json()["gemeente"] == "buurdorp"
+    assert stad_session.get(region.url + f"/api/tickets/{reference}", timeout=10).status_code == 404
+
+
+def test_a_colleague_of_one_gemeente_signals_for_it_without_choosing(region):
+    from tests.handoff_service.test_signals import form_data
+
+    stad_session, _ = logged_in(region, STAD_USER)
+    page = stad_session.get(region.url + "/inbox/signalen", timeout=10).text
+    assert 'id="gemeente"' not in page  # one gemeente: nothing to choose
+    sent = stad_session.post(region.url + "/inbox/signalen", data=form_data(stad_session, region), timeout=10,
+                             allow_redirects=False)
+    assert sent.status_code in (302, 303), sent.text[-300:]
+    reference = sent.headers["location"].split("/")[-1].split("?")[0]
+    assert stad_session.get(region.url + f"/api/tickets/{reference}", timeout=10).json()["gemeente"] == "voorbeeldstad"
+
+
+def test_a_colleague_of_several_gemeenten_must_choose_one(region):
+    from tests.handoff_service.test_signals import form_data
+
+    admin, _ = logged_in(region, ADMIN)
+    page = admin.get(region.url + "/inbox/signalen", timeout=10).text
+    assert 'id="gemeente"' in page and "Buurdorp" in page
+    refused = admin.post(region.url + "/inbox/signalen", data=form_data(admin, region), timeout=10,
+                         allow_redirects=False)
+    assert refused.status_code == 422 and "Kies de gemeente" in refused.text
+    chosen = admin.post(region.url + "/inbox/signalen", data=form_data(admin, region, gemeente="buurdorp"),
+                        timeout=10, allow_redirects=False)
+    assert chosen.status_code in (302, 303)
+    reference = chosen.headers["location"].split("/")[-1].split("?")[0]
+    assert admin.get(region.url + f"/api/tickets/{reference}", timeout=10).json()["gemeente"] == "buurdorp"
