@@ -22,7 +22,7 @@ from rasa_sdk.types import DomainDict
 from actions import scan_record
 from actions.answer_rule import contact_question, decide, yes_no_from
 from actions.conversation import reset_all_slots
-from actions.gemeente import current_id, gemeente, region
+from actions.gemeente import GemeenteConfig, current_id, gemeente, region
 from actions.handoff_client import Refused, client, new_reference
 from actions.outcome.saved_result import without_result
 from actions.outcome.staff_summary import has_sensitive_cause, ticket_payload
@@ -256,6 +256,14 @@ def ticket_key(tracker: Tracker) -> Optional[str]:
     return "t-" + hmac.new(secret, message, hashlib.sha256).hexdigest()[:40]
 
 
+def referred_by(tracker: Tracker, config: GemeenteConfig) -> Optional[str]:
+    """The partner whose page sent the entrepreneur here (the widget's data-via or ?via=,
+    sent as message metadata): its name, when it is a partner of the gemeente."""
+    metadata = tracker.get_slot("session_started_metadata") or {}
+    via = metadata.get("via") if isinstance(metadata, dict) else None
+    return next((p.name for p in config.partners if p.id == via), None)
+
+
 class ActionCreateTicket(Action):
     """After the handoff form: create the ticket (or say that nothing is stored)."""
 
@@ -283,6 +291,9 @@ class ActionCreateTicket(Action):
         payload["answer_points"] = dict(outcome.score.contributions)
         if region().regional:  # a regional service: the ticket belongs to the conversation's gemeente
             payload["gemeente"] = current_id()
+        referrer = referred_by(tracker, config)
+        if referrer:  # how the entrepreneur came: referred by this partner (statistics per route)
+            payload["referred_by"] = referrer
         started = scan_record.scan_started_at(tracker.events)
         if started is not None:  # the anonymous statistics record of this scan (README, "Statistics")
             payload["scan_record"] = scan_record.record_id(tracker.sender_id, started)

@@ -237,3 +237,24 @@ def test_the_domain_names_every_contact_slot_in_the_form_order():
 
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     assert domain["forms"]["handoff_form"]["required_slots"] == list(CONTACT_SLOTS)
+
+
+@pytest.mark.asyncio
+async def test_a_ticket_from_a_partners_page_records_the_referral(live_client):
+    """The widget on a partner's page (data-via="qredits") sends the partner id as message
+    metadata; the ticket then says the entrepreneur was referred by that partner."""
+    config = gemeente()
+    partner = next(p for p in config.partners if p.id == "qredits")
+    referred = tracker(HEALTHY, None, consent_contact=True, special_category_consent=False, contact_name="Jan Jansen",
+                       contact_phone="+31612345678", contact_email=NOT_GIVEN, contact_preference="'s ochtends",
+                       session_started_metadata={"via": "qredits"})
+    events = await ActionCreateTicket().run(CollectingDispatcher(), referred, {})
+    ticket = machine_get(live_client, f"/api/tickets/{slot_events(events)['handoff_reference']}").json()
+    assert ticket["route"] == "doorverwezen" and ticket["source"] == partner.name
+    # an id that is no partner of the gemeente is not free text on the ticket
+    unknown = tracker(HEALTHY, None, consent_contact=True, special_category_consent=False, contact_name="Jan Jansen",
+                      contact_phone="+31612345678", contact_email=NOT_GIVEN, contact_preference="'s ochtends",
+                      session_started_metadata={"via": "onbekende-site"})
+    events = await ActionCreateTicket().run(CollectingDispatcher(), unknown, {})
+    ticket = machine_get(live_client, f"/api/tickets/{slot_events(events)['handoff_reference']}").json()
+    assert ticket["route"] == "zelf" and ticket["source"] is None

@@ -98,6 +98,10 @@ class ZelfscanChat {
     this.privacyUrl = root.dataset.privacyUrl || "/privacy";
     // a regional service: the page says which gemeente it belongs to (data-gemeente)
     this.metadata = root.dataset.gemeente ? { gemeente: root.dataset.gemeente } : {};
+    // a partner's page that refers entrepreneurs here: data-via="qredits" (a partner id of
+    // the gemeente configuration), or ?via=qredits in the page address
+    const via = root.dataset.via || new URLSearchParams(window.location.search).get("via");
+    if (via && /^[a-z0-9_-]{1,40}$/.test(via)) this.metadata.via = via;
     this.state = load() || newState();
     this.scanLink = takeScanLink(); // a personal link to the scan: open the chat and start it
     if (this.scanLink) this.state.open = true;
