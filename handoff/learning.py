@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 from sqlalchemy import delete, func, select
 
 from handoff.db import AuditEntry, Database, UnrecognisedMessage
-from handoff.stats import CHANNELS, iso_week, week_monday
+from handoff.stats import CHANNELS, iso_week, monday_of, strict_body, week_monday
 from handoff.tickets import RECORD_ID_RE, local_today
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,14 +82,7 @@ def validate(payload: Any, intents: Sequence[str], questions: Sequence[str],
     """The message's fields, or MessageError. Strict: unknown fields are refused, and a
     text with a digit or an "@" in it is refused (the action server strips those; this is
     the second check)."""
-    if not isinstance(payload, Mapping):
-        raise MessageError("the body must be a JSON object")
-    unknown = set(payload) - FIELDS
-    if unknown:
-        raise MessageError(f"unknown fields: {', '.join(sorted(unknown))[:200]}")
-    message_id = payload.get("id")
-    if not isinstance(message_id, str) or not RECORD_ID_RE.match(message_id):
-        raise MessageError("'id' must be a random id of 16 to 40 letters, digits, - or _")
+    payload, message_id = strict_body(payload, FIELDS, MessageError)
     text = payload.get("text")
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT:
         raise MessageError(f"'text' must be a text of 1 to {MAX_TEXT} characters")
@@ -107,10 +100,7 @@ def validate(payload: Any, intents: Sequence[str], questions: Sequence[str],
         raise MessageError(f"'channel' must be one of {', '.join(CHANNELS)}")
     this_week = iso_week(today or local_today())
     week = payload.get("week", this_week)
-    try:
-        monday = week_monday(week) if isinstance(week, str) else None
-    except ValueError:
-        monday = None
+    monday = monday_of(week)
     if monday is None or monday > week_monday(this_week):
         raise MessageError("'week' must be an ISO year-week like 2026-W07, not in the future")
     question = payload.get("question")

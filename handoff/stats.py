@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import AbstractSet, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import yaml
 from sqlalchemy import select
@@ -69,6 +69,28 @@ def week_monday(week: str) -> date:
     return date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
 
 
+def monday_of(week: Any) -> Optional[date]:
+    """The Monday of an ISO year-week text ("2026-W07"), or None when it is not one."""
+    try:
+        return week_monday(week) if isinstance(week, str) else None
+    except ValueError:
+        return None
+
+
+def strict_body(payload: Any, fields: AbstractSet[str], error: Callable[[str], Exception]) -> Tuple[Mapping[str, Any], str]:
+    """The body of a create-only route and its id: a JSON object with no field outside
+    ``fields`` and a random ``id``; otherwise ``error`` naming what is wrong."""
+    if not isinstance(payload, Mapping):
+        raise error("the body must be a JSON object")
+    unknown = set(payload) - fields
+    if unknown:
+        raise error(f"unknown fields: {', '.join(sorted(unknown))[:200]}")
+    record_id = payload.get("id")
+    if not isinstance(record_id, str) or not RECORD_ID_RE.match(record_id):
+        raise error("'id' must be a random id of 16 to 40 letters, digits, - or _")
+    return payload, record_id
+
+
 def _ids(value: Any, name: str, allowed: Sequence[str]) -> List[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise RecordError(f"'{name}' must be a list of ids")
@@ -84,20 +106,10 @@ def validate_record(payload: Any, questions: Sequence[str], partners: Sequence[s
                     today: Optional[date] = None, gemeenten: Sequence[str] = ()) -> Dict[str, Any]:
     """The record's fields, or RecordError naming what is wrong. Strict: unknown fields and
     values outside the vocabularies are refused, so no free text can get in."""
-    if not isinstance(payload, Mapping):
-        raise RecordError("the body must be a JSON object")
-    unknown = set(payload) - RECORD_FIELDS
-    if unknown:
-        raise RecordError(f"unknown fields: {', '.join(sorted(unknown))[:200]}")
-    record_id = payload.get("id")
-    if not isinstance(record_id, str) or not RECORD_ID_RE.match(record_id):
-        raise RecordError("'id' must be a random id of 16 to 40 letters, digits, - or _")
+    payload, record_id = strict_body(payload, RECORD_FIELDS, RecordError)
     this_week = iso_week(today or local_today())
     week = payload.get("week", this_week)
-    try:
-        monday = week_monday(week) if isinstance(week, str) else None
-    except ValueError:
-        monday = None
+    monday = monday_of(week)
     if monday is None:
         raise RecordError("'week' must be an ISO year-week like 2026-W07")
     if monday > week_monday(this_week) + timedelta(days=7):
