@@ -392,8 +392,9 @@ def _rol_body(ticket: Mapping[str, Any], zaak: str, roltype: str) -> Dict[str, A
     name = str(contact.get("name") or "").strip()
     vestiging = str(contact.get("vestigingsnummer") or "").strip()
     kvk = str(contact.get("kvk_nummer") or contact.get("kvk") or "").strip()
-    body: Dict[str, Any] = {"zaak": zaak, "roltype": roltype,
-                            "roltoelichting": "De ondernemer die de Zelfscan Ondernemers deed en om contact vroeg."}
+    body: Dict[str, Any] = {"zaak": zaak, "roltype": roltype, "roltoelichting": (
+        f"De ondernemer over wie {ticket.get('source') or 'een organisatie'} een signaal doorgaf."
+        if _is_signal(ticket) else "De ondernemer die de Zelfscan Ondernemers deed en om contact vroeg.")[:1000]}
     if vestiging or kvk:
         identificatie: Dict[str, Any] = {}
         if vestiging:
@@ -416,6 +417,11 @@ def _rol_body(ticket: Mapping[str, Any], zaak: str, roltype: str) -> Dict[str, A
     return body
 
 
+def _is_signal(ticket: Mapping[str, Any]) -> bool:
+    """A ticket made from a signal of a colleague or partner, not from a scan."""
+    return ticket.get("kind") == "signaal"
+
+
 def _change_note(target: str, number: str) -> str:
     return f"Status in de inbox van de Zelfscan: {tickets.STATUS_LABELS.get(target, target)} (wijziging {number})."
 
@@ -434,8 +440,11 @@ def run_step(step: Step, ticket: Mapping[str, Any], done: Mapping[str, str], cli
         created = client.call("POST", f"{c.zaken_api}/zaken", crs=True, body={
             "identificatie": ref, "bronorganisatie": c.rsin, "verantwoordelijkeOrganisatie": c.rsin,
             "zaaktype": c.zaaktype, "startdatum": _local_day(str(ticket["created_at"])),
-            "omschrijving": f"Ondernemer met geldzorgen: aanmelding {ref}"[:80],
-            "toelichting": (f"Aanmelding via de Zelfscan Ondernemers. {risk}."
+            "omschrijving": (f"Signaal over ondernemer met geldzorgen: {ref}" if _is_signal(ticket)
+                             else f"Ondernemer met geldzorgen: aanmelding {ref}")[:80],
+            "toelichting": ((f"Signaal van {ticket.get('source') or 'een organisatie'}; de ondernemer heeft de "
+                             "zelfscan nog niet gedaan." if _is_signal(ticket)
+                             else f"Aanmelding via de Zelfscan Ondernemers. {risk}.")
                             + (" Urgent: neem binnen een werkdag contact op." if ticket.get("urgent") else ""))[:1000],
             "vertrouwelijkheidaanduiding": c.vertrouwelijkheidaanduiding,
         })

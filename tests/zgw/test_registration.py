@@ -118,6 +118,19 @@ def test_a_known_establishment_becomes_a_vestiging_rol(zgw_server, handoff_db):
     assert rol["contactpersoonRol"] == {"naam": "Bakkerij De Zon", "telefoonnummer": "0201234567"}
 
 
+def test_a_signal_ticket_is_registered_as_a_signal_not_as_a_scan(zgw_server, handoff_db):
+    ticket = dict(make_ticket(handoff_db, name="Bea Bakker"), kind="signaal",
+                  source="Woningcorporatie Voorbeeldstad Wonen")
+    start = zgw_server.last_call_id()
+    assert zgw.register(ticket, zgw_server.config(), Store(handoff_db), requests.Session()) == "done"
+    all_valid(zgw_server.calls(start))
+    held = zgw_server.of_ticket(ticket["id"])
+    [zaak], [rol] = held["zaak"], held["rol"]
+    assert zaak["omschrijving"].startswith("Signaal over ondernemer")
+    assert "Woningcorporatie Voorbeeldstad Wonen" in zaak["toelichting"] and "nog niet gedaan" in zaak["toelichting"]
+    assert "Zelfscan" not in zaak["toelichting"] and "signaal" in rol["roltoelichting"]
+
+
 def test_the_standin_refuses_requests_that_break_the_specification(zgw_server, handoff_db):
     """The validator bites: each of these requests breaks one rule of the official
     specification; each gets 400, is noted as invalid, and stores nothing."""
