@@ -176,6 +176,8 @@ class Settings:
     # the ondernemersloket's name, phone, email, hours and web address (the invitation letter)
     loket: Dict[str, str] = field(default_factory=lambda: {
         str(k): str(v) for k, v in (_gemeente_data().get("ondernemersloket") or {}).items()})
+    # signals a partner system may send per minute (POST /api/signals); more get 429
+    signals_per_minute: int = field(default_factory=lambda: _int("HANDOFF_SIGNALS_PER_MINUTE", 60))
     # statistics: counts under this number are shown as "<N" in every view and export
     stats_min_count: int = field(default_factory=lambda: _int("HANDOFF_STATS_MIN_COUNT", 5))
     # messages the assistant did not understand (handoff/learning.py) are deleted after this many days

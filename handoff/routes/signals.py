@@ -6,7 +6,9 @@ consent or legal ground is refused and nothing is stored."""
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List
+import time
+from collections import deque
+from typing import Any, Deque, Dict, List, Optional
 from urllib.parse import quote
 
 from sanic import Blueprint
@@ -70,15 +72,39 @@ async def signal_submit(request: Request) -> HTTPResponse:
     return redirect(f"/inbox/tickets/{quote(ticket['id'])}?m=signaal")
 
 
+class PerMinute:
+    """At most ``limit`` requests per key in any 60 seconds (one process: the handoff
+    service runs as one)."""
+
+    def __init__(self) -> None:
+        self.seen: Dict[Any, Deque[float]] = {}
+
+    def allow(self, key: Any, limit: int, now: Optional[float] = None) -> bool:
+        now = time.monotonic() if now is None else now
+        times = self.seen.setdefault(key, deque())
+        while times and times[0] <= now - 60:
+            times.popleft()
+        if len(times) >= limit:
+            return False
+        times.append(now)
+        return True
+
+
+PARTNER_LIMIT = PerMinute()
+
+
 @bp.post("/api/signals")
 async def api_signal(request: Request) -> HTTPResponse:
     """A partner system's signal: 201 created, 200 the same signal again (same
-    Idempotency-Key), 422 refused with a code (nothing stored)."""
+    Idempotency-Key), 422 refused with a code (nothing stored), 429 too many in a minute."""
     partner = request.ctx.partner
     if partner is None:
         return json({"error": "Alleen partnersystemen met een eigen token sturen signalen via de API. Collega's "
                               "gebruiken het formulier in de inbox.", "code": "forbidden"}, status=403)
     service = ctx(request)
+    if not PARTNER_LIMIT.allow(partner.id, service.settings.signals_per_minute):
+        return json({"error": "Te veel signalen in één minuut. Probeer het over een minuut opnieuw.",
+                     "code": "too_many"}, status=429, headers={"Retry-After": "60"})
     key = request.headers.get("idempotency-key") or None
     if key is not None and len(key) > 80:
         return json({"error": "De Idempotency-Key mag hoogstens 80 tekens hebben.", "code": "invalid"}, status=422)

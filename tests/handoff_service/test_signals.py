@@ -555,3 +555,27 @@ def test_the_purge_erases_the_signaller_and_keeps_the_route(service, partner):
     assert ticket["erased"] and ticket["signal"] is None and ticket["contact"] is None
     assert (ticket["kind"], ticket["route"], ticket["source"]) == ("signaal", "signaal", organisation)
     assert ticket["signal_seen"] == ["huurachterstand"] and ticket["signal_basis"] == "wgs_vroegsignalering"
+
+
+def test_the_minute_limit_counts_per_key_and_forgets_after_a_minute():
+    from handoff.routes.signals import PerMinute
+
+    limit = PerMinute()
+    assert [limit.allow("a", 2, now=t) for t in (0, 1, 2)] == [True, True, False]
+    assert limit.allow("b", 2, now=2)  # another partner has its own count
+    assert limit.allow("a", 2, now=60.5)  # the first one is more than a minute old
+
+
+def test_a_partner_sending_too_many_signals_gets_429_and_nothing_is_stored(tmp_path):
+    from tests.handoff_service.service import HandoffService
+
+    svc = HandoffService(tmp_path, extra_env={"HANDOFF_SIGNALS_PER_MINUTE": "2"}).start()
+    try:
+        made = svc.cli("partner-token", "create", "Bank (zakelijk)")
+        token = next(line for line in made.stdout.splitlines() if line.startswith("zsp_"))
+        answers = [api_signal(svc, token, signal_body()) for _ in range(3)]
+        assert [a.status_code for a in answers] == [201, 201, 429]
+        assert answers[2].json()["code"] == "too_many" and answers[2].headers["Retry-After"] == "60"
+        assert len(svc.staff_get("/api/tickets?kind=signaal").json()["tickets"]) == 2
+    finally:
+        svc.stop()
