@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -19,7 +18,7 @@ from typing import Any, List, Optional
 
 from sqlalchemy import and_, delete, select, update
 
-from handoff import scan_links
+from handoff import notify, scan_links
 from handoff.db import Database, ScanLink, Ticket
 from handoff.settings import Settings
 
@@ -116,12 +115,7 @@ def send_email(target: Target, text: str, settings: Settings) -> None:
     msg["From"] = settings.mail_from
     msg["To"] = target.address
     msg.set_content(text)
-    with smtplib.SMTP(settings.smtp_host or "", settings.smtp_port, timeout=20) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password or "")
-        smtp.send_message(msg)
+    notify.send_mail(msg, settings)
 
 
 async def send_telegram(target: Target, text: str, settings: Settings) -> None:

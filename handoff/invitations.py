@@ -8,7 +8,6 @@ entrepreneur hears it from the accountmanager, who can explain it.
 """
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from email.message import EmailMessage
@@ -16,7 +15,7 @@ from typing import Any, Dict, List, Mapping
 
 from sqlalchemy import update
 
-from handoff import scan_links
+from handoff import notify, scan_links
 from handoff.db import AuditEntry, Database, Ticket, utcnow
 from handoff.settings import Settings
 from handoff.tickets import local_date
@@ -130,12 +129,7 @@ def email_message(invitation: Invitation, settings: Settings) -> EmailMessage:
 
 def send_email(invitation: Invitation, settings: Settings) -> None:
     """Blocking SMTP exchange; run it in a worker thread."""
-    with smtplib.SMTP(settings.smtp_host or "", settings.smtp_port, timeout=20) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls()
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password or "")
-        smtp.send_message(email_message(invitation, settings))
+    notify.send_mail(email_message(invitation, settings), settings)
 
 
 def letter(invitation: Invitation, settings: Settings, today: date) -> Dict[str, Any]:

@@ -43,12 +43,18 @@ def email_message(ticket: Dict[str, Any], settings: Settings) -> EmailMessage:
 
 def send_email(ticket: Dict[str, Any], settings: Settings) -> None:
     """Blocking SMTP exchange; run it in a worker thread."""
+    send_mail(email_message(ticket, settings), settings)
+
+
+def send_mail(msg: EmailMessage, settings: Settings) -> None:
+    """Send one e-mail through the configured SMTP server (STARTTLS and login when set);
+    blocking, so callers run it in a worker thread. Every e-mail of the service goes here."""
     with smtplib.SMTP(settings.smtp_host or "", settings.smtp_port, timeout=20) as smtp:
         if settings.smtp_starttls:
             smtp.starttls()
         if settings.smtp_user:
             smtp.login(settings.smtp_user, settings.smtp_password or "")
-        smtp.send_message(email_message(ticket, settings))
+        smtp.send_message(msg)
 
 
 async def post_webhook(ticket: Dict[str, Any], settings: Settings) -> None:
