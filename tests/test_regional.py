@@ -211,3 +211,30 @@ def test_the_anonymous_record_names_the_gemeente_only_in_a_region(regio, monkeyp
         assert "gemeente" not in scan_record.abandoned("r" * 20, "rest", 0, "age")
     monkeypatch.setenv("GEMEENTE_CONFIG", str(CONFIG))
     assert "gemeente" not in scan_record.abandoned("r" * 20, "rest", 0, "age")
+
+
+@pytest.mark.asyncio
+async def test_each_gemeente_explains_with_its_own_amounts(regio):
+    """Two gemeenten side by side: Buurdorp's file sets its own amounts (here a different
+    urencriterium, as a gemeente would after a change of law it applies first); the same
+    question is explained with each gemeente's figure."""
+    import yaml
+
+    from actions.scan_form import ActionExplainQuestion
+
+    amounts = region_file.read_config(CONFIG)["amounts"]
+    amounts["urencriterium"] = [{"valid_from": "2000-01-01", "source": "test", "value": 1300}]
+    data = yaml.safe_load((regio / "buurdorp.yml").read_text(encoding="utf-8"))
+    data["amounts"] = amounts
+    (regio / "buurdorp.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    region_file._cached.cache_clear()
+    gemeente_module._configs_of.cache_clear()
+
+    async def explained(gemeente_id):
+        dispatcher = CollectingDispatcher()
+        with using(gemeente_id):
+            await ActionExplainQuestion().run(dispatcher, make_tracker(requested="hours_per_week"), DOMAIN)
+        return " ".join(m["text"] for m in dispatcher.messages)
+
+    assert "1.300 uur" in await explained("buurdorp") and "1.225" not in await explained("buurdorp")
+    assert "1.225 uur" in await explained("voorbeeldstad")
