@@ -210,17 +210,24 @@ def _require(data: Mapping[str, Any], path: str, problems: List[str]) -> Any:
     return node
 
 
+def _each_mapping(items: List[Any], name: str, problems: List[str], holding: str = "") -> Iterator[Tuple[str, Mapping]]:
+    """(place, item) for every item of the list ``name`` that is a mapping; a problem for
+    every other item (``holding``: what the mapping must hold, for the message)."""
+    for i, item in enumerate(items):
+        where = f"{name}[{i}]"
+        if isinstance(item, Mapping):
+            yield where, item
+        else:
+            problems.append(f"'{where}' must be a mapping{' with ' + holding if holding else ''}")
+
+
 def _parse_partners(raw: Any, problems: List[str]) -> Tuple[Partner, ...]:
     if not isinstance(raw, list) or not raw:
         problems.append("'partners' must be a non-empty list")
         return ()
     partners = []
     seen = set()
-    for i, item in enumerate(raw):
-        where = f"partners[{i}]"
-        if not isinstance(item, Mapping):
-            problems.append(f"'{where}' must be a mapping")
-            continue
+    for where, item in _each_mapping(raw, "partners", problems):
         for key in ("id", "name", "does"):
             if not item.get(key):
                 problems.append(f"'{where}.{key}' is missing")
@@ -271,11 +278,7 @@ def _parse_amounts(raw: Any, problems: List[str]) -> Dict[str, Tuple[Period, ...
             problems.append(f"'amounts.{name}' is missing")
             continue
         periods = []
-        for i, p in enumerate(periods_raw):
-            where = f"amounts.{name}[{i}]"
-            if not isinstance(p, Mapping):
-                problems.append(f"'{where}' must be a mapping with valid_from, source and the amount")
-                continue
+        for where, p in _each_mapping(periods_raw, f"amounts.{name}", problems, "valid_from, source and the amount"):
             start = _as_date(p.get("valid_from"), f"{where}.valid_from", problems)
             end = _as_date(p["valid_until"], f"{where}.valid_until", problems) if p.get("valid_until") else None
             if not str(p.get("source") or "").strip():
@@ -319,11 +322,7 @@ def _parse_teams(raw: Any, loket_name: str, problems: List[str]) -> Tuple[Team, 
         return ()
     known = set(INDICATIONS) | set(SITUATIONS) | {ANY_TICKET}
     teams, seen = [], set()
-    for i, item in enumerate(raw):
-        where = f"teams[{i}]"
-        if not isinstance(item, Mapping):
-            problems.append(f"'{where}' must be a mapping with id, name and handles")
-            continue
+    for where, item in _each_mapping(raw, "teams", problems, "id, name and handles"):
         for key in ("id", "name"):
             if not item.get(key):
                 problems.append(f"'{where}.{key}' is missing")
@@ -360,11 +359,7 @@ def _check_ticket_outcomes(raw: Any, problems: List[str]) -> None:
         problems.append("'ticket_outcomes' must be a non-empty list of outcomes with id and label")
         return
     seen = set()
-    for i, item in enumerate(raw):
-        where = f"ticket_outcomes[{i}]"
-        if not isinstance(item, Mapping):
-            problems.append(f"'{where}' must be a mapping with id and label")
-            continue
+    for where, item in _each_mapping(raw, "ticket_outcomes", problems, "id and label"):
         outcome_id = item.get("id")
         if not isinstance(outcome_id, str) or not re.fullmatch(r"[a-z0-9_]+", outcome_id):
             problems.append(f"'{where}.id' must be a name of a-z, 0-9 and _, not '{outcome_id}'")

@@ -154,3 +154,13 @@ def test_handoff_retention_follows_the_gemeente_config(tmp_path, monkeypatch):
     assert Settings().retention_days == 30  # the period the bot promises in its consent text
     monkeypatch.setenv("RETENTION_DAYS", "7")
     assert Settings().retention_days == 7
+
+
+def test_every_list_item_that_is_not_a_mapping_is_named_with_what_it_must_hold():
+    data = broken(lambda d: (d["partners"].__setitem__(0, "x"), d.update(teams=[1], ticket_outcomes=["y"])))
+    with pytest.raises(GemeenteConfigError) as refused:
+        parse_config(data)
+    message = str(refused.value)
+    assert "'partners[0]' must be a mapping;" in message
+    assert "'teams[0]' must be a mapping with id, name and handles" in message
+    assert "'ticket_outcomes[0]' must be a mapping with id and label" in message
