@@ -3,9 +3,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 import requests
+import sqlalchemy
 
 from tests.e2e.servers import ROOT, free_port, wait_for
 
@@ -55,6 +56,17 @@ class HandoffService:
             self.proc.terminate()
             self.proc.wait(20)
         self.proc = None
+
+    def sql(self, statement: str, **params: Any) -> Any:
+        """Run one SQL statement on the service's database (as a look from outside): the
+        rows of a query, else the number of rows changed."""
+        engine = sqlalchemy.create_engine(self.database_url)
+        try:
+            with engine.begin() as conn:
+                result = conn.execute(sqlalchemy.text(statement), params)
+                return result.all() if result.returns_rows else result.rowcount
+        finally:
+            engine.dispose()
 
     def cli(self, *args: str, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "handoff", *args], cwd=ROOT, env={**self.env, **(env or {})},

@@ -143,16 +143,6 @@ def mail_service(tmp_path):
         controller.stop()
 
 
-def sql(service, statement, **params):
-    engine = sqlalchemy.create_engine(service.database_url)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(sqlalchemy.text(statement), params)
-            return result.all() if result.returns_rows else None
-    finally:
-        engine.dispose()
-
-
 def wait_for(condition, seconds=30):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -182,27 +172,27 @@ def test_follow_up_is_sent_once_and_its_scan_appears_next_to_the_first(mail_serv
     silent = ticket_body(contact={"name": "Piet", "email": "piet@example.nl"})  # no consent
     assert post_ticket(service, first).status_code == 201
     assert post_ticket(service, silent).status_code == 201
-    due = sql(service, "SELECT follow_up_due FROM tickets WHERE id = :id", id=first["id"])[0][0]
-    assert due is not None and sql(service, "SELECT follow_up_due FROM tickets WHERE id = :id", id=silent["id"])[0][0] is None
+    due = service.sql("SELECT follow_up_due FROM tickets WHERE id = :id", id=first["id"])[0][0]
+    assert due is not None and service.sql("SELECT follow_up_due FROM tickets WHERE id = :id", id=silent["id"])[0][0] is None
     # eight weeks later: move the due day into the past
-    sql(service, "UPDATE tickets SET follow_up_due = :t WHERE id = :id", t=utcnow() - timedelta(minutes=1), id=first["id"])
+    service.sql("UPDATE tickets SET follow_up_due = :t WHERE id = :id", t=utcnow() - timedelta(minutes=1), id=first["id"])
     mail = wait_for(lambda: follow_up_mails(box, address))[0]
     text = email.message_from_bytes(mail.content, policy=email.policy.default).get_content()
     url = re.search(r"https://www\.voorbeeldstad\.nl/zelfscan\?scan=([A-Za-z0-9_-]+)", text)
     code = re.search(r"code: ([2-9A-Z]{4}-[2-9A-Z]{4})", text)
     assert url and code and "Beste Jan Jansen" in text
-    wait_for(lambda: sql(service, "SELECT follow_up_via FROM tickets WHERE id = :id", id=first["id"])[0][0] == "email")
+    wait_for(lambda: service.sql("SELECT follow_up_via FROM tickets WHERE id = :id", id=first["id"])[0][0] == "email")
     # later rounds of the loop (a later ticket's follow-up goes out): never a second
     # message, never one for the ticket without consent
     marker = f"later-{uuid.uuid4().hex[:6]}@example.nl"
     second = ticket_body(follow_up_consent=True, contact={"name": "Els", "email": marker})
     assert post_ticket(service, second).status_code == 201
-    sql(service, "UPDATE tickets SET follow_up_due = :t WHERE id = :id", t=utcnow() - timedelta(minutes=1), id=second["id"])
+    service.sql("UPDATE tickets SET follow_up_due = :t WHERE id = :id", t=utcnow() - timedelta(minutes=1), id=second["id"])
     wait_for(lambda: follow_up_mails(box, marker))
     assert len(follow_up_mails(box, address)) == 1
     assert "Verstuurd, nog niet gebruikt" in staff_page(service, first["id"])
     assert not [m for m in box.messages if "piet@example.nl" in m.rcpt_tos]
-    assert sql(service, "SELECT COUNT(*) FROM scan_links WHERE ticket_id = :id", id=silent["id"])[0][0] == 0
+    assert service.sql("SELECT COUNT(*) FROM scan_links WHERE ticket_id = :id", id=silent["id"])[0][0] == 0
 
     r = machine(service, "/api/scan-links/redeem", {"secret": url.group(1)})
     assert r.status_code == 200 and set(r.json()) == {"valid", "claim"}  # nothing about the ticket
@@ -234,7 +224,7 @@ def test_an_expired_link_is_refused_by_the_service(mail_service):
     assert post_ticket(service, body).status_code == 201
     db = Database(service.database_url, _erasure_key(service))
     token, code = scan_links.issue(db, body["id"], "vervolg", 30)
-    sql(service, "UPDATE scan_links SET expires_at = :t WHERE ticket_id = :id", t=utcnow() - timedelta(seconds=1),
+    service.sql("UPDATE scan_links SET expires_at = :t WHERE ticket_id = :id", t=utcnow() - timedelta(seconds=1),
         id=body["id"])
     for secret in (token, code):
         r = machine(service, "/api/scan-links/redeem", {"secret": secret})
@@ -252,9 +242,9 @@ def test_erasure_removes_links_and_later_scans(mail_service):
     assert machine(service, "/api/ticket-scans", {"claim": claim, "scan": scan()}).status_code == 201
     other, _ = scan_links.issue(db, body["id"], "uitnodiging", 30)
     assert machine(service, "/api/erasures", {"conversation_id": body["conversation_id"]}).status_code == 200
-    assert sql(service, "SELECT COUNT(*) FROM scan_links WHERE ticket_id = :id", id=body["id"])[0][0] == 0
-    assert sql(service, "SELECT COUNT(*) FROM ticket_scans WHERE ticket_id = :id", id=body["id"])[0][0] == 0
-    assert sql(service, "SELECT follow_up_consent, follow_up_due FROM tickets WHERE id = :id",
+    assert service.sql("SELECT COUNT(*) FROM scan_links WHERE ticket_id = :id", id=body["id"])[0][0] == 0
+    assert service.sql("SELECT COUNT(*) FROM ticket_scans WHERE ticket_id = :id", id=body["id"])[0][0] == 0
+    assert service.sql("SELECT follow_up_consent, follow_up_due FROM tickets WHERE id = :id",
                id=body["id"])[0] == (None, None)
     assert machine(service, "/api/scan-links/redeem", {"secret": other}).status_code == 404
 
@@ -286,13 +276,13 @@ def test_a_telegram_ticket_gets_its_follow_up_in_the_telegram_chat(telegram_serv
     body = ticket_body(channel="telegram", conversation_id="telegram:4711", follow_up_consent=True,
                        contact={"name": "Ria", "phone": "+31612345678"})
     assert post_ticket(service, body).status_code == 201
-    sql(service, "UPDATE tickets SET follow_up_due = :t WHERE id = :id", t=utcnow() - timedelta(minutes=1), id=body["id"])
+    service.sql("UPDATE tickets SET follow_up_due = :t WHERE id = :id", t=utcnow() - timedelta(minutes=1), id=body["id"])
     sent = wait_for(lambda: platform.sent("/sendMessage"))
     assert "/bot123456:FOLLOWUP-TEST/sendMessage" in sent[0]["path"]
     text = unquote_plus(sent[0]["raw"].decode("utf-8", "replace"))
     assert "4711" in text and "Beste Ria" in text and "?scan=" in text and "Ik heb een code:" in text
-    wait_for(lambda: sql(service, "SELECT follow_up_via FROM tickets WHERE id = :id", id=body["id"])[0][0] == "telegram")
-    assert sql(service, "SELECT sent_via FROM scan_links WHERE ticket_id = :id", id=body["id"])[0][0] == "telegram"
+    wait_for(lambda: service.sql("SELECT follow_up_via FROM tickets WHERE id = :id", id=body["id"])[0][0] == "telegram")
+    assert service.sql("SELECT sent_via FROM scan_links WHERE ticket_id = :id", id=body["id"])[0][0] == "telegram"
 
 
 def test_the_retention_purge_removes_links_later_scans_and_the_planned_follow_up(db):

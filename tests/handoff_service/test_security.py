@@ -58,16 +58,6 @@ def start_service(tmp_path):
         engine.dispose()
 
 
-def sql(service, statement, **params):
-    engine = sqlalchemy.create_engine(service.database_url)
-    try:
-        with engine.begin() as conn:
-            result = conn.execute(sqlalchemy.text(statement), params)
-            return result.all() if result.returns_rows else result.rowcount
-    finally:
-        engine.dispose()
-
-
 def login_attempt(service, username, password, session=None):
     """One POST of the login form (with a fresh form token); the response."""
     s = session or requests.Session()
@@ -83,7 +73,7 @@ def is_logged_in(session, service):
 
 
 def audit(service, action, actor=None):
-    rows = sql(service, "SELECT actor, action, detail FROM audit_log WHERE action = :a", a=action)
+    rows = service.sql("SELECT actor, action, detail FROM audit_log WHERE action = :a", a=action)
     return [r for r in rows if actor is None or r[0] == actor]
 
 
@@ -111,7 +101,7 @@ def test_action_token_cannot_read_list_or_change_tickets(service):
     # nothing changed, nothing was read
     ticket = service.staff_get(f"/api/tickets/{body['id']}").json()
     assert ticket["status"] == "nieuw"
-    views = sql(service, "SELECT actor FROM audit_log WHERE ticket_id = :t AND action IN ('view', 'status')",
+    views = service.sql("SELECT actor FROM audit_log WHERE ticket_id = :t AND action IN ('view', 'status')",
                 t=body["id"])
     assert all(actor != "api" for (actor,) in views)
     assert ticket["outcome"] is None
@@ -178,9 +168,9 @@ def test_ticket_after_erasure_is_refused_and_no_conversation_id_is_kept(service)
     assert erased["erased"] and erased["conversation_id"] == "" and erased["contact"] is None
     dump = []
     for table in ("tickets", "conversation_marks", "audit_log"):
-        dump += [str(row) for row in sql(service, f"SELECT * FROM {table}")]
+        dump += [str(row) for row in service.sql(f"SELECT * FROM {table}")]
     assert not any(conversation in row or conversation[9:] in row for row in dump)
-    marks = sql(service, "SELECT key, erasure_requested_at FROM conversation_marks WHERE erasure_requested_at IS NOT NULL")
+    marks = service.sql("SELECT key, erasure_requested_at FROM conversation_marks WHERE erasure_requested_at IS NOT NULL")
     assert marks and all(len(key) == 64 for key, _ in marks)
 
     # a new ticket, made after the erasure (the entrepreneur came back later), is welcome
@@ -257,7 +247,7 @@ def test_logins_failures_and_logouts_are_audited_without_passwords(start_service
     s.post(service.url + "/inbox/logout", data={"csrf_token": csrf_of(s, service)}, timeout=10)
     assert audit(service, "login_failed", ADMIN[0]) and audit(service, "login", ADMIN[0])
     assert audit(service, "logout", ADMIN[0])
-    everything = str(sql(service, "SELECT * FROM audit_log"))
+    everything = str(service.sql("SELECT * FROM audit_log"))
     assert "een-fout-wachtwoord-xyz" not in everything and ADMIN[1] not in everything
 
 
@@ -327,18 +317,18 @@ def test_idle_and_absolute_session_timeout(start_service):
     service = start_service()
     s, _ = logged_in(service)
     past = (datetime.now(timezone.utc) - timedelta(minutes=29)).replace(tzinfo=None)
-    sql(service, "UPDATE staff_sessions SET last_seen_at = :t", t=past)
+    service.sql("UPDATE staff_sessions SET last_seen_at = :t", t=past)
     assert is_logged_in(s, service)  # 29 minutes idle: still fine, and the use counts
-    (seen,), = sql(service, "SELECT last_seen_at FROM staff_sessions")
+    (seen,), = service.sql("SELECT last_seen_at FROM staff_sessions")
     assert (datetime.fromisoformat(str(seen)) - past).total_seconds() > 60
     past = (datetime.now(timezone.utc) - timedelta(minutes=31)).replace(tzinfo=None)
-    sql(service, "UPDATE staff_sessions SET last_seen_at = :t", t=past)
+    service.sql("UPDATE staff_sessions SET last_seen_at = :t", t=past)
     r = s.get(service.url + "/inbox", timeout=10, allow_redirects=False)
     assert r.status_code in (302, 303) and "/inbox/login" in r.headers["location"]
-    assert sql(service, "SELECT id FROM staff_sessions") == []  # gone, not just refused
+    assert service.sql("SELECT id FROM staff_sessions") == []  # gone, not just refused
 
     s, _ = logged_in(service)
-    sql(service, "UPDATE staff_sessions SET expires_at = :t",
+    service.sql("UPDATE staff_sessions SET expires_at = :t",
         t=(datetime.now(timezone.utc) - timedelta(seconds=1)).replace(tzinfo=None))
     assert not is_logged_in(s, service)
 
