@@ -8,7 +8,7 @@ import time
 import pytest
 
 from handoff.db import Database
-from tests.browser.conftest import OUTPUT, csp_watch, login, run_axe  # test_zgw_ticket imports these from here
+from tests.browser.conftest import OUTPUT, csp_watch, login, run_axe
 from tests.handoff_service.service import HandoffService
 from tests.handoff_service.statistics_data import generate
 

@@ -6,32 +6,19 @@ refusal shows an alert with the button "Opnieuw proberen", which works once the 
 system is put right. Screenshot: build/test-output/zaak.png."""
 import pytest
 
-from tests.browser.conftest import OUTPUT, run_axe
-from tests.browser.test_dashboard import csp_watch, login
+from tests.browser.conftest import OUTPUT, csp_watch, login, run_axe
 from tests.handoff_service.conftest import post_ticket, ticket_body
-from tests.zgw.conftest import StandInProcess, service_with_zgw, wait_until
+from tests.zgw import conftest as zgw_fixtures
+from tests.zgw.conftest import wait_until
 
 pytestmark = pytest.mark.browser
+zgw_server, zgw_service = zgw_fixtures.zgw_server, zgw_fixtures.zgw_service  # the ZGW tests' fixtures
 
 
-@pytest.fixture(scope="module")
-def case_system(tmp_path_factory):
-    server = StandInProcess(tmp_path_factory.mktemp("zgw")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def zgw_service(tmp_path_factory, case_system):
-    svc = service_with_zgw(tmp_path_factory.mktemp("handoff-zgw"), case_system).start()
-    yield svc
-    svc.stop()
-
-
-def test_the_zaak_on_the_ticket_page(case_system, zgw_service, browser):
+def test_the_zaak_on_the_ticket_page(zgw_server, zgw_service, browser):
     body = ticket_body()
     assert post_ticket(zgw_service, body).status_code == 201
-    held = wait_until(lambda: (lambda h: h if h["status"] else None)(case_system.of_ticket(body["id"])),
+    held = wait_until(lambda: (lambda h: h if h["status"] else None)(zgw_server.of_ticket(body["id"])),
                       what="the registration")
     context = browser.new_context(viewport={"width": 360, "height": 800}, locale="nl-NL")
     page = context.new_page()
@@ -54,8 +41,8 @@ def test_the_zaak_on_the_ticket_page(case_system, zgw_service, browser):
         context.close()
 
 
-def test_a_case_system_that_is_down_shows_a_warning(case_system, zgw_service, page):
-    case_system.kill()
+def test_a_case_system_that_is_down_shows_a_warning(zgw_server, zgw_service, page):
+    zgw_server.kill()
     try:
         body = ticket_body()
         assert post_ticket(zgw_service, body).status_code == 201
@@ -70,12 +57,12 @@ def test_a_case_system_that_is_down_shows_a_warning(case_system, zgw_service, pa
         assert "Het systeem probeert het later vanzelf opnieuw." in warning.inner_text()
         assert run_axe(page) == []
     finally:
-        case_system.start()
+        zgw_server.start()
 
 
-def test_a_refusal_and_the_button_to_try_again(case_system, zgw_service, page):
-    case_system.kill()
-    case_system.start(refuse="POST /rollen")
+def test_a_refusal_and_the_button_to_try_again(zgw_server, zgw_service, page):
+    zgw_server.kill()
+    zgw_server.start(refuse="POST /rollen")
     try:
         body = ticket_body()
         assert post_ticket(zgw_service, body).status_code == 201
@@ -90,14 +77,14 @@ def test_a_refusal_and_the_button_to_try_again(case_system, zgw_service, page):
         assert "het zaaksysteem weigert de gegevens van de ondernemer" in alert.inner_text()
         assert run_axe(page) == []
     finally:
-        case_system.kill()
-        case_system.start()
+        zgw_server.kill()
+        zgw_server.start()
     page.get_by_role("button", name="Opnieuw proberen").click()
     page.get_by_text("Opgeslagen.").wait_for()
 
     def registered():
         page.reload()
-        return "Niet gelukt" not in page.locator("main").inner_text() and bool(case_system.of_ticket(body["id"])["status"])
+        return "Niet gelukt" not in page.locator("main").inner_text() and bool(zgw_server.of_ticket(body["id"])["status"])
 
     wait_until(registered, what="the registration after the button")
     assert f"als zaak {body['id']}" in page.locator("main").inner_text()

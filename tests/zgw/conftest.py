@@ -136,6 +136,14 @@ def zgw_server(tmp_path_factory):
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def zgw_service(tmp_path_factory, zgw_server):
+    """The real handoff service with ZGW on, registering in the module's stand-in."""
+    svc = service_with_zgw(tmp_path_factory.mktemp("handoff-zgw"), zgw_server).start()
+    yield svc
+    svc.stop()
+
+
 @pytest.fixture()
 def handoff_db(tmp_path):
     db = Database(f"sqlite:///{tmp_path / 'handoff.db'}", "erasure-key-" + "0" * 32)

@@ -8,33 +8,19 @@ import pytest
 import requests
 
 from tests.handoff_service.conftest import logged_in, post_ticket, ticket_body
-from tests.zgw.conftest import StandInProcess, service_with_zgw, wait_until
+from tests.zgw.conftest import service_with_zgw, wait_until
 
 pytestmark = pytest.mark.service  # starts the handoff service and the stand-in (make service-test)
 
 
-@pytest.fixture(scope="module")
-def case_system(tmp_path_factory):
-    server = StandInProcess(tmp_path_factory.mktemp("zgw")).start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
-def zgw_service(tmp_path_factory, case_system):
-    svc = service_with_zgw(tmp_path_factory.mktemp("handoff-zgw"), case_system).start()
-    yield svc
-    svc.stop()
-
-
-def test_a_ticket_becomes_a_zaak_and_a_status_change_follows(case_system, zgw_service):
-    start = case_system.last_call_id()
+def test_a_ticket_becomes_a_zaak_and_a_status_change_follows(zgw_server, zgw_service):
+    start = zgw_server.last_call_id()
     body = ticket_body()
     assert post_ticket(zgw_service, body).status_code == 201
-    held = wait_until(lambda: (lambda h: h if h["status"] else None)(case_system.of_ticket(body["id"])),
+    held = wait_until(lambda: (lambda h: h if h["status"] else None)(zgw_server.of_ticket(body["id"])),
                       what="the first status of the zaak")
     assert len(held["zaak"]) == len(held["document"]) == len(held["zio"]) == len(held["rol"]) == 1
-    calls = case_system.calls(start)
+    calls = zgw_server.calls(start)
     assert [(c["method"], c["path"]) for c in calls] == [
         ("POST", "/zaken"), ("POST", "/enkelvoudiginformatieobjecten"), ("POST", "/zaakinformatieobjecten"),
         ("GET", "/roltypen"), ("POST", "/rollen"), ("GET", "/statustypen"), ("POST", "/statussen")]
@@ -49,19 +35,19 @@ def test_a_ticket_becomes_a_zaak_and_a_status_change_follows(case_system, zgw_se
     changed = staff.post(f"{zgw_service.url}/inbox/tickets/{body['id']}/status",
                          data={"status": "in_behandeling", "csrf_token": csrf}, timeout=10, allow_redirects=False)
     assert changed.status_code in (302, 303)
-    statussen = wait_until(lambda: (lambda s: s if len(s) == 2 else None)(case_system.of_ticket(body["id"])["status"]),
+    statussen = wait_until(lambda: (lambda s: s if len(s) == 2 else None)(zgw_server.of_ticket(body["id"])["status"]),
                            what="the second status")
-    assert statussen[1]["statustype"] == case_system.urls["statustypen"][2]
+    assert statussen[1]["statustype"] == zgw_server.urls["statustypen"][2]
     page = wait_until(lambda: (lambda p: p if "Laatst doorgegeven status: In behandeling" in p else None)(
         staff.get(f"{zgw_service.url}/inbox/tickets/{body['id']}", timeout=10).text), what="the page to show it")
     zaak = zgw_service.staff_get(f"/api/tickets/{body['id']}").json()["zaak"]
     assert zaak["identificatie"] == body["id"] and zaak["url"] == held["zaak"][0]["url"]
     assert zaak["complete"] and zaak["reported_status"] == "in_behandeling" and zaak["error"] is None
-    assert all(c["request_valid"] and c["response_valid"] for c in case_system.calls(start))
+    assert all(c["request_valid"] and c["response_valid"] for c in zgw_server.calls(start))
 
 
-def test_a_case_system_that_is_down_is_caught_up_without_duplicates(case_system, zgw_service):
-    case_system.kill()
+def test_a_case_system_that_is_down_is_caught_up_without_duplicates(zgw_server, zgw_service):
+    zgw_server.kill()
     try:
         body = ticket_body()
         assert post_ticket(zgw_service, body).status_code == 201
@@ -71,17 +57,17 @@ def test_a_case_system_that_is_down_is_caught_up_without_duplicates(case_system,
                           what="the page to say it did not work yet")
         assert "Het systeem probeert het later vanzelf opnieuw." in page
     finally:
-        case_system.start()
-    held = wait_until(lambda: (lambda h: h if h["status"] else None)(case_system.of_ticket(body["id"])),
+        zgw_server.start()
+    held = wait_until(lambda: (lambda h: h if h["status"] else None)(zgw_server.of_ticket(body["id"])),
                       seconds=90, what="the registration after the restart")
     assert [len(held[k]) for k in ("zaak", "document", "zio", "rol", "status")] == [1, 1, 1, 1, 1]
     page = staff.get(url, timeout=10).text
     assert f"als zaak <strong>{body['id']}</strong>" in page and "Nog niet gelukt" not in page
 
 
-def test_a_refusal_is_shown_and_staff_try_again_once_it_is_put_right(case_system, zgw_service):
-    case_system.kill()
-    case_system.start(refuse="POST /rollen")  # a case system whose catalogue refuses the rol
+def test_a_refusal_is_shown_and_staff_try_again_once_it_is_put_right(zgw_server, zgw_service):
+    zgw_server.kill()
+    zgw_server.start(refuse="POST /rollen")  # a case system whose catalogue refuses the rol
     try:
         body = ticket_body()
         assert post_ticket(zgw_service, body).status_code == 201
@@ -93,12 +79,12 @@ def test_a_refusal_is_shown_and_staff_try_again_once_it_is_put_right(case_system
         assert "Geweigerd door de testschakelaar van de stand-in." in page
         assert f"als zaak <strong>{body['id']}</strong>" in page  # the zaak itself was made
     finally:
-        case_system.kill()
-        case_system.start()  # put right
+        zgw_server.kill()
+        zgw_server.start()  # put right
     csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
     again = staff.post(f"{url}/zaaksysteem", data={"csrf_token": csrf}, timeout=10, allow_redirects=False)
     assert again.status_code in (302, 303) and again.headers["Location"].endswith("?m=opgeslagen")
-    held = wait_until(lambda: (lambda h: h if h["status"] else None)(case_system.of_ticket(body["id"])),
+    held = wait_until(lambda: (lambda h: h if h["status"] else None)(zgw_server.of_ticket(body["id"])),
                       what="the registration after 'Opnieuw proberen'")
     assert [len(held[k]) for k in ("zaak", "document", "zio", "rol", "status")] == [1, 1, 1, 1, 1]
     page = staff.get(url, timeout=10).text
@@ -108,12 +94,12 @@ def test_a_refusal_is_shown_and_staff_try_again_once_it_is_put_right(case_system
     assert anonymous.status_code in (302, 303) and anonymous.headers["Location"].startswith("/inbox/login")
 
 
-def test_erasure_in_the_inbox_tells_staff_about_the_zaak(case_system, zgw_service):
+def test_erasure_in_the_inbox_tells_staff_about_the_zaak(zgw_server, zgw_service):
     from tests.handoff_service.service import API_TOKEN
 
     body = ticket_body()
     assert post_ticket(zgw_service, body).status_code == 201
-    wait_until(lambda: case_system.of_ticket(body["id"])["status"], what="the registration")
+    wait_until(lambda: zgw_server.of_ticket(body["id"])["status"], what="the registration")
     erased = requests.post(f"{zgw_service.url}/api/erasures", json={"conversation_id": body["conversation_id"]},
                            headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=10)
     assert erased.status_code == 200 and erased.json()["tickets_erased"] == 1
@@ -122,7 +108,7 @@ def test_erasure_in_the_inbox_tells_staff_about_the_zaak(case_system, zgw_servic
     assert "de gegevens zijn hier gewist, maar niet in het zaaksysteem" in page
     assert body["contact"]["name"] not in page  # erased here
     # the case system keeps its own copy: nothing was sent to it, nothing deleted there
-    assert case_system.of_ticket(body["id"])["rol"][0]["contactpersoonRol"]["naam"] == body["contact"]["name"]
+    assert zgw_server.of_ticket(body["id"])["rol"][0]["contactpersoonRol"]["naam"] == body["contact"]["name"]
 
 
 def test_the_ticket_api_is_unchanged_for_the_action_token(zgw_service):
@@ -133,8 +119,8 @@ def test_the_ticket_api_is_unchanged_for_the_action_token(zgw_service):
     assert requests.get(f"{zgw_service.url}/health", timeout=5).json() == {"status": "ok"}
 
 
-def test_a_wrong_zgw_section_stops_the_start_with_one_line(tmp_path, case_system):
-    svc = service_with_zgw(tmp_path, case_system)
+def test_a_wrong_zgw_section_stops_the_start_with_one_line(tmp_path, zgw_server):
+    svc = service_with_zgw(tmp_path, zgw_server)
     path = tmp_path / "gemeente.yml"
     path.write_text(path.read_text(encoding="utf-8").replace("'002220647'", "'123456789'"), encoding="utf-8")
     with pytest.raises(RuntimeError) as stopped:
