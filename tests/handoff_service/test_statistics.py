@@ -20,7 +20,8 @@ from tests.handoff_service.statistics_data import QUESTIONS, SETTINGS, add_recor
 
 MACHINE = {"Authorization": f"Bearer {API_TOKEN}"}
 RECORD_COLUMNS = {"id", "week", "channel", "stopped_at", "risk_level", "urgent", "indications", "referrals",
-                  "contact_asked", "ticket", "outcome", "outcome_partner", "days_to_first_contact", "contact_on_time"}
+                  "contact_asked", "ticket", "outcome", "outcome_partner", "days_to_first_contact", "contact_on_time",
+                  "gemeente"}  # a regional service's gemeente id (empty with one gemeente)
 
 RECORD_ROW = sqlalchemy.text("SELECT * FROM scan_records WHERE id = :i")
 TICKET_LINK = sqlalchemy.text("SELECT scan_record FROM tickets WHERE id = :i")
