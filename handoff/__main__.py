@@ -200,11 +200,6 @@ def _run(args) -> int:
     return 2
 
 
-def _print_roles(db: Database, username: str) -> None:
-    found = roles.user_roles(db, username)
-    print(f"Rollen van '{username}': {', '.join(found) if found else 'geen'}.")
-
-
 def _partner_token(db: Database, settings: Settings, args) -> int:
     if args.partner_command == "create":
         try:
@@ -235,6 +230,11 @@ def _partner_token(db: Database, settings: Settings, args) -> int:
         return 1
     print(f"Partnertoken {args.token_id} is ingetrokken. Het werkt niet meer.")
     return 0
+
+
+def _print_roles(db: Database, username: str) -> None:
+    found = roles.user_roles(db, username)
+    print(f"Rollen van '{username}': {', '.join(found) if found else 'geen'}.")
 
 
 def _print_teams(db: Database, settings: Settings, username: str) -> None:
