@@ -108,6 +108,12 @@ def render(key: str, **values: Any) -> str:
     return load().texts[key].format(**values)
 
 
+def addressed(key: str, **values: Any) -> str:
+    """The text ``key`` in the configured form of address of the (first) gemeente: for
+    texts sent where no conversation's gemeente is known (the chat channels' limits)."""
+    return address_message({"text": render(key, **values)}, gemeente_module.gemeente().address_form)["text"]
+
+
 def buttons(*names: str) -> List[Button]:
     """The button sets ``names`` from texts.yml, one after the other (fresh copies)."""
     sets = load().buttons

@@ -170,6 +170,8 @@ class Settings:
     response_days: Dict[str, int] = field(default_factory=_gemeente_response_days)
     outcomes: Dict[str, Outcome] = field(default_factory=_gemeente_outcomes)
     partner_names: Dict[str, str] = field(default_factory=_gemeente_partners)
+    # "u" or "je" of the (first) gemeente: the demo page's widget speaks in it
+    address_form: str = field(default_factory=lambda: "je" if _gemeente_data().get("address_form") == "je" else "u")
     # gemeente id -> name: one, or the gemeenten of a regional service (zelfscan_runtime/region.py)
     gemeenten: Dict[str, str] = field(default_factory=_gemeente_names)
     signals: SignalConfig = field(default_factory=_gemeente_signals)

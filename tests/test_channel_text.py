@@ -37,3 +37,18 @@ def test_chosen_option():
     assert chosen_option("optie 1", 3) == 0
     assert chosen_option("4", 3) is None
     assert chosen_option("2 jaar", 3) is None
+
+
+def test_the_channels_limit_messages_come_from_the_text_home_in_the_form_of_address(monkeypatch):
+    from dataclasses import replace
+
+    from actions import gemeente as gemeente_module
+    from actions.texts import load
+    from zelfscan_channels.limits import BAD_REQUEST, TOO_FAST, TOO_LONG, channel_text
+
+    assert channel_text(TOO_LONG) == load().texts[TOO_LONG] and channel_text(TOO_LONG).startswith("Uw bericht")
+    informal = replace(gemeente_module.gemeente(), address_form="je")
+    monkeypatch.setattr(gemeente_module, "gemeente", lambda: informal)
+    assert channel_text(TOO_LONG).startswith("Je bericht is te lang")
+    assert channel_text(TOO_FAST).startswith("Je stuurt veel berichten") and "Je gesprek" in channel_text(TOO_FAST)
+    assert channel_text(BAD_REQUEST) == "Dit bericht kan ik niet lezen. Stuur alleen tekst."

@@ -53,12 +53,13 @@ from tests.profiles import ACUTE, STOPPING_AT_58
 
 ACTIONS_DIR = ROOT / "actions"
 # a family name alone ("situation", as a word in an error message) is not a key
-KEY = re.compile(r"^(?:(?:conversation|situation|scan|handoff|outcome)(?:\.[a-z_]+)+|answer_yes_or_no)$")
+KEY = re.compile(r"^(?:(?:conversation|situation|scan|handoff|outcome|channel)(?:\.[a-z_]+)+|answer_yes_or_no)$")
 FORMAL = re.compile(r"\b[uU]w?\b(?![.\-]\w)")
 
 
 def python_files() -> List[Path]:
-    return sorted(ACTIONS_DIR.rglob("*.py"))
+    """The code that names text keys: the actions, and the chat channels' limits."""
+    return sorted(ACTIONS_DIR.rglob("*.py")) + sorted((ACTIONS_DIR.parent / "zelfscan_channels").rglob("*.py"))
 
 
 def trees() -> Iterator[Tuple[Path, ast.AST]]:

@@ -9,7 +9,7 @@ from rasa.core.channels.channel import UserMessage
 from sanic import response
 from sanic.response import HTTPResponse
 
-from zelfscan_channels.limits import TOO_FAST, TOO_LONG, ChatLimits
+from zelfscan_channels.limits import TOO_FAST, TOO_LONG, ChatLimits, channel_text
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +34,10 @@ def limited(on_new_message: Handler, limits: ChatLimits, conversation_id: Callab
         if not limits.allow(message.sender_id):
             logger.info("Message over the rate limit of conversation %s dropped", message.sender_id)
             if limits.notify(message.sender_id):
-                await tell(message, TOO_FAST)
+                await tell(message, channel_text(TOO_FAST))
             return None
         if limits.too_long(message.text):
-            await tell(message, TOO_LONG)
+            await tell(message, channel_text(TOO_LONG))
             return None
         return await on_new_message(message)
 

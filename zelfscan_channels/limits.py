@@ -15,12 +15,15 @@ import time
 from collections import OrderedDict, deque
 from typing import Callable, Deque, Mapping, Optional
 
-TOO_LONG = "Uw bericht is te lang. Schrijf het in een paar kortere berichten, dan lees ik het beter."
-TOO_FAST = ("U stuurt veel berichten kort na elkaar. Wacht een minuut en stuur uw bericht dan opnieuw. "
-            "Uw gesprek blijft bewaard.")
-UNKNOWN_CONVERSATION = ("Dit gesprek is niet bekend. Er wordt een nieuw gesprek gestart. "
-                        "Stuur uw bericht daarna opnieuw.")
-BAD_REQUEST = "Dit bericht kan ik niet lezen. Stuur alleen tekst."
+TOO_LONG, TOO_FAST, BAD_REQUEST = "channel.too_long", "channel.too_fast", "channel.bad_request"
+
+
+def channel_text(key: str) -> str:
+    """What the channel answers (TOO_LONG, TOO_FAST, BAD_REQUEST): from actions/texts.yml,
+    the one home of the texts, in the configured form of address."""
+    from actions.texts import addressed  # the actions package; imported when first needed
+
+    return addressed(key)
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

@@ -29,7 +29,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from zelfscan_channels.ids import is_web_id, issue_web_id
-from zelfscan_channels.limits import BAD_REQUEST, TOO_FAST, TOO_LONG, ChatLimits
+from zelfscan_channels.limits import BAD_REQUEST, TOO_FAST, TOO_LONG, ChatLimits, channel_text
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +102,13 @@ class ZelfscanRestInput(RestInput):
     def check(self, request: Request) -> Optional[HTTPResponse]:
         """The refusal of a webhook request, or None when it may reach the assistant."""
         if len(request.body or b"") > MAX_BODY_BYTES:
-            return _error(413, "message_too_long", TOO_LONG)
+            return _error(413, "message_too_long", channel_text(TOO_LONG))
         try:
             body = json.loads(request.body or b"null")
         except ValueError:
             body = None
         if not isinstance(body, dict) or not isinstance(body.get("message"), str):
-            return _error(400, "bad_request", BAD_REQUEST)
+            return _error(400, "bad_request", channel_text(BAD_REQUEST))
         sender = body.get("sender")
         if not isinstance(sender, str) or not is_web_id(sender, self.key):
             logger.warning("REST message for a conversation id this server did not issue refused")
@@ -116,9 +116,9 @@ class ZelfscanRestInput(RestInput):
         ip = request_ip(request)
         if not self.limits.allow(sender, ip):
             wait = self.limits.retry_after(sender, ip)
-            return _error(429, "too_many_messages", TOO_FAST, headers={"Retry-After": str(wait or 1)})
+            return _error(429, "too_many_messages", channel_text(TOO_FAST), headers={"Retry-After": str(wait or 1)})
         if self.limits.too_long(body["message"]):
-            return response.json([{"recipient_id": sender, "text": TOO_LONG}])
+            return response.json([{"recipient_id": sender, "text": channel_text(TOO_LONG)}])
         request.ctx.checked_body = body
         return None
 
@@ -128,7 +128,7 @@ class ZelfscanRestInput(RestInput):
         @webhook.route("/conversation", methods=["POST"])
         async def conversation(request: Request) -> HTTPResponse:
             if not self.limits.new_per_ip.allow(request_ip(request)):
-                return _error(429, "too_many_messages", TOO_FAST, headers={"Retry-After": "60"})
+                return _error(429, "too_many_messages", channel_text(TOO_FAST), headers={"Retry-After": "60"})
             return response.json({"conversation_id": issue_web_id(self.key)}, status=201)
 
         @webhook.middleware("request")
@@ -198,7 +198,7 @@ class ZelfscanSocketIOInput(SocketIOInput):
             session = await sio.get_session(sid, namespace=namespace)
             conversation = session.get("conversation")
             if not isinstance(data, dict) or not isinstance(data.get("message"), str):
-                return await tell(sid, BAD_REQUEST)
+                return await tell(sid, channel_text(BAD_REQUEST))
             if not conversation:  # no session_request yet: a new conversation, this message refused
                 await bind(sid, issue_web_id(self.key))
                 return await tell(sid, UNKNOWN_SOCKET)
@@ -206,9 +206,9 @@ class ZelfscanSocketIOInput(SocketIOInput):
                 logger.warning("socket.io message for another conversation than the confirmed one refused")
                 return await tell(sid, OTHER_CONVERSATION)
             if not self.limits.allow(conversation, session.get("ip")):
-                return await tell(sid, TOO_FAST)
+                return await tell(sid, channel_text(TOO_FAST))
             if self.limits.too_long(data["message"]):
-                return await tell(sid, TOO_LONG)
+                return await tell(sid, channel_text(TOO_LONG))
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:

@@ -24,7 +24,8 @@ async def favicon(request: Request) -> HTTPResponse:
 @bp.get("/")
 async def demo_page(request: Request) -> HTTPResponse:
     settings = ctx(request).settings
-    return render(request, "demo.html", rasa_url=settings.rasa_url, privacy_url=settings.public_url + "/#privacy")
+    return render(request, "demo.html", rasa_url=settings.rasa_url, privacy_url=settings.public_url + "/#privacy",
+                  address_form=settings.address_form)
 
 
 # The saved result travels in the link's fragment (#v1....), which the browser never sends:

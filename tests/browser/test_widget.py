@@ -286,3 +286,18 @@ def test_message_longer_than_the_limit_is_not_sent(web_stack, page):
     field.press("Enter")
     page.locator(".zs-status", has_text="Uw bericht is te lang.").wait_for()
     assert user_texts(web_stack, issued) == ["/greet"]
+
+
+def test_a_page_in_the_je_form_gets_the_widgets_own_words_in_the_je_form(web_stack, page):
+    """data-address-form="je" (the gemeente's address_form; the demo page sets it from the
+    configuration): the widget's labels follow; here the page is changed on the way."""
+    def informal(route):
+        html = route.fetch().text().replace('data-address-form="u"', 'data-address-form="je"')
+        route.fulfill(body=html, headers={"content-type": "text/html; charset=utf-8"})
+
+    page.route(web_stack.handoff.url + "/", informal)
+    page.goto(web_stack.handoff.url + "/")
+    page.get_by_role("button", name="Chat: zelfscan geldzorgen").click()
+    assert page.get_by_label("Je bericht").is_visible()
+    assert page.get_by_role("link", name="Lees hoe wij met je gegevens omgaan").is_visible()
+    assert "tot je zelf kiest" in page.locator("#zs-privacy").inner_text()

@@ -91,11 +91,29 @@ function takeScanLink() {
   return /^[A-Za-z0-9_-]{30,100}$/.test(token) ? token : null;
 }
 
+// The widget's own words in both forms of address; the page chooses with
+// data-address-form="je" (the gemeente's address_form; the demo page sets it).
+const WORDS = {
+  u: {
+    message: "Uw bericht", anonymous: "Deze chat is anoniem tot u zelf kiest voor contact. ",
+    privacy: "Lees hoe wij met uw gegevens omgaan", you: "U: ",
+    tooLong: "Uw bericht is te lang. Schrijf het in een paar kortere berichten, dan lees ik het beter.",
+    notArrived: "Uw bericht is niet aangekomen. Controleer uw verbinding en probeer het opnieuw.",
+  },
+  je: {
+    message: "Je bericht", anonymous: "Deze chat is anoniem tot je zelf kiest voor contact. ",
+    privacy: "Lees hoe wij met je gegevens omgaan", you: "Jij: ",
+    tooLong: "Je bericht is te lang. Schrijf het in een paar kortere berichten, dan lees ik het beter.",
+    notArrived: "Je bericht is niet aangekomen. Controleer je verbinding en probeer het opnieuw.",
+  },
+};
+
 class ZelfscanChat {
   constructor(root) {
     this.root = root;
     this.server = (root.dataset.server || "").replace(/\/$/, "");
     this.privacyUrl = root.dataset.privacyUrl || "/privacy";
+    this.words = WORDS[root.dataset.addressForm === "je" ? "je" : "u"];
     // a regional service: the page says which gemeente it belongs to (data-gemeente)
     this.metadata = root.dataset.gemeente ? { gemeente: root.dataset.gemeente } : {};
     // a partner's page that refers entrepreneurs here: data-via="qredits" (a partner id of
@@ -133,15 +151,15 @@ class ZelfscanChat {
     this.input = el("input", { id: "zs-input", class: "zs-input utrecht-textbox", type: "text", autocomplete: "off",
       maxlength: String(MAX_MESSAGE_CHARS), "aria-describedby": "zs-privacy" });
     const form = el("form", { class: "zs-form", onsubmit: (e) => { e.preventDefault(); this.sendTyped(); } }, [
-      el("label", { for: "zs-input", class: "zs-label", text: "Uw bericht" }),
+      el("label", { for: "zs-input", class: "zs-label", text: this.words.message }),
       el("div", { class: "zs-row" }, [
         this.input,
         el("button", { type: "submit", class: "zs-send utrecht-button utrecht-button--primary-action", text: "Verstuur" }),
       ]),
     ]);
     const privacy = el("p", { id: "zs-privacy", class: "zs-privacy" }, [
-      "Deze chat is anoniem tot u zelf kiest voor contact. ",
-      el("a", { href: this.privacyUrl, class: "utrecht-link", text: "Lees hoe wij met uw gegevens omgaan" }), ".",
+      this.words.anonymous,
+      el("a", { href: this.privacyUrl, class: "utrecht-link", text: this.words.privacy }), ".",
     ]);
     this.panel = el("section", { id: panelId, class: "zs-panel", "aria-labelledby": "zs-title", hidden: "" }, [
       el("div", { class: "zs-header" }, [
@@ -289,7 +307,7 @@ class ZelfscanChat {
     const text = this.input.value.trim();
     if (!text) return;
     if ([...text].length > MAX_MESSAGE_CHARS) { // characters as the server counts them
-      this.setStatus("Uw bericht is te lang. Schrijf het in een paar kortere berichten, dan lees ik het beter.", "error");
+      this.setStatus(this.words.tooLong, "error");
       return;
     }
     this.input.value = "";
@@ -323,7 +341,7 @@ class ZelfscanChat {
       if (!response.ok) {
         this.showTyping(false);
         const text = body && typeof body.message === "string" ? body.message
-          : "Uw bericht is niet aangekomen. Controleer uw verbinding en probeer het opnieuw.";
+          : this.words.notArrived;
         this.setStatus(text, "error");
         this.input.value = shown || "";
         return;
@@ -332,7 +350,7 @@ class ZelfscanChat {
       if (this.status.dataset.kind) this.setStatus("");
     } catch {
       this.showTyping(false);
-      this.setStatus("Uw bericht is niet aangekomen. Controleer uw verbinding en probeer het opnieuw.", "error");
+      this.setStatus(this.words.notArrived, "error");
       this.input.value = shown || "";
     }
   }
@@ -371,7 +389,7 @@ class ZelfscanChat {
 
   render(message, live) {
     const item = el("div", { class: `zs-msg zs-msg--${message.from}` }, [
-      el("span", { class: "zs-sr-only", text: message.from === "user" ? "U: " : "Assistent: " }),
+      el("span", { class: "zs-sr-only", text: message.from === "user" ? this.words.you : "Assistent: " }),
     ]);
     const save = message.from === "bot" && message.text ? SAVE_LINE_RE.exec(message.text) : null;
     const text = save ? message.text.slice(0, save.index) : message.text;
