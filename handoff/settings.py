@@ -52,15 +52,21 @@ def _gemeente_retention_days() -> int:
     return retention.purge_days(os.environ.get("RETENTION_DAYS"), promised)
 
 
+def _names_in(section: str) -> Dict[str, str]:
+    """Id -> name of the entries of ``section`` (a list of mappings with id and name) over
+    every gemeente of the deployment; the first gemeente's name wins for a shared id."""
+    names: Dict[str, str] = {}
+    for data in _every_gemeente_data():
+        for item in data.get(section) or []:
+            if isinstance(item, dict) and item.get("id"):
+                names.setdefault(str(item["id"]), str(item.get("name") or item["id"]))
+    return names
+
+
 def _gemeente_teams() -> Dict[str, str]:
     """Team id -> name from the ``teams`` of the gemeente configuration(s) (the action
     server routes tickets to these ids); empty when there are none or cannot be read."""
-    names: Dict[str, str] = {}
-    for data in _every_gemeente_data():
-        for t in data.get("teams") or []:
-            if isinstance(t, dict) and t.get("id"):
-                names.setdefault(str(t["id"]), str(t.get("name") or t["id"]))
-    return names
+    return _names_in("teams")
 
 
 def _gemeente_data() -> Dict[str, Any]:
@@ -119,12 +125,7 @@ def _gemeente_outcomes() -> Dict[str, Outcome]:
 
 
 def _gemeente_partners() -> Dict[str, str]:
-    names: Dict[str, str] = {}
-    for data in _every_gemeente_data():
-        for p in data.get("partners") or []:
-            if isinstance(p, dict) and p.get("id"):
-                names.setdefault(str(p["id"]), str(p.get("name") or p["id"]))
-    return names
+    return _names_in("partners")
 
 
 def _gemeente_whole(name: str, default: int, low: int, high: int) -> int:
