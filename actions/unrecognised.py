@@ -126,6 +126,14 @@ def _done(task: "asyncio.Task[Any]") -> None:
 
 
 async def wait_queued() -> None:
-    """Tests: wait until every capture of this process is in the outbox."""
-    while _pending:
-        await asyncio.gather(*list(_pending), return_exceptions=True)
+    """Tests: wait until every capture made on this event loop is in the outbox. (A
+    capture left on a loop that has ended, e.g. by an earlier test, can never finish and
+    is forgotten.)"""
+    loop = asyncio.get_running_loop()
+    while True:
+        for task in [t for t in _pending if t.get_loop() is not loop and t.get_loop().is_closed()]:
+            _pending.discard(task)
+        mine = [t for t in _pending if t.get_loop() is loop]
+        if not mine:
+            return
+        await asyncio.gather(*mine, return_exceptions=True)
