@@ -218,4 +218,4 @@ def test_the_purge_deletes_old_messages(staff):
     assert old["id"] not in left and new["id"] in left
     shorter = staff.cli("purge", env={"HANDOFF_UNRECOGNISED_DAYS": "0"})
     assert shorter.returncode == 0
-    assert not any(r["received_on"] < str(date.today()) for r in rows(staff))
+    assert not any(str(r["received_on"]) < str(date.today()) for r in rows(staff))  # a date (PostgreSQL) or text
