@@ -167,3 +167,27 @@ def test_a_featurizer_missing_from_some_examples_still_gets_its_block():
     assert [(b.origin, b.sparse, b.dimension) for b in blocks] == [("encoder", False, 2), ("words", True, 2)]
     # the row without encoder features contributes nothing from that block
     assert np.allclose(lc.design_matrix(blocks, rows).toarray()[0, :2], 0.0)
+
+
+def test_one_message_is_scored_as_the_batch_path_scores_it(storage):
+    """Serving scores one message block by block with numpy (LinearIntentClassifier.scores);
+    it must give the batch path's numbers, also for a missing block, an empty message and
+    sparse rows with repeated entries."""
+    classifier = trained(storage)
+    rng = np.random.default_rng(11)
+    rows = [lc.sentence_features(synthetic_message(i, rng, with_intent=False)) for i in INTENTS for _ in range(3)]
+    sparse_origin = next(b.origin for b in classifier.blocks if b.sparse)
+    dense_origin = next(b.origin for b in classifier.blocks if not b.sparse)
+    without_dense = {k: v for k, v in rows[0].items() if k != dense_origin}
+    without_sparse = {k: v for k, v in rows[1].items() if k != sparse_origin}
+    dimension = next(b.dimension for b in classifier.blocks if b.sparse)
+    repeated = dict(rows[2], **{sparse_origin: sp.coo_matrix(([1.0, 2.0, 1.0], ([0, 0, 0], [1, 1, dimension - 1])),
+                                                             shape=(1, dimension))})
+    for row in rows + [without_dense, without_sparse, repeated, {}]:
+        batch = lc.softmax(np.asarray(lc.design_matrix(classifier.blocks, [row]) @ classifier.coef.T
+                                      + classifier.intercept))
+        assert np.allclose(classifier.probabilities([row]), batch, rtol=1e-9, atol=1e-12)
+    # two rows still go through the batch path and agree with one at a time
+    both = classifier.probabilities(rows[:2])
+    assert np.allclose(both[0], classifier.probabilities(rows[:1])[0])
+    assert np.allclose(both[1], classifier.probabilities(rows[1:2])[0])

@@ -9,6 +9,8 @@ import jsonschema
 import numpy as np
 import pytest
 import rasa.core.tracker_store as tracker_store
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import Event
@@ -103,6 +105,67 @@ def test_the_error_is_the_one_jsonschema_validate_raises(patched):
 def test_the_validator_is_built_once(patched):
     assert rasa_patches.action_response_validator() is rasa_patches.action_response_validator()
     assert RemoteAction._validate_action_result is rasa_patches._validate_action_result
+
+
+SCHEMA = RemoteAction.action_response_format_spec()
+EVENT_TYPES = [b["properties"]["event"]["const"] for b in SCHEMA["properties"]["events"]["items"]["oneOf"]]
+KEYS = sorted({k for b in SCHEMA["properties"]["events"]["items"]["oneOf"] for k in b.get("properties", {})}
+              | {"timestamp", "metadata", "extra"})
+VALUES = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False, allow_infinity=False),
+                   st.text(max_size=4), st.lists(st.integers(0, 2), max_size=2),
+                   st.dictionaries(st.sampled_from(["name", "text", "value", "entity"]), st.text(max_size=3), max_size=2))
+WELL_FORMED = st.sampled_from([
+    {"event": "slot", "name": "risk_level", "value": "hoog", "timestamp": None},
+    {"event": "bot", "text": "Vraag 3 van 22.", "data": {"buttons": []}, "metadata": {}},
+    {"event": "action", "name": "action_listen", "policy": None, "confidence": 1.0},
+    {"event": "active_loop", "name": "scan_form"}, {"event": "followup", "name": "utter_greet"},
+    {"event": "reset_slots"}, {"event": "restart"}, {"event": "session_started", "timestamp": 1.5},
+    {"event": "user", "text": "ja", "parse_data": {"intent": {"name": "affirm", "confidence": 0.9},
+                                                   "entities": [{"entity": "amount", "value": 5}]}},
+    {"event": "reminder", "intent": "x", "date_time": "2026-11-30T10:00:00", "entities": None},
+    {"event": "form", "name": None}, {"event": "pause"}, {"event": "resume"}, {"event": "undo"},
+])
+EVENTS = st.one_of(
+    WELL_FORMED, WELL_FORMED,
+    st.builds(lambda e, k, v: dict(e, **{k: v}), WELL_FORMED, st.sampled_from(KEYS), VALUES),
+    st.fixed_dictionaries({"event": st.sampled_from(EVENT_TYPES + ["no_such_event"])},
+                          optional={k: VALUES for k in KEYS if k != "event"}),
+    VALUES)
+RESPONSES = st.one_of(
+    st.fixed_dictionaries({"events": st.lists(st.one_of(WELL_FORMED, WELL_FORMED, WELL_FORMED, EVENTS), max_size=5),
+                           "responses": st.lists(st.fixed_dictionaries({"text": st.text(max_size=5)}), max_size=2)}),
+    st.fixed_dictionaries({}, optional={"events": st.one_of(st.lists(EVENTS, max_size=4), VALUES),
+                                        "responses": st.one_of(st.lists(VALUES, max_size=2), VALUES)}),
+    VALUES)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(RESPONSES)
+def test_the_fast_check_accepts_only_what_the_full_schema_accepts(result):
+    """Random responses of every event type with right and wrong field types: the
+    validator's verdict, and its error, are those of jsonschema.validate."""
+    validator = rasa_patches.action_response_validator()
+    error = validator.best_error(result)
+    assert (error is None) == rasa_accepts(result)
+    if error is not None:
+        with pytest.raises(ValidationError) as original:
+            jsonschema.validate(result, SCHEMA)
+        assert error.message == original.value.message
+
+
+@pytest.mark.parametrize("result", VALID)
+def test_a_valid_response_takes_the_fast_check(result):
+    validator = rasa_patches.ActionResponseValidator(SCHEMA)
+    assert validator.best_error(result) is None
+    assert validator.fast_checks == 1
+
+
+def test_a_schema_of_another_shape_gets_the_full_validator_only():
+    schema = {"type": "object", "properties": {"events": {"type": "array", "items": {"type": "object"}}}}
+    validator = rasa_patches.ActionResponseValidator(schema)
+    assert validator.best_error({"events": [{"event": "x"}]}) is None
+    assert validator.fast_checks == 0
+    assert validator.best_error({"events": ["x"]}) is not None
 
 
 def test_one_openmp_thread_unless_the_environment_says_otherwise():
@@ -410,7 +473,20 @@ class ActionServer:
         await self.runner.cleanup()
 
 
-def run_action(url, name="action_test", calls=3):
+def awkward_events():
+    """Events whose JSON is easy to get wrong: accents, slashes, a lone surrogate, a euro
+    sign, floats that do not round-trip in a short form, nested metadata."""
+    from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+
+    return [ActionExecuted("action_listen", timestamp=1.0),
+            UserUttered("één/twee \ud800 € 1/3 \"quote\"", {"name": "inform", "confidence": 0.1 + 0.2},
+                        metadata={"via": "https://x.nl/a?b=1", "n": [1, 2.5e-300]}, timestamp=2.123456789),
+            BotUttered("Vraag 2 van 22.\nHoeveel?", {"buttons": [{"title": "€ 0", "payload": "/inform"}],
+                                                     "custom": {"revenue": 12345.678901234567}},
+                       timestamp=4.0)]
+
+
+def run_action(url, name="action_test", calls=3, events=()):
     """``calls`` calls of one RemoteAction through one endpoint, as Rasa makes them;
     each result is the events, or the exception the call raised."""
     from rasa.core.channels import CollectingOutputChannel
@@ -420,7 +496,7 @@ def run_action(url, name="action_test", calls=3):
 
     endpoint = EndpointConfig(url, headers={"X-Zelfscan-Action-Token": "geheim"})
     domain = Domain.empty()
-    tracker = DialogueStateTracker.from_events("c-1", [], [])
+    tracker = DialogueStateTracker.from_events("c-1", list(events), [])
 
     async def go():
         results = []
@@ -441,9 +517,10 @@ GOOD = {"events": [{"event": "slot", "name": "requested_slot", "value": "age"}],
         "responses": [{"text": "Vraag 1 van 22. Hoe oud bent u?"}]}
 
 
-async def calls_with(answer, calls=3):
+async def calls_with(answer, calls=3, events=()):
     async with ActionServer(answer) as server:
-        results = await asyncio.get_running_loop().run_in_executor(None, run_action, server.url, "action_test", calls)
+        results = await asyncio.get_running_loop().run_in_executor(None, run_action, server.url, "action_test",
+                                                                   calls, events)
         return server, results
 
 
@@ -458,6 +535,28 @@ def test_action_calls_reuse_one_connection_and_answer_as_before(restore):
     assert all(c["token"] == "geheim" for c in server.calls)
     assert server.calls[0]["body"]["next_action"] == "action_test"
     assert server.calls[0]["body"]["tracker"]["sender_id"] == "c-1"
+
+
+def test_the_action_server_reads_the_same_request_as_without_the_patch(restore):
+    """The kept session encodes the body with ujson: what the action server parses is
+    exactly what Rasa's own json.dumps body gives, for awkward text and numbers too."""
+    rasa_before, _ = asyncio.run(calls_with(lambda n: (200, GOOD), calls=1, events=awkward_events()))
+    rasa_patches.kept_action_connection()
+    patched, results = asyncio.run(calls_with(lambda n: (200, GOOD), calls=1, events=awkward_events()))
+    assert not any(isinstance(r, Exception) for r in results)
+    assert patched.calls[0]["body"] == rasa_before.calls[0]["body"]
+    user = [e for e in patched.calls[0]["body"]["tracker"]["events"] if e["event"] == "user"][0]
+    assert user["text"] == "één/twee \ud800 € 1/3 \"quote\""
+    assert user["metadata"]["n"] == [1, 2.5e-300]
+
+
+def test_request_json_is_the_standard_library_s_json_or_falls_back_to_it():
+    import json
+
+    for value in [{"a": "x/y é \ud800", "b": [0.1 + 0.2, 1e300, -0.0, 10**20]}, {1: "int key"}, {"n": None}]:
+        assert json.loads(rasa_patches.request_json(value)) == json.loads(json.dumps(value))
+    with pytest.raises(TypeError):  # what neither encodes is refused as Rasa refuses it
+        rasa_patches.request_json({"b": b"bytes"})
 
 
 def test_with_a_kept_connection_refusals_and_errors_are_rasa_s(restore):

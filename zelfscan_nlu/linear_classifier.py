@@ -60,6 +60,27 @@ class Block:
         norms[norms == 0] = 1.0
         return sp.csr_matrix(self.weight * dense / norms)
 
+    def scores(self, row: Any, coef: np.ndarray) -> np.ndarray:
+        """This block's part of one message's class scores: ``transform([row]) @ coef.T``
+        for the block's columns of the coefficients, with numpy on the nonzero entries
+        instead of building sparse matrices (serving scores one message at a time)."""
+        if self.sparse:
+            if row is None:
+                return np.zeros(coef.shape[0])
+            matrix = row.tocsr() if sp.issparse(row) else sp.csr_matrix(row)  # sums duplicate entries
+            matrix.sum_duplicates()
+            columns = matrix.indices
+            values = np.log1p(matrix.data.astype(np.float64)) * self.scale[columns]
+            norm = float(np.sqrt(values @ values))
+            if norm == 0.0:
+                return np.zeros(coef.shape[0])
+            return coef[:, columns] @ values * (self.weight / norm)
+        dense = (self.centre if row is None else np.asarray(row, dtype=np.float64).reshape(-1)) - self.centre
+        norm = float(np.linalg.norm(dense))
+        if norm == 0.0:
+            return np.zeros(coef.shape[0])
+        return coef @ dense * (self.weight / norm)
+
 
 def sentence_features(message: Message) -> Dict[str, Any]:
     """The TEXT sentence features of a message, by featurizer (origin)."""
@@ -138,6 +159,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self.classes = classes or []
         self.coef = coef
         self.intercept = intercept
+        self._block_coef: Optional[List[np.ndarray]] = None  # coef split by block, made on first use
 
     @classmethod
     def create(
@@ -165,13 +187,27 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self.classes = [str(c) for c in model.classes_]
         self.coef = model.coef_
         self.intercept = model.intercept_
+        self._block_coef = None
         self.persist()
         return self._resource
 
     def probabilities(self, rows: List[Dict[str, Any]]) -> np.ndarray:
         assert self.coef is not None and self.intercept is not None, "the classifier is not trained"
+        if len(rows) == 1:  # serving: one message, no sparse matrices (same numbers, see tests)
+            return softmax(self.scores(rows[0]).reshape(1, -1))
         scores = design_matrix(self.blocks, rows) @ self.coef.T + self.intercept
         return softmax(np.asarray(scores))
+
+    def scores(self, row: Dict[str, Any]) -> np.ndarray:
+        """The class scores of one message, block by block (``design_matrix`` in one row)."""
+        assert self.coef is not None and self.intercept is not None, "the classifier is not trained"
+        if self._block_coef is None:
+            edges = np.cumsum([0] + [b.dimension for b in self.blocks])
+            self._block_coef = [np.ascontiguousarray(self.coef[:, a:b]) for a, b in zip(edges[:-1], edges[1:], strict=True)]
+        total = np.array(self.intercept, dtype=np.float64)
+        for block, coef in zip(self.blocks, self._block_coef, strict=True):
+            total = total + block.scores(row.get(block.origin), coef)
+        return total
 
     def process(self, messages: List[Message]) -> List[Message]:
         rows = [sentence_features(m) for m in messages]
