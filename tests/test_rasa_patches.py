@@ -725,8 +725,8 @@ def test_kept_conversations_are_the_conversations_rasa_reads(restore, tmp_path):
         if fresh is not None:
             assert state(again) == state(fresh)
             asyncio.run(kept.save(again))
-    assert cache.hits > 50
-    rows = "SELECT sender_id, type_name, data FROM events ORDER BY id"
+    assert cache.hits > 50 and cache.appending_saves == cache.hits
+    rows = "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
     with plain.engine.connect() as a, kept.engine.connect() as b:
         assert a.exec_driver_sql(rows).all() == b.exec_driver_sql(rows).all()
 
@@ -774,6 +774,40 @@ def test_a_tracker_changed_after_its_save_is_read_again(restore, tmp_path):
     tracker.update(SlotSet("age", 99))  # a message that failed before Rasa saved it
     read = asyncio.run(store.retrieve("web-3"))
     assert read is not tracker and read.get_slot("age") == 45
+
+
+def test_an_erasure_while_a_message_is_served_is_seen_by_the_next_read(restore, tmp_path):
+    from rasa.shared.core.events import SlotSet
+
+    store, tracker = kept_conversation(tmp_path)
+    assert asyncio.run(store.retrieve("web-3")) is tracker
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("DELETE FROM events WHERE sender_id = 'web-3'")
+    tracker.update(SlotSet("age", 47))
+    asyncio.run(store.save(tracker))
+    read = asyncio.run(store.retrieve("web-3"))
+    from_database = asyncio.run(rasa_patches._RASA_SQL["retrieve"](store, "web-3"))
+    assert read is not tracker and state(read) == state(from_database)
+
+
+def test_a_message_that_failed_half_way_is_saved_as_rasa_saves_it(restore, tmp_path):
+    """A tracker handed out, changed and not saved (the message failed), then a fresh read
+    of the same conversation saved: Rasa's own count decides what is new."""
+    from rasa.shared.core.events import SlotSet
+
+    store, tracker = kept_conversation(tmp_path)
+    failed = asyncio.run(store.retrieve("web-3"))
+    assert failed is tracker
+    failed.update(SlotSet("age", 99))  # never saved
+    again = asyncio.run(rasa_patches._RASA_SQL["retrieve"](store, "web-3"))
+    again.update(SlotSet("age", 46))
+    asyncio.run(store.save(again))
+    assert rasa_patches.tracker_cache().appending_saves == 0
+    stored = asyncio.run(rasa_patches._RASA_SQL["retrieve"](store, "web-3"))
+    assert stored.get_slot("age") == 46 and len(stored.events) == len(tracker.events)
+    # the failed tracker, saved late after all, is not taken for the one handed out
+    asyncio.run(store.save(failed))
+    assert rasa_patches.tracker_cache().appending_saves == 0
 
 
 def test_a_kept_tracker_is_handed_out_once(restore, tmp_path):

@@ -80,7 +80,10 @@
    tracker holds exactly the events Rasa's own read would give (one session, starting
    with its ``session_started``), and it was not changed after the save (a message
    that failed half-way). A kept tracker is handed out once (the next save keeps it
-   again). At most ``TRACKER_CACHE_SIZE`` conversations are kept, the least recently
+   again). Saving a tracker that was handed out this way writes only the events added
+   since (its stored events were just checked by the stamp, under Rasa's lock of the
+   conversation), instead of first counting the session's rows again; the rows are
+   those Rasa writes, and the new stamp follows from them. At most ``TRACKER_CACHE_SIZE`` conversations are kept, the least recently
    saved go first.
 
 10. The write-ahead log synced at checkpoints (``sqlite_sync``): with the ``sqlite``
@@ -461,7 +464,10 @@ class TrackerCache:
         self.size = size
         self.hits = 0
         self.misses = 0
+        self.appending_saves = 0  # saves that only wrote the new events (no count query)
         self._kept: "collections.OrderedDict[str, Any]" = collections.OrderedDict()
+        # handed out by take(): conversation -> (tracker, its event count, last event, stamp)
+        self._out: Dict[str, Any] = {}
 
     @staticmethod
     def stamp(store: Any, session: Any, sender_id: str) -> Any:
@@ -487,7 +493,7 @@ class TrackerCache:
 
     def keep(self, sender_id: str, stamp: Any, tracker: Any) -> None:
         self._kept.pop(sender_id, None)
-        if self.as_read(tracker):
+        if stamp[0] and self.as_read(tracker):  # (no rows: an erasure came between; read again)
             self._kept[sender_id] = (stamp, len(tracker.events), tracker.events[-1], tracker)
             while len(self._kept) > self.size:
                 self._kept.popitem(last=False)
@@ -499,9 +505,23 @@ class TrackerCache:
             saved_stamp, count, last, tracker = kept
             if saved_stamp == stamp and len(tracker.events) == count and tracker.events[-1] is last:
                 self.hits += 1
+                self._out[sender_id] = (tracker, count, last, stamp)
                 return tracker
+        self._out.pop(sender_id, None)
         self.misses += 1
         return None
+
+    def handed_out(self, tracker: Any) -> Any:
+        """For a tracker take() handed out and that has only had events appended since:
+        (how many of its events are stored, the rows' stamp then); else None. Asked once."""
+        out = self._out.pop(tracker.sender_id, None)
+        if out is None:
+            return None
+        kept, count, last, stamp = out
+        events = tracker.events
+        if kept is not tracker or len(events) < count or events[count - 1] is not last:
+            return None
+        return count, stamp
 
     def __len__(self) -> int:
         return len(self._kept)
@@ -531,12 +551,41 @@ async def _retrieve_kept(self: Any, sender_id: str) -> Any:
     return await _RASA_SQL["retrieve"](self, sender_id)
 
 
+def _event_row(store: Any, sender_id: str, event: Any) -> Any:
+    """The row Rasa 3.6's ``SQLTrackerStore.save`` writes for an event."""
+    import json
+
+    from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+    data = event.as_dict()
+    return store.SQLEvent(sender_id=sender_id, type_name=event.type_name, timestamp=data.get("timestamp"),
+                          intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                          action_name=data.get("name"), data=json.dumps(data))
+
+
 async def _save_and_keep(self: Any, tracker: Any) -> None:
-    await _RASA_SQL["save"](self, tracker)
     cache = _tracker_cache
-    if cache is not None:
-        with self.session_scope() as session:
-            cache.keep(tracker.sender_id, cache.stamp(self, session, tracker.sender_id), tracker)
+    out = cache.handed_out(tracker) if cache is not None else None
+    if cache is None or out is None:
+        await _RASA_SQL["save"](self, tracker)
+        if cache is not None:
+            with self.session_scope() as session:
+                cache.keep(tracker.sender_id, cache.stamp(self, session, tracker.sender_id), tracker)
+        return
+    # A tracker given back from the cache: its first ``stored`` events are the stored
+    # rows of its session (checked by the stamp when it was handed out, under Rasa's
+    # lock of this conversation), so the new events are the rest; Rasa's count query
+    # would find the same number. The new stamp follows from the rows written.
+    stored, (count, highest) = out
+    await self.stream_events(tracker)
+    with self.session_scope() as session:
+        rows = [_event_row(self, tracker.sender_id, e) for e in itertools.islice(tracker.events, stored, None)]
+        session.add_all(rows)
+        session.flush()
+        stamp = (count + len(rows), max([highest] + [r.id for r in rows]))
+        session.commit()
+    cache.appending_saves += 1
+    cache.keep(tracker.sender_id, stamp, tracker)
 
 
 _RASA_SQL: Dict[str, Any] = {}
