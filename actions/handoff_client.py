@@ -9,7 +9,10 @@ again (``ensure_worker``), so a queued ticket never waits for the next failure.
 What the outbox never does: deliver a ticket after the entrepreneur asked for erasure
 (queued tickets of that conversation are dropped first, and the service refuses late
 ones with 410); retry data the service refused (4xx); keep hammering with a token the
-service rejects (401/403: delivery pauses until the next start or session); keep
+service rejects (401/403: delivery pauses until the next start or session), or at a
+service that does not serve the item's gemeente (the same pause: the two services'
+GEMEENTE_CONFIG differ, and ``served_gemeenten`` lets the action server say so at
+start); keep
 personal data indefinitely (entries older than HANDOFF_OUTBOX_MAX_DAYS, default 7, are
 removed and counted in the log).
 """
@@ -42,6 +45,15 @@ class Refused(ValueError):
 class Unauthorized(ConnectionError):
     """The service rejects our token (401/403): an operator must fix the configuration.
     The item stays (until the maximum age) but delivery pauses."""
+
+
+class Misrouted(Unauthorized):
+    """The service does not serve the item's gemeente (422, ``unknown_gemeente``): the two
+    services read different GEMEENTE_CONFIG files. Like a rejected token this is for an
+    operator to fix; the item is kept, not dropped as bad data, and delivery pauses."""
+
+
+UNKNOWN_GEMEENTE = "unknown_gemeente"
 
 
 def new_reference() -> str:
@@ -134,8 +146,38 @@ class HandoffClient:
                     data = None
                 if response.status >= 400 or not isinstance(data, dict):
                     error = data.get("error") if isinstance(data, dict) else "no JSON in the answer"
+                    if isinstance(data, dict) and data.get("code") == UNKNOWN_GEMEENTE:
+                        raise Misrouted(f"handoff service does not serve this gemeente: {error}. Give the action "
+                                        f"server and the handoff service the same GEMEENTE_CONFIG")
                     raise Refused(f"handoff service refused the request ({response.status}): {error}")
                 return data
+
+    async def served_gemeenten(self) -> Optional[List[str]]:
+        """The gemeente ids the handoff service serves, or None when it cannot say now."""
+        timeout = aiohttp.ClientTimeout(total=10)
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async with session.get(self.base_url + "/api/gemeenten",
+                                       headers={"Authorization": f"Bearer {self.token}"}) as response:
+                    data = await response.json(content_type=None) if response.status == 200 else None
+        except (*TRANSIENT, ValueError):
+            return None
+        served = data.get("gemeenten") if isinstance(data, dict) else None
+        return [g for g in served if isinstance(g, str)] if isinstance(served, list) else None
+
+    async def check_gemeenten(self, expected: List[str]) -> Optional[List[str]]:
+        """The ids of ``expected`` the handoff service does not serve (logged as an error:
+        their tickets would wait in the outbox), or None when the service cannot say now."""
+        served = await self.served_gemeenten()
+        if served is None:
+            logger.info("Handoff service not reachable to compare the gemeenten it serves; tickets wait if needed")
+            return None
+        missing = [g for g in expected if g not in served]
+        if missing:
+            logger.error("The handoff service does not serve gemeente(s) %s that this action server serves (it "
+                         "serves %s). Their tickets wait in the outbox. Give both services the same "
+                         "GEMEENTE_CONFIG.", ", ".join(missing), ", ".join(served) or "none")
+        return missing
 
     async def _send(self, kind: str, key: str, body: Dict[str, Any]) -> Dict[str, Any]:
         if kind == "ticket":
@@ -155,8 +197,8 @@ class HandoffClient:
             try:
                 return await self._send(kind, key, body)
             except Unauthorized as exc:
-                logger.error("Handoff %s %s not delivered: %s. Set HANDOFF_API_TOKEN to the service's token.",
-                             kind, key, exc)
+                hint = "" if isinstance(exc, Misrouted) else " Set HANDOFF_API_TOKEN to the service's token."
+                logger.error("Handoff %s %s not delivered: %s.%s", kind, key, exc, hint)
                 return None
             except TRANSIENT as exc:
                 logger.info("Handoff %s %s not delivered (%s), attempt %d", kind, key, type(exc).__name__, attempt + 1)

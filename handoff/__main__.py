@@ -26,12 +26,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import logging
 import os
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from handoff import auth, gemeenten, learning, roles, signals, stats, tickets
 from handoff.db import Database
@@ -94,6 +96,42 @@ def main(argv=None) -> int:
         return 2
 
 
+def _replace_labels(db: Database, settings: Settings, args: argparse.Namespace) -> int:
+    """set-roles, set-teams and set-gemeenten: replace one kind of label of a staff user,
+    then show what the user has now."""
+    name = args.username
+    refused: type[Exception]
+    change: Callable[[], bool]
+    if args.command == "set-roles":
+        change, refused = (lambda: roles.set_user_roles(db, name, args.roles)), roles.RoleError
+        show = functools.partial(_print_roles, db, name)
+    elif args.command == "set-teams":
+        change, refused = (lambda: tickets.set_user_teams(db, name, args.teams)), tickets.TicketError
+        show = functools.partial(_print_teams, db, settings, name)
+    else:
+        known = tuple(settings.gemeenten)
+        change, refused = (lambda: gemeenten.set_for_user(db, name, args.gemeenten, known)), ValueError
+        show = functools.partial(_print_gemeenten, db, settings, name)
+    try:
+        found = change()
+    except refused as exc:
+        print(f"Niet gelukt: {exc}", file=sys.stderr)
+        return 1
+    if not found:
+        print(f"Niet gelukt: er is geen account '{name}'.", file=sys.stderr)
+        return 1
+    show()
+    return 0
+
+
+def _print_gemeenten(db: Database, settings: Settings, username: str) -> None:
+    known = tuple(settings.gemeenten)
+    names = ", ".join(settings.gemeenten[g] for g in gemeenten.for_user(db, username, known)) or "geen"
+    print(f"Gemeenten van '{username}': {names}.")
+    if len(known) <= 1:
+        print("Deze installatie heeft één gemeente: iedereen ziet die.")
+
+
 def _run(args) -> int:
     settings = Settings()
     if args.command == "serve":
@@ -105,22 +143,8 @@ def _run(args) -> int:
 
     db = Database(settings.database_url, runtime_secrets.get("HANDOFF_ERASURE_KEY"))
     db.create()
-    if args.command == "set-gemeenten":
-        known = tuple(settings.gemeenten)
-        try:
-            found = gemeenten.set_for_user(db, args.username, args.gemeenten, known)
-        except ValueError as exc:
-            print(f"Niet gelukt: {exc}", file=sys.stderr)
-            return 1
-        if not found:
-            print(f"Account '{args.username}' bestaat niet.", file=sys.stderr)
-            return 1
-        mine = gemeenten.for_user(db, args.username, known)
-        names = ", ".join(settings.gemeenten[g] for g in mine) or "geen"
-        print(f"Gemeenten van '{args.username}': {names}.")
-        if len(known) <= 1:
-            print("Deze installatie heeft één gemeente: iedereen ziet die.")
-        return 0
+    if args.command in ("set-roles", "set-teams", "set-gemeenten"):
+        return _replace_labels(db, settings, args)
     if args.command == "add-user":
         password = os.environ.get("INBOX_NEW_PASSWORD") or getpass.getpass("Wachtwoord (minstens 12 tekens): ")
         try:
@@ -137,28 +161,6 @@ def _run(args) -> int:
         _print_roles(db, args.username)
         if auth.is_active(db, args.username) is False:
             print(f"Let op: dit account is uitgeschakeld. Zet het aan met: python -m handoff enable-user {args.username}")
-        return 0
-    if args.command == "set-roles":
-        try:
-            found = roles.set_user_roles(db, args.username, args.roles)
-        except roles.RoleError as exc:
-            print(f"Niet gelukt: {exc}", file=sys.stderr)
-            return 1
-        if not found:
-            print(f"Niet gelukt: er is geen account '{args.username}'.", file=sys.stderr)
-            return 1
-        _print_roles(db, args.username)
-        return 0
-    if args.command == "set-teams":
-        try:
-            found = tickets.set_user_teams(db, args.username, args.teams)
-        except tickets.TicketError as exc:
-            print(f"Niet gelukt: {exc}", file=sys.stderr)
-            return 1
-        if not found:
-            print(f"Niet gelukt: er is geen account '{args.username}'.", file=sys.stderr)
-            return 1
-        _print_teams(db, settings, args.username)
         return 0
     if args.command in ("disable-user", "enable-user"):
         active = args.command == "enable-user"

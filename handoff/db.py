@@ -116,7 +116,26 @@ class LoginThrottle(Base):
     lock_seconds = Column(Float, nullable=False)  # the next lock's length; doubles up to the maximum
 
 
-class Ticket(Base):
+class ScanOutcome:
+    """The outcome of one scan, as a ticket and a later scan attached to it both store it:
+    the risk, what mattered, the referrals, and (personal data, erased with the ticket)
+    the answers, their points per question and the staff summary."""
+    risk_score = Column(Float, nullable=False)
+    risk_level = Column(String(20), nullable=False)
+    urgent = Column(Boolean, default=False, nullable=False)
+    risk_drivers = Column(JSON, nullable=False, default=list)
+    indications = Column(JSON, nullable=False, default=list)
+    indication_details = Column(JSON, nullable=False, default=list)
+    referrals = Column(JSON, nullable=False, default=list)
+    answers = Column(JSON, nullable=True)
+    answers_readable = Column(JSON, nullable=True)
+    # points per question (question id -> points), so a follow-up scan can be compared
+    # answer by answer
+    answer_points = Column(JSON, nullable=True)
+    summary = Column(Text, nullable=True)
+
+
+class Ticket(ScanOutcome, Base):
     __tablename__ = "tickets"
     id = Column(String(20), primary_key=True)  # the reference the entrepreneur gets, e.g. ZS-7K3F9Q
     idempotency_key = Column(String(100), unique=True, nullable=False)
@@ -131,17 +150,9 @@ class Ticket(Base):
     gemeente = Column(String(40), nullable=True, index=True)
     situations = Column(JSON, nullable=True)  # situation labels from the answers (anonymous)
     channel = Column(String(50), nullable=False)
-    risk_score = Column(Float, nullable=False)
-    risk_level = Column(String(20), nullable=False, index=True)
-    urgent = Column(Boolean, default=False, nullable=False)
-    risk_drivers = Column(JSON, nullable=False, default=list)
-    indications = Column(JSON, nullable=False, default=list)
-    indication_details = Column(JSON, nullable=False, default=list)
-    referrals = Column(JSON, nullable=False, default=list)
-    # personal data: erased on request and after the retention period
-    answers = Column(JSON, nullable=True)
-    answers_readable = Column(JSON, nullable=True)
-    summary = Column(Text, nullable=True)
+    risk_level = Column(String(20), nullable=False, index=True)  # (ScanOutcome's, with an index)
+    # personal data: erased on request and after the retention period: the answers and
+    # the summary (ScanOutcome), and
     contact = Column(JSON, nullable=True)
     transcript = Column(JSON, nullable=True)
     special_category_consent = Column(Boolean, default=False, nullable=False)
@@ -172,9 +183,6 @@ class Ticket(Base):
     # the random id of the anonymous scan record (scan_records.id) this ticket fills in;
     # erased with the personal data, so the record cannot be traced back afterwards
     scan_record = Column(String(40), nullable=True, index=True)
-    # points per question of the first scan (question id -> points), so a follow-up scan
-    # can be compared answer by answer; personal data (erased with the answers)
-    answer_points = Column(JSON, nullable=True)
     # follow-up (README, "Follow-up and personal scan links"): the entrepreneur's separate
     # yes, the day the message is due, and when it went out (or was given up)
     follow_up_consent = Column(Boolean, nullable=True)
@@ -280,7 +288,7 @@ class ScanLink(Base):
     used_at = Column(DateTime, nullable=True)
 
 
-class TicketScan(Base):
+class TicketScan(ScanOutcome, Base):
     """A later scan attached to a ticket through a personal link: the same outcome data a
     ticket gets (answers are personal data: erased with the ticket)."""
     __tablename__ = "ticket_scans"
@@ -289,17 +297,6 @@ class TicketScan(Base):
     link_id = Column(String(32), nullable=True)
     purpose = Column(String(20), nullable=False)
     created_at = Column(DateTime, default=utcnow, nullable=False)
-    risk_score = Column(Float, nullable=False)
-    risk_level = Column(String(20), nullable=False)
-    urgent = Column(Boolean, default=False, nullable=False)
-    risk_drivers = Column(JSON, nullable=False, default=list)
-    indications = Column(JSON, nullable=False, default=list)
-    indication_details = Column(JSON, nullable=False, default=list)
-    referrals = Column(JSON, nullable=False, default=list)
-    answers = Column(JSON, nullable=True)
-    answers_readable = Column(JSON, nullable=True)
-    answer_points = Column(JSON, nullable=True)
-    summary = Column(Text, nullable=True)
 
 
 class UnrecognisedMessage(Base):

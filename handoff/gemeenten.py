@@ -15,6 +15,18 @@ from sqlalchemy import and_, false, or_, select, true
 from handoff import auth
 from handoff.db import Database, StaffGemeente, StaffUser, Ticket
 
+UNKNOWN_GEMEENTE = "unknown_gemeente"
+
+
+def unserved(gemeente: Any, served: Sequence[str]) -> Optional[str]:
+    """The API's error text when a ticket or record names a gemeente this service does not
+    serve (None when it is served, or names none: then it belongs to the first). The
+    answer carries ``code: unknown_gemeente``: the action server keeps such an item and
+    pauses (the two services' GEMEENTE_CONFIG differ), it does not drop it as bad data."""
+    if gemeente is None or (isinstance(gemeente, str) and gemeente in served):
+        return None
+    return f"'gemeente' must be one of: {', '.join(served) or '(none configured)'}"
+
 
 def clause(column: Any, allowed: Sequence[str], all_ids: Sequence[str]) -> Any:
     """SQL: rows of the ``allowed`` gemeenten (an empty column means the first one)."""

@@ -4,7 +4,8 @@ response middleware that sets the security headers.
 - Public: PUBLIC_PATHS and /static/.
 - The action server's token (``Authorization: Bearer $HANDOFF_API_TOKEN``) may only do
   MACHINE_ROUTES (create tickets and anonymous scan records, request erasure, redeem a
-  personal scan link and attach the scan done through it); it reads nothing.
+  personal scan link and attach the scan done through it); it reads nothing but the ids
+  of the gemeenten the service serves (a start-up check of the action server).
 - A partner system's token (``Authorization: Bearer zsp_...``, handoff/signals.py) may only
   do PARTNER_ROUTES (send a signal); it reads nothing either.
 - Everything else under /api/ and /inbox takes a staff session cookie, and a POST also
@@ -26,7 +27,7 @@ from handoff.web import SESSION_COOKIE, ctx, message_page, not_found, page_of, r
 
 PUBLIC_PATHS = ("/", "/health", "/favicon.ico", "/inbox/login", "/uitkomst")
 MACHINE_ROUTES = {("POST", "/api/unrecognised"), ("POST", "/api/tickets"), ("POST", "/api/erasures"), ("POST", "/api/scan-records"),
-                  ("POST", "/api/scan-links/redeem"), ("POST", "/api/ticket-scans")}
+                  ("POST", "/api/scan-links/redeem"), ("POST", "/api/ticket-scans"), ("GET", "/api/gemeenten")}
 PARTNER_ROUTES = {("POST", "/api/signals")}
 HSTS = "max-age=31536000"
 TICKET_PATH_RE = re.compile(r"^/(?:inbox|api)/tickets/([^/]+)")

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from handoff.signals import SignalConfig
 from zelfscan_runtime import region, retention
@@ -30,17 +31,30 @@ def _region() -> Optional[Region]:
 
 
 def _every_gemeente_data() -> List[Dict[str, Any]]:
-    """The configuration of every gemeente this deployment serves (one, or a region's)."""
+    """The configuration of every gemeente this deployment serves (one, or a region's).
+    Read once per set of files (their paths and times), not once per setting."""
     found = _region()
     if found is None:
         return []
+    return list(_read_every_gemeente(tuple((str(p), _mtime(p)) for p in found.files.values())))
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return -1
+
+
+@lru_cache(maxsize=8)
+def _read_every_gemeente(files: Tuple[Tuple[str, int], ...]) -> Tuple[Dict[str, Any], ...]:
     result = []
-    for gemeente_id in found.files:
+    for path, _time in files:
         try:
-            result.append(found.data(gemeente_id))
+            result.append(region.read_config(Path(path)))
         except (OSError, RegionError):
             continue
-    return result
+    return tuple(result)
 
 
 def _gemeente_retention_days() -> int:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from handoff.db import Database, ScanRecord, Ticket
+from handoff.gemeenten import UNKNOWN_GEMEENTE, unserved
 from handoff.gemeenten import clause as gemeente_clause
 from handoff.signals import ROUTE_REFERRED, ROUTE_SELF, ROUTE_SIGNAL
 from handoff.tickets import (
@@ -48,7 +49,9 @@ WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 class RecordError(ValueError):
-    pass
+    def __init__(self, message: str, code: str = "invalid") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def catalogue_questions(path: Optional[Path] = None) -> Tuple[Tuple[str, str], ...]:
@@ -134,8 +137,9 @@ def validate_record(payload: Any, questions: Sequence[str], partners: Sequence[s
     if not isinstance(payload.get("contact_asked"), bool):
         raise RecordError("'contact_asked' is required (true or false)")
     gemeente = payload.get("gemeente")
-    if gemeente is not None and gemeente not in gemeenten:
-        raise RecordError(f"'gemeente' must be one of: {', '.join(gemeenten) or '(none configured)'}")
+    unknown = unserved(gemeente, gemeenten)
+    if unknown:
+        raise RecordError(unknown, UNKNOWN_GEMEENTE)
     return {"id": record_id, "week": week, "channel": channel, "stopped_at": stopped, "risk_level": level,
             "urgent": bool(payload.get("urgent", False)), "indications": indications, "referrals": referrals,
             "contact_asked": payload["contact_asked"], "gemeente": gemeente or (gemeenten[0] if gemeenten else None)}

@@ -25,6 +25,7 @@ from handoff.db import (
     keyed_hash,
     utcnow,
 )
+from handoff.gemeenten import UNKNOWN_GEMEENTE, unserved
 from handoff.gemeenten import clause as gemeente_clause
 
 # the labels staff see; the keys are the values stored and sent over the API
@@ -159,8 +160,9 @@ def validate_payload(payload: Mapping[str, Any], gemeenten: Sequence[str] = ()) 
     if not isinstance(payload, Mapping):
         raise TicketError("the body must be a JSON object")
     gemeente = payload.get("gemeente")
-    if gemeente is not None and (not isinstance(gemeente, str) or gemeente not in gemeenten):
-        raise TicketError(f"'gemeente' must be one of: {', '.join(gemeenten) or '(none configured)'}")
+    unknown = unserved(gemeente, gemeenten)
+    if unknown:
+        raise TicketError(unknown, code=UNKNOWN_GEMEENTE)
     reference = _require(payload, "id", str)
     if not REFERENCE_RE.match(reference):
         raise TicketError("'id' must look like ZS-XXXXXX")

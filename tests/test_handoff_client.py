@@ -174,3 +174,67 @@ async def test_a_ticket_made_after_an_erasure_is_accepted_one_made_before_is_not
     new = ticket_body(id=new_reference(), conversation_id=conversation)
     assert await client.create_ticket(new) == "delivered"
     assert count(svc, old["id"]) == 0 and count(svc, new["id"]) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_gemeente_the_service_does_not_serve_keeps_the_ticket_until_the_configurations_agree(
+        down_service, tmp_path, caplog):
+    """A regional action server and a handoff service that still serves only the first
+    gemeente (different GEMEENTE_CONFIG): the start-up check names the gap, the ticket of
+    the other gemeente waits in the outbox (not dropped as bad data) and delivery pauses;
+    once the service serves the region the same outbox delivers it, once."""
+    from tests.handoff_service.test_regional import ROOT_CONFIG
+
+    svc = down_service.start()
+    client = client_for(svc, tmp_path, attempts=2, retry_interval=0.1)
+    assert await client.check_gemeenten(["voorbeeldstad", "buurdorp"]) == ["buurdorp"]
+    assert "buurdorp" in caplog.text and "GEMEENTE_CONFIG" in caplog.text
+    body = ticket_body(id=new_reference(), gemeente="buurdorp")
+    assert await client.create_ticket(body) == "queued"
+    await asyncio.wait_for(client._worker, 10)  # pauses instead of retrying or dropping
+    assert client.paused and await client.pending_count() == 1
+    assert count(svc, body["id"]) == 0
+
+    svc.stop()  # the operator gives the handoff service the region file and restarts it
+    (tmp_path / "buurdorp.yml").write_text(f"extends: {ROOT_CONFIG}\nname: Buurdorp\n", encoding="utf-8")
+    (tmp_path / "regio.yml").write_text(
+        f"name: Regio\ngemeenten:\n  voorbeeldstad: {ROOT_CONFIG}\n  buurdorp: buurdorp.yml\n", encoding="utf-8")
+    svc.env["GEMEENTE_CONFIG"] = str(tmp_path / "regio.yml")
+    svc.start()
+    restarted = client_for(svc, tmp_path)
+    assert await restarted.check_gemeenten(["voorbeeldstad", "buurdorp"]) == []
+    assert await restarted.flush() == 1
+    assert count(svc, body["id"]) == 1 and await restarted.pending_count() == 0
+
+
+@pytest.mark.asyncio
+async def test_the_served_gemeenten_need_the_action_server_token(down_service, tmp_path):
+    svc = down_service.start()
+    assert await client_for(svc, tmp_path).served_gemeenten() == ["voorbeeldstad"]
+    stranger = HandoffClient(base_url=svc.url, token="wrong", outbox_path=tmp_path / "other.db")
+    assert await stranger.served_gemeenten() is None
+    assert requests.get(svc.url + "/api/gemeenten", timeout=5).status_code in (401, 403)
+
+
+@pytest.mark.asyncio
+async def test_the_action_server_checks_the_gemeenten_at_start_and_sends_what_waited(down_service, tmp_path,
+                                                                                     monkeypatch, caplog):
+    from actions import handoff_client
+    from tests.handoff_service.test_regional import ROOT_CONFIG
+    from zelfscan_runtime.action_server import check_handoff_service
+
+    (tmp_path / "buurdorp.yml").write_text(f"extends: {ROOT_CONFIG}\nname: Buurdorp\n", encoding="utf-8")
+    (tmp_path / "regio.yml").write_text(
+        f"name: Regio\ngemeenten:\n  voorbeeldstad: {ROOT_CONFIG}\n  buurdorp: buurdorp.yml\n", encoding="utf-8")
+    monkeypatch.setenv("GEMEENTE_CONFIG", str(tmp_path / "regio.yml"))  # the action server serves the region
+    client = client_for(down_service, tmp_path, attempts=1)
+    monkeypatch.setattr(handoff_client, "_client", client)
+    waiting = ticket_body(id=new_reference(), gemeente="voorbeeldstad")
+    assert await client.create_ticket(waiting) == "queued"  # made while the service was down
+    client._worker.cancel()
+    assert await check_handoff_service(attempts=1, pause=0) is None  # not reachable yet: said, nothing lost
+    svc = down_service.start()  # the service serves only voorbeeldstad
+    assert await check_handoff_service(attempts=3, pause=0.2) == ["buurdorp"]
+    assert "buurdorp" in caplog.text and "GEMEENTE_CONFIG" in caplog.text
+    await asyncio.wait_for(client._worker, 10)  # the start sent what waited in the outbox
+    assert count(svc, waiting["id"]) == 1 and await client.pending_count() == 0

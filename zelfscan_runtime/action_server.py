@@ -41,8 +41,41 @@ def activate_gemeente(request: Request) -> None:
     gemeente.activate(slots.get(gemeente.GEMEENTE_SLOT) if isinstance(slots, dict) else None)
 
 
-def build_app(token: str, package: str = "actions") -> Sanic:
+async def check_handoff_service(attempts: int = 12, pause: float = 5.0) -> Optional[list]:
+    """At start, in the background: does the handoff service serve every gemeente this
+    action server serves (a regional service whose two halves read different
+    GEMEENTE_CONFIG files would leave tickets waiting in the outbox)? Tries for about a
+    minute while the services start together. Also sends what the outbox still holds."""
+    import asyncio
+
+    from actions import gemeente
+    from actions.handoff_client import client
+
+    handoff = client()
+    expected = list(gemeente.region().files) if gemeente.region().regional else []
+    for attempt in range(attempts):
+        if attempt:
+            await asyncio.sleep(pause)
+        served = await handoff.served_gemeenten()
+        if served is not None:
+            if await handoff.pending_count():
+                handoff.ensure_worker()
+            if not expected and len(served) > 1:
+                logger.warning("This action server serves one gemeente and the handoff service a region (%s): "
+                               "every ticket goes to the first, %s. Give both services the same GEMEENTE_CONFIG.",
+                               ", ".join(served), served[0])
+            return await handoff.check_gemeenten(expected) if expected else []
+    logger.warning("Handoff service not reachable at start; tickets are queued until it is")
+    return None
+
+
+def build_app(token: str, package: str = "actions", check_handoff: bool = False) -> Sanic:
     app = create_app(package, cors_origins=None)
+
+    if check_handoff:
+        @app.after_server_start
+        async def start_check(app: Sanic, _loop: object) -> None:
+            app.add_task(check_handoff_service())
 
     @app.middleware("request")
     async def only_rasa(request: Request) -> Optional[HTTPResponse]:
@@ -68,7 +101,7 @@ def serve(port: int) -> None:
     utils.configure_colored_logging(os.environ.get("LOG_LEVEL", "INFO"))
     utils.update_sanic_log_level()
     logging.getLogger("rasa_sdk.executor").setLevel(logging.WARNING)  # one line per registered action is noise
-    app = build_app(secrets.get("ACTION_SERVER_TOKEN"))
+    app = build_app(secrets.get("ACTION_SERVER_TOKEN"), check_handoff=True)
     host = os.environ.get("ACTIONS_HOST", "127.0.0.1")
     logger.info("Action server on http://%s:%s", host, port)
     app.run(host, port, workers=1, access_log=False)

@@ -10,6 +10,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from handoff import stats, tickets, zgw_store
+from handoff.gemeenten import UNKNOWN_GEMEENTE
 from handoff.web import actor, chosen_gemeenten, ctx, my_gemeenten, run
 
 bp = Blueprint("api")
@@ -30,7 +31,7 @@ async def api_create(request: Request) -> HTTPResponse:
     except tickets.TicketLimit as exc:
         return json({"error": str(exc), "code": exc.code}, status=409)
     except tickets.TicketError as exc:
-        return json({"error": str(exc), "code": "invalid"}, status=422)
+        return json({"error": str(exc), "code": exc.code if exc.code == UNKNOWN_GEMEENTE else "invalid"}, status=422)
     if created:
         request.app.add_task(service.background.notify_new(ticket))
     return json(ticket, status=201 if created else 200)
@@ -101,8 +102,17 @@ async def api_scan_record(request: Request) -> HTTPResponse:
         created = await run(stats.create_record, service.db, payload, service.question_ids,
                             tuple(service.settings.partner_names), tuple(service.settings.gemeenten))
     except stats.RecordError as exc:
-        return json({"error": str(exc), "code": "invalid"}, status=422)
+        return json({"error": str(exc), "code": exc.code}, status=422)
     return json({"id": payload["id"], "created": created}, status=201 if created else 200)
+
+
+@bp.get("/api/gemeenten")
+async def api_gemeenten(request: Request) -> HTTPResponse:
+    """The ids of the gemeenten this service serves, for the action server's start-up
+    check that both services read the same GEMEENTE_CONFIG (nothing personal)."""
+    if not request.ctx.machine:
+        return json({"error": "only the action server asks this"}, status=403)
+    return json({"gemeenten": list(ctx(request).settings.gemeenten)})
 
 
 @bp.post("/api/erasures")

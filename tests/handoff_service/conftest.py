@@ -1,3 +1,4 @@
+import contextlib
 import os
 import uuid
 
@@ -21,13 +22,22 @@ class Mailbox:
         return "250 OK"
 
 
-@pytest.fixture(scope="module")
-def smtp():
-    box = Mailbox()
+@contextlib.contextmanager
+def mail_server(box=None):
+    """A real SMTP server on loopback (aiosmtpd); what it receives lands in ``box``."""
+    box = box if box is not None else Mailbox()
     controller = Controller(box, hostname="127.0.0.1", port=free_port())
     controller.start()
-    yield controller, box
-    controller.stop()
+    try:
+        yield controller, box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    with mail_server() as found:
+        yield found
 
 
 @pytest.fixture(scope="module")

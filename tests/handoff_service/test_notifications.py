@@ -5,10 +5,8 @@ import time
 
 import pytest
 import sqlalchemy
-from aiosmtpd.controller import Controller
 
-from tests.e2e.servers import free_port
-from tests.handoff_service.conftest import post_ticket, ticket_body
+from tests.handoff_service.conftest import mail_server, post_ticket, ticket_body
 from tests.handoff_service.service import HandoffService
 
 SMTP_SECONDS = 2.5  # longer than the background interval of the test service (1 s)
@@ -52,16 +50,13 @@ def settled(service, box, reference, seconds=30):
 
 @pytest.fixture
 def slow_service(tmp_path):
-    box = SlowMailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    svc = HandoffService(tmp_path, extra_env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port),
-                                              "NOTIFY_EMAIL": "accountmanagers@voorbeeldstad.nl"}).start()
-    try:
-        yield svc, box
-    finally:
-        svc.stop()
-        controller.stop()
+    with mail_server(SlowMailbox()) as (controller, box):
+        svc = HandoffService(tmp_path, extra_env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port),
+                                                  "NOTIFY_EMAIL": "accountmanagers@voorbeeldstad.nl"}).start()
+        try:
+            yield svc, box
+        finally:
+            svc.stop()
 
 
 def test_a_slow_mail_server_gets_each_ticket_once(slow_service):

@@ -4,20 +4,18 @@ same ticket and staff see both side by side. Real database, real HTTP, real SMTP
 import email
 import email.policy
 import re
-import time
 import uuid
 from datetime import timedelta
 
 import pytest
 import requests
 import sqlalchemy
-from aiosmtpd.controller import Controller
 
 from handoff import scan_compare, scan_links
 from handoff.db import Database, Ticket, utcnow
-from tests.e2e.servers import free_port
-from tests.handoff_service.conftest import Mailbox, post_ticket, ticket_body
+from tests.handoff_service.conftest import mail_server, post_ticket, ticket_body
 from tests.handoff_service.service import API_TOKEN, HandoffService
+from tests.waiting import wait_until
 
 KEY = "scan-link-test-key-" + "0123456789abcdef"
 
@@ -130,27 +128,15 @@ def gemeente_with_follow_up(tmp_path, weeks=8):
 
 @pytest.fixture
 def mail_service(tmp_path):
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    svc = HandoffService(tmp_path, extra_env={
-        "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port), "GEMEENTE_CONFIG": str(gemeente_with_follow_up(tmp_path)),
-        "HANDOFF_SCAN_PAGE_URL": "https://www.voorbeeldstad.nl/zelfscan", "HANDOFF_ERASURE_KEY": KEY}).start()
-    try:
-        yield svc, box
-    finally:
-        svc.stop()
-        controller.stop()
-
-
-def wait_for(condition, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
+    with mail_server() as (controller, box):
+        svc = HandoffService(tmp_path, extra_env={
+            "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(controller.port),
+            "GEMEENTE_CONFIG": str(gemeente_with_follow_up(tmp_path)),
+            "HANDOFF_SCAN_PAGE_URL": "https://www.voorbeeldstad.nl/zelfscan", "HANDOFF_ERASURE_KEY": KEY}).start()
+        try:
+            yield svc, box
+        finally:
+            svc.stop()
 
 
 def machine(service, path, body):
@@ -176,19 +162,19 @@ def test_follow_up_is_sent_once_and_its_scan_appears_next_to_the_first(mail_serv
     assert due is not None and service.sql("SELECT follow_up_due FROM tickets WHERE id = :id", id=silent["id"])[0][0] is None
     # eight weeks later: move the due day into the past
     service.sql("UPDATE tickets SET follow_up_due = :t WHERE id = :id", t=utcnow() - timedelta(minutes=1), id=first["id"])
-    mail = wait_for(lambda: follow_up_mails(box, address))[0]
+    mail = wait_until(lambda: follow_up_mails(box, address))[0]
     text = email.message_from_bytes(mail.content, policy=email.policy.default).get_content()
     url = re.search(r"https://www\.voorbeeldstad\.nl/zelfscan\?scan=([A-Za-z0-9_-]+)", text)
     code = re.search(r"code: ([2-9A-Z]{4}-[2-9A-Z]{4})", text)
     assert url and code and "Beste Jan Jansen" in text
-    wait_for(lambda: service.sql("SELECT follow_up_via FROM tickets WHERE id = :id", id=first["id"])[0][0] == "email")
+    wait_until(lambda: service.sql("SELECT follow_up_via FROM tickets WHERE id = :id", id=first["id"])[0][0] == "email")
     # later rounds of the loop (a later ticket's follow-up goes out): never a second
     # message, never one for the ticket without consent
     marker = f"later-{uuid.uuid4().hex[:6]}@example.nl"
     second = ticket_body(follow_up_consent=True, contact={"name": "Els", "email": marker})
     assert post_ticket(service, second).status_code == 201
     service.sql("UPDATE tickets SET follow_up_due = :t WHERE id = :id", t=utcnow() - timedelta(minutes=1), id=second["id"])
-    wait_for(lambda: follow_up_mails(box, marker))
+    wait_until(lambda: follow_up_mails(box, marker))
     assert len(follow_up_mails(box, address)) == 1
     assert "Verstuurd, nog niet gebruikt" in staff_page(service, first["id"])
     assert not [m for m in box.messages if "piet@example.nl" in m.rcpt_tos]
@@ -277,11 +263,11 @@ def test_a_telegram_ticket_gets_its_follow_up_in_the_telegram_chat(telegram_serv
                        contact={"name": "Ria", "phone": "+31612345678"})
     assert post_ticket(service, body).status_code == 201
     service.sql("UPDATE tickets SET follow_up_due = :t WHERE id = :id", t=utcnow() - timedelta(minutes=1), id=body["id"])
-    sent = wait_for(lambda: platform.sent("/sendMessage"))
+    sent = wait_until(lambda: platform.sent("/sendMessage"))
     assert "/bot123456:FOLLOWUP-TEST/sendMessage" in sent[0]["path"]
     text = unquote_plus(sent[0]["raw"].decode("utf-8", "replace"))
     assert "4711" in text and "Beste Ria" in text and "?scan=" in text and "Ik heb een code:" in text
-    wait_for(lambda: service.sql("SELECT follow_up_via FROM tickets WHERE id = :id", id=body["id"])[0][0] == "telegram")
+    wait_until(lambda: service.sql("SELECT follow_up_via FROM tickets WHERE id = :id", id=body["id"])[0][0] == "telegram")
     assert service.sql("SELECT sent_via FROM scan_links WHERE ticket_id = :id", id=body["id"])[0][0] == "telegram"
 
 

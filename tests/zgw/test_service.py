@@ -13,13 +13,25 @@ from tests.zgw.conftest import service_with_zgw, wait_until
 pytestmark = pytest.mark.service  # starts the handoff service and the stand-in (make service-test)
 
 
+def page_saying(staff, url, text, what):
+    """The ticket page once it says ``text`` (the background loop works in its own time)."""
+    return wait_until(lambda: (lambda p: p if text in p else None)(staff.get(url, timeout=10).text), what=what)
+
+
+def registered(zgw_server, ticket_id, what, seconds=60.0):
+    """What the case system holds for the ticket once its registration reached a status;
+    exactly one zaak, document, link, rol and status: nothing lost, nothing twice."""
+    held = wait_until(lambda: (lambda h: h if h["status"] else None)(zgw_server.of_ticket(ticket_id)),
+                      seconds=seconds, what=what)
+    assert [len(held[k]) for k in ("zaak", "document", "zio", "rol", "status")] == [1, 1, 1, 1, 1]
+    return held
+
+
 def test_a_ticket_becomes_a_zaak_and_a_status_change_follows(zgw_server, zgw_service):
     start = zgw_server.last_call_id()
     body = ticket_body()
     assert post_ticket(zgw_service, body).status_code == 201
-    held = wait_until(lambda: (lambda h: h if h["status"] else None)(zgw_server.of_ticket(body["id"])),
-                      what="the first status of the zaak")
-    assert len(held["zaak"]) == len(held["document"]) == len(held["zio"]) == len(held["rol"]) == 1
+    held = registered(zgw_server, body["id"], what="the first status of the zaak")
     calls = zgw_server.calls(start)
     assert [(c["method"], c["path"]) for c in calls] == [
         ("POST", "/zaken"), ("POST", "/enkelvoudiginformatieobjecten"), ("POST", "/zaakinformatieobjecten"),
@@ -38,8 +50,8 @@ def test_a_ticket_becomes_a_zaak_and_a_status_change_follows(zgw_server, zgw_ser
     statussen = wait_until(lambda: (lambda s: s if len(s) == 2 else None)(zgw_server.of_ticket(body["id"])["status"]),
                            what="the second status")
     assert statussen[1]["statustype"] == zgw_server.urls["statustypen"][2]
-    page = wait_until(lambda: (lambda p: p if "Laatst doorgegeven status: In behandeling" in p else None)(
-        staff.get(f"{zgw_service.url}/inbox/tickets/{body['id']}", timeout=10).text), what="the page to show it")
+    page = page_saying(staff, f"{zgw_service.url}/inbox/tickets/{body['id']}",
+                       "Laatst doorgegeven status: In behandeling", what="the page to show it")
     zaak = zgw_service.staff_get(f"/api/tickets/{body['id']}").json()["zaak"]
     assert zaak["identificatie"] == body["id"] and zaak["url"] == held["zaak"][0]["url"]
     assert zaak["complete"] and zaak["reported_status"] == "in_behandeling" and zaak["error"] is None
@@ -53,14 +65,11 @@ def test_a_case_system_that_is_down_is_caught_up_without_duplicates(zgw_server, 
         assert post_ticket(zgw_service, body).status_code == 201
         staff, _ = logged_in(zgw_service)
         url = f"{zgw_service.url}/inbox/tickets/{body['id']}"
-        page = wait_until(lambda: (lambda p: p if "Nog niet gelukt" in p else None)(staff.get(url, timeout=10).text),
-                          what="the page to say it did not work yet")
+        page = page_saying(staff, url, "Nog niet gelukt", what="the page to say it did not work yet")
         assert "Het systeem probeert het later vanzelf opnieuw." in page
     finally:
         zgw_server.start()
-    held = wait_until(lambda: (lambda h: h if h["status"] else None)(zgw_server.of_ticket(body["id"])),
-                      seconds=90, what="the registration after the restart")
-    assert [len(held[k]) for k in ("zaak", "document", "zio", "rol", "status")] == [1, 1, 1, 1, 1]
+    registered(zgw_server, body["id"], what="the registration after the restart", seconds=90)
     page = staff.get(url, timeout=10).text
     assert f"als zaak <strong>{body['id']}</strong>" in page and "Nog niet gelukt" not in page
 
@@ -73,8 +82,7 @@ def test_a_refusal_is_shown_and_staff_try_again_once_it_is_put_right(zgw_server,
         assert post_ticket(zgw_service, body).status_code == 201
         staff, _ = logged_in(zgw_service)
         url = f"{zgw_service.url}/inbox/tickets/{body['id']}"
-        page = wait_until(lambda: (lambda p: p if "Niet gelukt" in p else None)(staff.get(url, timeout=10).text),
-                          what="the refusal on the page")
+        page = page_saying(staff, url, "Niet gelukt", what="the refusal on the page")
         assert "het zaaksysteem weigert de gegevens van de ondernemer" in page
         assert "Geweigerd door de testschakelaar van de stand-in." in page
         assert f"als zaak <strong>{body['id']}</strong>" in page  # the zaak itself was made
@@ -84,9 +92,7 @@ def test_a_refusal_is_shown_and_staff_try_again_once_it_is_put_right(zgw_server,
     csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
     again = staff.post(f"{url}/zaaksysteem", data={"csrf_token": csrf}, timeout=10, allow_redirects=False)
     assert again.status_code in (302, 303) and again.headers["Location"].endswith("?m=opgeslagen")
-    held = wait_until(lambda: (lambda h: h if h["status"] else None)(zgw_server.of_ticket(body["id"])),
-                      what="the registration after 'Opnieuw proberen'")
-    assert [len(held[k]) for k in ("zaak", "document", "zio", "rol", "status")] == [1, 1, 1, 1, 1]
+    registered(zgw_server, body["id"], what="the registration after 'Opnieuw proberen'")
     page = staff.get(url, timeout=10).text
     assert "Niet gelukt" not in page and "Opnieuw proberen" not in page
     # without a session the button does nothing
