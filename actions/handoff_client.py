@@ -153,14 +153,19 @@ class HandoffClient:
                 return data
 
     async def served_gemeenten(self) -> Optional[List[str]]:
-        """The gemeente ids the handoff service serves, or None when it cannot say now."""
+        """The gemeente ids the handoff service serves, or None when it cannot say now;
+        Unauthorized when it rejects our token."""
         timeout = aiohttp.ClientTimeout(total=10)
         try:
             async with aiohttp.ClientSession(timeout=timeout) as session:
                 async with session.get(self.base_url + "/api/gemeenten",
                                        headers={"Authorization": f"Bearer {self.token}"}) as response:
+                    if response.status in (401, 403):
+                        raise Unauthorized(f"handoff service rejects the token ({response.status})")
                     data = await response.json(content_type=None) if response.status == 200 else None
-        except (*TRANSIENT, ValueError):
+        except (*TRANSIENT, ValueError) as exc:
+            if isinstance(exc, Unauthorized):
+                raise
             return None
         served = data.get("gemeenten") if isinstance(data, dict) else None
         return [g for g in served if isinstance(g, str)] if isinstance(served, list) else None

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from actions.handoff_client import HandoffClient, Refused, new_reference
+from actions.handoff_client import HandoffClient, Refused, Unauthorized, new_reference
 from tests.e2e.servers import free_port
 from tests.handoff_service.conftest import logged_in, ticket_body
 from tests.handoff_service.service import API_TOKEN, HandoffService
@@ -212,7 +212,8 @@ async def test_the_served_gemeenten_need_the_action_server_token(down_service, t
     svc = down_service.start()
     assert await client_for(svc, tmp_path).served_gemeenten() == ["voorbeeldstad"]
     stranger = HandoffClient(base_url=svc.url, token="wrong", outbox_path=tmp_path / "other.db")
-    assert await stranger.served_gemeenten() is None
+    with pytest.raises(Unauthorized):  # said as a token problem, not as "not reachable"
+        await stranger.served_gemeenten()
     assert requests.get(svc.url + "/api/gemeenten", timeout=5).status_code in (401, 403)
 
 
@@ -238,3 +239,17 @@ async def test_the_action_server_checks_the_gemeenten_at_start_and_sends_what_wa
     assert "buurdorp" in caplog.text and "GEMEENTE_CONFIG" in caplog.text
     await asyncio.wait_for(client._worker, 10)  # the start sent what waited in the outbox
     assert count(svc, waiting["id"]) == 1 and await client.pending_count() == 0
+
+
+@pytest.mark.asyncio
+async def test_a_rejected_token_at_start_is_said_as_such_and_not_retried(down_service, tmp_path, monkeypatch, caplog):
+    from actions import handoff_client
+    from zelfscan_runtime.action_server import check_handoff_service
+
+    svc = down_service.start()
+    wrong = HandoffClient(base_url=svc.url, token="wrong", outbox_path=tmp_path / "outbox.db")
+    monkeypatch.setattr(handoff_client, "_client", wrong)
+    started = time.monotonic()
+    assert await check_handoff_service(attempts=5, pause=2) is None
+    assert time.monotonic() - started < 2  # one answer is enough: retrying does not fix a token
+    assert "rejects the token" in caplog.text and "HANDOFF_API_TOKEN" in caplog.text

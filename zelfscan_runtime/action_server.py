@@ -49,14 +49,18 @@ async def check_handoff_service(attempts: int = 12, pause: float = 5.0) -> Optio
     import asyncio
 
     from actions import gemeente
-    from actions.handoff_client import client
+    from actions.handoff_client import Unauthorized, client
 
     handoff = client()
     expected = list(gemeente.region().files) if gemeente.region().regional else []
     for attempt in range(attempts):
         if attempt:
             await asyncio.sleep(pause)
-        served = await handoff.served_gemeenten()
+        try:
+            served = await handoff.served_gemeenten()
+        except Unauthorized as exc:
+            logger.error("%s. Set HANDOFF_API_TOKEN to the service's token; tickets wait in the outbox.", exc)
+            return None
         if served is not None:
             if await handoff.pending_count():
                 handoff.ensure_worker()
