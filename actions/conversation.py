@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions import scan_record, situation
 from actions.answer_rule import yes_no_from
 from actions.facts import facts_in, noted
-from actions.gemeente import ADDRESS_SLOT, GEMEENTE_SLOT, activate, current_id, gemeente, is_known, region
+from actions.gemeente import ADDRESS_SLOT, GEMEENTE_SLOT, activate, current_id, gemeente, is_known, of_message, region
 from actions.handoff_client import client as handoff_client
 from actions.scan_form import DISTRESS_SLOT, FORM_NAME, _today, scan_answers
 from actions.texts import Speaker, buttons
@@ -278,10 +278,7 @@ def session_gemeente(tracker: Tracker) -> Optional[str]:
     if known:
         return known
     metadata = tracker.get_slot("session_started_metadata") or (tracker.latest_message or {}).get("metadata") or {}
-    if not isinstance(metadata, dict):
-        metadata = {}
-    return (region().known(metadata.get("gemeente"))
-            or region().for_channel(tracker.get_latest_input_channel(), metadata.get("channel_address")))
+    return of_message(metadata, tracker.get_latest_input_channel())
 
 
 class ActionSessionStart(Action):

@@ -533,6 +533,14 @@ def activate(gemeente_id: Optional[str]) -> None:
     _CURRENT.set(region().known(gemeente_id))
 
 
+def of_message(metadata: Any, channel: Optional[str]) -> Optional[str]:
+    """The gemeente a message names: the page's (the widget's ``data-gemeente``, sent as
+    metadata ``gemeente``), else the one of the channel's number or bot (``routes``;
+    metadata ``channel_address``). None in a region when nothing says it."""
+    data = metadata if isinstance(metadata, dict) else {}
+    return region().known(data.get("gemeente")) or region().for_channel(channel, data.get("channel_address"))
+
+
 @contextmanager
 def using(gemeente_id: Optional[str]) -> Iterator[None]:
     token = _CURRENT.set(region().known(gemeente_id))

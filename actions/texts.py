@@ -108,10 +108,13 @@ def render(key: str, **values: Any) -> str:
     return load().texts[key].format(**values)
 
 
-def addressed(key: str, **values: Any) -> str:
-    """The text ``key`` in the configured form of address of the (first) gemeente: for
-    texts sent where no conversation's gemeente is known (the chat channels' limits)."""
-    return address_message({"text": render(key, **values)}, gemeente_module.gemeente().address_form)["text"]
+def addressed(key: str, gemeente_id: Optional[str] = None, **values: Any) -> str:
+    """The text ``key`` outside a conversation's actions (the chat channels' limits), in
+    the form of address of ``gemeente_id`` (the message's gemeente, when the page or the
+    channel's number or bot says it), else of the deployment's first gemeente."""
+    with gemeente_module.using(gemeente_id):
+        form = gemeente_module.gemeente().address_form
+    return address_message({"text": render(key, **values)}, form)["text"]
 
 
 def buttons(*names: str) -> List[Button]:

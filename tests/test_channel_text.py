@@ -1,4 +1,6 @@
 """Splitting long messages and numbered options for channels without buttons."""
+from pathlib import Path
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -52,3 +54,36 @@ def test_the_channels_limit_messages_come_from_the_text_home_in_the_form_of_addr
     assert channel_text(TOO_LONG).startswith("Je bericht is te lang")
     assert channel_text(TOO_FAST).startswith("Je stuurt veel berichten") and "Je gesprek" in channel_text(TOO_FAST)
     assert channel_text(BAD_REQUEST) == "Dit bericht kan ik niet lezen. Stuur alleen tekst."
+
+
+def test_in_a_region_the_limit_messages_use_the_form_of_address_of_the_messages_gemeente(tmp_path, monkeypatch):
+    """Buurdorp says "je", Voorbeeldstad "u": the page's gemeente (widget metadata) or the
+    channel's bot (the region's routes) chooses; a message that says neither gets the
+    first gemeente's form. Also through the chat guard the messaging channels use."""
+    import asyncio
+
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from zelfscan_channels.guard import limited
+    from zelfscan_channels.limits import TOO_LONG, ChatLimits, channel_text
+
+    config = Path(__file__).resolve().parents[1] / "gemeente" / "config.yml"
+    (tmp_path / "buurdorp.yml").write_text(f"extends: {config}\nname: Buurdorp\naddress_form: je\n", encoding="utf-8")
+    (tmp_path / "regio.yml").write_text(
+        f"name: Regio\ngemeenten:\n  voorbeeldstad: {config}\n  buurdorp: buurdorp.yml\n"
+        "routes:\n  telegram: {buurdorp_zelfscan_bot: buurdorp}\n", encoding="utf-8")
+    monkeypatch.setenv("GEMEENTE_CONFIG", str(tmp_path / "regio.yml"))
+    assert channel_text(TOO_LONG, {"gemeente": "buurdorp"}, "socketio").startswith("Je bericht")
+    assert channel_text(TOO_LONG, {"gemeente": "voorbeeldstad"}, "socketio").startswith("Uw bericht")
+    assert channel_text(TOO_LONG, {"channel_address": "buurdorp_zelfscan_bot"}, "telegram").startswith("Je bericht")
+    assert channel_text(TOO_LONG, {"gemeente": "elders"}, "rest").startswith("Uw bericht")  # unknown: the first
+    assert channel_text(TOO_LONG).startswith("Uw bericht")
+
+    async def never(message):
+        raise AssertionError("a message over the limit must not reach the assistant")
+
+    out = CollectingOutputChannel()
+    guard = limited(never, ChatLimits({"CHAT_MAX_MESSAGE_CHARS": "20"}), lambda m: m.sender_id)
+    asyncio.run(guard(UserMessage("x" * 50, out, "telegram-1", input_channel="telegram",
+                                  metadata={"channel_address": "buurdorp_zelfscan_bot"})))
+    assert out.messages[0]["text"].startswith("Je bericht is te lang")

@@ -34,10 +34,10 @@ def limited(on_new_message: Handler, limits: ChatLimits, conversation_id: Callab
         if not limits.allow(message.sender_id):
             logger.info("Message over the rate limit of conversation %s dropped", message.sender_id)
             if limits.notify(message.sender_id):
-                await tell(message, channel_text(TOO_FAST))
+                await tell(message, channel_text(TOO_FAST, message.metadata, message.input_channel))
             return None
         if limits.too_long(message.text):
-            await tell(message, channel_text(TOO_LONG))
+            await tell(message, channel_text(TOO_LONG, message.metadata, message.input_channel))
             return None
         return await on_new_message(message)
 

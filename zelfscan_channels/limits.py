@@ -13,17 +13,19 @@ from __future__ import annotations
 import os
 import time
 from collections import OrderedDict, deque
-from typing import Callable, Deque, Mapping, Optional
+from typing import Any, Callable, Deque, Mapping, Optional
 
 TOO_LONG, TOO_FAST, BAD_REQUEST = "channel.too_long", "channel.too_fast", "channel.bad_request"
 
 
-def channel_text(key: str) -> str:
+def channel_text(key: str, metadata: Any = None, channel: Optional[str] = None) -> str:
     """What the channel answers (TOO_LONG, TOO_FAST, BAD_REQUEST): from actions/texts.yml,
-    the one home of the texts, in the configured form of address."""
-    from actions.texts import addressed  # the actions package; imported when first needed
+    the one home of the texts, in the form of address of the message's gemeente (its
+    metadata: the page's gemeente, or the channel's number or bot) or else the first."""
+    from actions import gemeente  # the actions package; imported when first needed
+    from actions.texts import addressed
 
-    return addressed(key)
+    return addressed(key, gemeente.of_message(metadata, channel))
 
 
 def _int(environ: Mapping[str, str], name: str, default: int) -> int:

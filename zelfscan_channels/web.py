@@ -114,11 +114,13 @@ class ZelfscanRestInput(RestInput):
             logger.warning("REST message for a conversation id this server did not issue refused")
             return _error(403, "unknown_conversation", UNKNOWN_REST)
         ip = request_ip(request)
+        said = body.get("metadata"), self.name()  # the message's gemeente, for the form of address
         if not self.limits.allow(sender, ip):
             wait = self.limits.retry_after(sender, ip)
-            return _error(429, "too_many_messages", channel_text(TOO_FAST), headers={"Retry-After": str(wait or 1)})
+            return _error(429, "too_many_messages", channel_text(TOO_FAST, *said),
+                          headers={"Retry-After": str(wait or 1)})
         if self.limits.too_long(body["message"]):
-            return response.json([{"recipient_id": sender, "text": channel_text(TOO_LONG)}])
+            return response.json([{"recipient_id": sender, "text": channel_text(TOO_LONG, *said)}])
         request.ctx.checked_body = body
         return None
 
@@ -205,10 +207,6 @@ class ZelfscanSocketIOInput(SocketIOInput):
             if data.get("session_id") not in (None, conversation):
                 logger.warning("socket.io message for another conversation than the confirmed one refused")
                 return await tell(sid, OTHER_CONVERSATION)
-            if not self.limits.allow(conversation, session.get("ip")):
-                return await tell(sid, channel_text(TOO_FAST))
-            if self.limits.too_long(data["message"]):
-                return await tell(sid, channel_text(TOO_LONG))
             metadata = data.get(self.metadata_key) or {}
             if isinstance(metadata, str):
                 try:
@@ -217,6 +215,10 @@ class ZelfscanSocketIOInput(SocketIOInput):
                     metadata = {}
             if not isinstance(metadata, dict):
                 metadata = {}
+            if not self.limits.allow(conversation, session.get("ip")):
+                return await tell(sid, channel_text(TOO_FAST, metadata, self.name()))
+            if self.limits.too_long(data["message"]):
+                return await tell(sid, channel_text(TOO_LONG, metadata, self.name()))
             await on_new_message(UserMessage(data["message"], SocketIOOutput(sio, self.bot_message_evt),
                                              conversation, input_channel=self.name(), metadata=metadata))
 
