@@ -95,17 +95,44 @@ def _gemeente_names() -> Dict[str, str]:
     return dict(found.names) if found else {}
 
 
-def _gemeente_response_days() -> Dict[str, int]:
-    """Working days within which the gemeente promised contact (``response_days``: urgent,
+def _response_days_of(data: Dict[str, Any]) -> Dict[str, int]:
+    """Working days within which a gemeente promised contact (``response_days``: urgent,
     hoog, other), as the action server tells the entrepreneur."""
     days = {"urgent": 1, "hoog": 2, "other": 5}
-    raw = _gemeente_data().get("response_days")
+    raw = data.get("response_days")
     if isinstance(raw, dict):
         for key in days:
             value = raw.get(key)
             if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 30:
                 days[key] = value
     return days
+
+
+def _gemeente_response_days() -> Dict[str, int]:
+    return _response_days_of(_gemeente_data())
+
+
+def _data_by_gemeente() -> Dict[str, Dict[str, Any]]:
+    """Gemeente id -> its configuration (one, or a region's)."""
+    found = _region()
+    if found is None:
+        return {}
+    read = _read_every_gemeente(tuple((str(p), _mtime(p)) for p in found.files.values()))
+    return dict(zip(found.files, read, strict=False)) if len(read) == len(found.files) else {}
+
+
+def _promises_by_gemeente() -> Dict[str, Promises]:
+    """What each gemeente's action server promises the entrepreneur and the handoff
+    service must keep: the response days and the weeks until the follow-up."""
+    return {g: Promises(_response_days_of(data), _whole_of(data, "follow_up_weeks", 0, 0, 52))
+            for g, data in _data_by_gemeente().items()}
+
+
+@dataclass(frozen=True)
+class Promises:
+    """What a gemeente promised the entrepreneur in the conversation."""
+    response_days: Dict[str, int]
+    follow_up_weeks: int
 
 
 @dataclass(frozen=True)
@@ -142,9 +169,13 @@ def _gemeente_partners() -> Dict[str, str]:
     return _names_in("partners")
 
 
-def _gemeente_whole(name: str, default: int, low: int, high: int) -> int:
-    value = _gemeente_data().get(name, default)
+def _whole_of(data: Dict[str, Any], name: str, default: int, low: int, high: int) -> int:
+    value = data.get(name, default)
     return value if isinstance(value, int) and not isinstance(value, bool) and low <= value <= high else default
+
+
+def _gemeente_whole(name: str, default: int, low: int, high: int) -> int:
+    return _whole_of(_gemeente_data(), name, default, low, high)
 
 
 def _scan_page_url() -> str:
@@ -217,6 +248,8 @@ class Settings:
     # follow-up (README, "Follow-up and personal scan links"): weeks after the ticket
     # (0: no follow-up is offered), and how many days the personal link then works
     follow_up_weeks: int = field(default_factory=lambda: _gemeente_whole("follow_up_weeks", 0, 0, 52))
+    # per gemeente (a region): the response days and follow-up weeks its action server promised
+    promises: Dict[str, Promises] = field(default_factory=_promises_by_gemeente)
     follow_up_valid_days: int = field(default_factory=lambda: _gemeente_whole("follow_up_valid_days", 30, 1, 365))
     scan_page_url: str = field(default_factory=_scan_page_url)
     gemeente_name: str = field(default_factory=lambda: str(_gemeente_data().get("name") or ""))
@@ -241,3 +274,8 @@ class Settings:
         if not self.erasure_key:
             self.erasure_key = runtime_secrets.get("HANDOFF_ERASURE_KEY")
         return self
+
+    def promised(self, gemeente: Optional[str]) -> Promises:
+        """The promises of the ticket's gemeente (none named, or unknown: the first's)."""
+        found = self.promises.get(gemeente) if gemeente else None
+        return found or Promises(self.response_days, self.follow_up_weeks)

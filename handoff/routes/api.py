@@ -21,11 +21,14 @@ async def api_create(request: Request) -> HTTPResponse:
     if not request.ctx.machine:
         return json({"error": "only the action server creates tickets"}, status=403)
     service = ctx(request)
+    payload = request.json or {}
+    # the days and weeks the ticket's gemeente promised in the conversation (a region)
+    promised = service.settings.promised(payload.get("gemeente") if isinstance(payload, dict) else None)
     try:
-        ticket, created = await run(tickets.create_ticket, service.db, request.json or {},
+        ticket, created = await run(tickets.create_ticket, service.db, payload,
                                     request.headers.get("idempotency-key", ""),
-                                    service.settings.max_tickets_per_conversation, service.settings.response_days,
-                                    service.settings.follow_up_weeks, tuple(service.settings.gemeenten))
+                                    service.settings.max_tickets_per_conversation, promised.response_days,
+                                    promised.follow_up_weeks, tuple(service.settings.gemeenten))
     except tickets.TicketGone as exc:
         return json({"error": str(exc), "code": exc.code}, status=410)
     except tickets.TicketLimit as exc:

@@ -67,7 +67,7 @@ async def signal_submit(request: Request) -> HTTPResponse:
     if problems or signal is None:
         return form_page(request, values, seen, problems, 422)
     ticket, _ = await run(signals.create, service.db, signal, service.settings.signals, request.ctx.user,
-                          "formulier", None, service.settings.response_days, gemeente)
+                          "formulier", None, service.settings.promised(gemeente).response_days, gemeente)
     request.app.add_task(service.background.notify_new(ticket))
     return redirect(f"/inbox/tickets/{quote(ticket['id'])}?m=signaal")
 
@@ -122,8 +122,8 @@ async def api_signal(request: Request) -> HTTPResponse:
                     status=422)
     ticket, created = await run(signals.create, service.db, signal, service.settings.signals,
                                 f"partner:{partner.id}", "partner",
-                                f"signal:p{partner.id}:{key}" if key else None, service.settings.response_days,
-                                gemeente)
+                                f"signal:p{partner.id}:{key}" if key else None,
+                                service.settings.promised(gemeente).response_days, gemeente)
     if created:
         request.app.add_task(service.background.notify_new(ticket))
     return json({"id": ticket["id"], "kind": ticket["kind"], "source": ticket["source"], "created": created},

@@ -19,7 +19,8 @@ DORP_USER = ("dorpmedewerker", "wachtwoord-van-het-dorp-1")
 def region(tmp_path_factory):
     folder = tmp_path_factory.mktemp("regio")
     (folder / "buurdorp.yml").write_text(
-        f"extends: {ROOT_CONFIG}\nname: Buurdorp\naddress_form: je\n", encoding="utf-8")
+        f"extends: {ROOT_CONFIG}\nname: Buurdorp\naddress_form: je\n"
+        "response_days: {urgent: 1, hoog: 3, other: 10}\nfollow_up_weeks: 4\n", encoding="utf-8")
     (folder / "regio.yml").write_text(
         "name: Ondernemersloket Regio Voorbeeld\n"
         f"gemeenten:\n  voorbeeldstad: {ROOT_CONFIG}\n  buurdorp: buurdorp.yml\n", encoding="utf-8")
@@ -49,6 +50,29 @@ def test_each_ticket_belongs_to_the_gemeente_it_was_sent_for(region):
     old_style = make_ticket(region)  # an action server that does not send one: the first gemeente
     assert (stad["gemeente"], dorp["gemeente"], old_style["gemeente"]) == ("voorbeeldstad", "buurdorp",
                                                                           "voorbeeldstad")
+
+
+def test_each_ticket_keeps_what_its_own_gemeente_promised(region):
+    """Buurdorp promises contact within 10 working days and a follow-up after 4 weeks,
+    Voorbeeldstad within 5 and after 8 (what each one's action server tells the
+    entrepreneur): the overdue day and the follow-up of each ticket are its gemeente's."""
+    from datetime import datetime, timedelta
+
+    from handoff.tickets import add_working_days, local_date
+
+    due = {}
+    for gemeente in ("voorbeeldstad", "buurdorp"):
+        body = ticket_body(gemeente=gemeente, risk_level="verhoogd", follow_up_consent=True,
+                           contact={"name": "Jan Jansen", "email": "jan@example.nl"})
+        assert post_ticket(region, body).status_code == 201
+        (created, contact_due, follow_up_due), = region.sql(
+            "SELECT created_at, contact_due, follow_up_due FROM tickets WHERE id = :id", id=body["id"])
+        created = created if isinstance(created, datetime) else datetime.fromisoformat(str(created))
+        follow_up_due = follow_up_due if isinstance(follow_up_due, datetime) else datetime.fromisoformat(
+            str(follow_up_due))
+        due[gemeente] = (str(contact_due)[:10], round((follow_up_due - created) / timedelta(weeks=1)))
+        assert due[gemeente][0] == str(add_working_days(local_date(created), 5 if gemeente == "voorbeeldstad" else 10))
+    assert due["voorbeeldstad"][1] == 8 and due["buurdorp"][1] == 4
 
 
 def test_a_gemeente_the_service_does_not_serve_is_refused(region):
