@@ -250,6 +250,9 @@ class Settings:
     follow_up_weeks: int = field(default_factory=lambda: _gemeente_whole("follow_up_weeks", 0, 0, 52))
     # per gemeente (a region): the response days and follow-up weeks its action server promised
     promises: Dict[str, Promises] = field(default_factory=_promises_by_gemeente)
+    # per gemeente (a region): "u" or "je" (the demo page with ?gemeente=)
+    address_forms: Dict[str, str] = field(default_factory=lambda: {
+        g: "je" if data.get("address_form") == "je" else "u" for g, data in _data_by_gemeente().items()})
     follow_up_valid_days: int = field(default_factory=lambda: _gemeente_whole("follow_up_valid_days", 30, 1, 365))
     scan_page_url: str = field(default_factory=_scan_page_url)
     gemeente_name: str = field(default_factory=lambda: str(_gemeente_data().get("name") or ""))

@@ -23,9 +23,16 @@ async def favicon(request: Request) -> HTTPResponse:
 
 @bp.get("/")
 async def demo_page(request: Request) -> HTTPResponse:
+    """An example page of the gemeente with the chat. In a region ``?gemeente=<id>`` shows
+    that gemeente's page: its name, its form of address, and the widget's
+    ``data-gemeente`` so the conversation belongs to it (an unknown id: the first)."""
     settings = ctx(request).settings
+    chosen = request.args.get("gemeente")
+    gemeente = chosen if len(settings.gemeenten) > 1 and chosen in settings.gemeenten else None
+    name = settings.gemeenten[gemeente] if gemeente else settings.gemeente_name or "Voorbeeldstad"
     return render(request, "demo.html", rasa_url=settings.rasa_url, privacy_url=settings.public_url + "/#privacy",
-                  address_form=settings.address_form)
+                  address_form=settings.address_forms.get(gemeente or "", settings.address_form),
+                  gemeente=gemeente, gemeente_name=name)
 
 
 # The saved result travels in the link's fragment (#v1....), which the browser never sends:

@@ -254,3 +254,14 @@ def test_a_colleague_of_several_gemeenten_must_choose_one(region):
     assert chosen.status_code in (302, 303)
     reference = chosen.headers["location"].split("/")[-1].split("?")[0]
     assert admin.get(region.url + f"/api/tickets/{reference}", timeout=10).json()["gemeente"] == "buurdorp"
+
+
+def test_the_demo_page_shows_the_chosen_gemeente_with_its_form_of_address(region):
+    """?gemeente=buurdorp: Buurdorp's name, its "je", and the widget tells the assistant the
+    gemeente; an unknown id or none: the first gemeente, no data-gemeente."""
+    dorp = requests.get(region.url + "/?gemeente=buurdorp", timeout=10).text
+    assert "Gemeente Buurdorp" in dorp and 'data-address-form="je"' in dorp and 'data-gemeente="buurdorp"' in dorp
+    for page in (requests.get(region.url + "/", timeout=10).text,
+                 requests.get(region.url + "/?gemeente=%22%3E%3Cscript%3E", timeout=10).text):
+        assert "Gemeente Voorbeeldstad" in page and 'data-address-form="u"' in page
+        assert "data-gemeente" not in page and "<script>" not in page.split("</header>")[0]
