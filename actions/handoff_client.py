@@ -9,10 +9,11 @@ again (``ensure_worker``), so a queued ticket never waits for the next failure.
 What the outbox never does: deliver a ticket after the entrepreneur asked for erasure
 (queued tickets of that conversation are dropped first, and the service refuses late
 ones with 410); retry data the service refused (4xx); keep hammering with a token the
-service rejects (401/403: delivery pauses until the next start or session), or at a
-service that does not serve the item's gemeente (the same pause: the two services'
-GEMEENTE_CONFIG differ, and ``served_gemeenten`` lets the action server say so at
-start); keep
+service rejects (401/403: delivery pauses until the next start or session), or send
+an item again and again to a service that does not serve its gemeente (the two
+services' GEMEENTE_CONFIG differ; the item is kept and passed over until delivery
+starts again, the others still go, and ``served_gemeenten`` lets the action server say
+so at start); keep
 personal data indefinitely (entries older than HANDOFF_OUTBOX_MAX_DAYS, default 7, are
 removed and counted in the log).
 """
@@ -27,7 +28,7 @@ import sqlite3
 import string
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import aiohttp
 
@@ -50,7 +51,8 @@ class Unauthorized(ConnectionError):
 class Misrouted(Unauthorized):
     """The service does not serve the item's gemeente (422, ``unknown_gemeente``): the two
     services read different GEMEENTE_CONFIG files. Like a rejected token this is for an
-    operator to fix; the item is kept, not dropped as bad data, and delivery pauses."""
+    operator to fix; the item is kept, not dropped as bad data, and passed over until the
+    delivery starts again; the items of other gemeenten still go."""
 
 
 UNKNOWN_GEMEENTE = "unknown_gemeente"
@@ -72,6 +74,10 @@ class HandoffClient:
         self.max_age_seconds = float(os.environ.get("HANDOFF_OUTBOX_MAX_DAYS", 7)) * 86400
         self._worker: Optional[asyncio.Task] = None
         self.paused = False
+        # items the service does not serve the gemeente of: kept for an operator, passed
+        # over until the delivery loop starts again (a start, a session, a new item),
+        # never in the way of the others
+        self.misrouted: Set[str] = set()
         self._init_outbox()
 
     # ----------------------------------------------------------------- outbox
@@ -123,6 +129,14 @@ class HandoffClient:
     def _count(self) -> int:
         with self._connect() as conn:
             return conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+
+    def _keys(self) -> List[str]:
+        with self._connect() as conn:
+            return [k for (k,) in conn.execute("SELECT key FROM outbox").fetchall()]
+
+    async def _waiting_to_send(self) -> int:
+        """Items the delivery loop should still try (not those kept for an operator)."""
+        return len([k for k in await asyncio.to_thread(self._keys) if k not in self.misrouted])
 
     async def pending_count(self) -> int:
         return await asyncio.to_thread(self._count)
@@ -275,11 +289,17 @@ class HandoffClient:
             logger.error("Handoff outbox: %d item(s) older than %.0f days removed undelivered (personal data is "
                          "not kept indefinitely)", expired, self.max_age_seconds / 86400)
         for key, kind, body in await asyncio.to_thread(self._pending):
+            if key in self.misrouted:
+                continue
             try:
                 await self._send(kind, key, body)
             except Refused as exc:  # bad data: keep it out of the loop, say so
                 logger.error("Handoff %s %s refused: %s", kind, key, exc)
                 await asyncio.to_thread(self._done, key)
+                continue
+            except Misrouted as exc:  # kept; the items behind it still go
+                self.misrouted.add(key)
+                logger.error("Handoff %s %s kept in the outbox: %s", kind, key, exc)
                 continue
             except Unauthorized as exc:
                 self.paused = True
@@ -299,11 +319,12 @@ class HandoffClient:
 
     async def _work(self) -> None:
         self.paused = False
-        while await self.pending_count():
+        self.misrouted.clear()  # a start or a new session: try those again too
+        while await self._waiting_to_send():
             await self.flush()
             if self.paused:  # a rejected token: retrying does not help until an operator acts
                 return
-            if await self.pending_count():
+            if await self._waiting_to_send():
                 await asyncio.sleep(self.retry_interval)
 
 

@@ -191,9 +191,16 @@ async def test_a_gemeente_the_service_does_not_serve_keeps_the_ticket_until_the_
     assert "buurdorp" in caplog.text and "GEMEENTE_CONFIG" in caplog.text
     body = ticket_body(id=new_reference(), gemeente="buurdorp")
     assert await client.create_ticket(body) == "queued"
-    await asyncio.wait_for(client._worker, 10)  # pauses instead of retrying or dropping
-    assert client.paused and await client.pending_count() == 1
+    await asyncio.wait_for(client._worker, 10)  # passes it over instead of retrying or dropping it
+    assert await client.pending_count() == 1 and len(client.misrouted) == 1
     assert count(svc, body["id"]) == 0
+    # it is not in the way: the items of the gemeente the service serves still go
+    other = ticket_body(id=new_reference(), gemeente="voorbeeldstad")
+    client._queue(other["id"], "ticket", other)  # queued after it (e.g. while the service was down)
+    client.ensure_worker()
+    await asyncio.wait_for(client._worker, 10)
+    assert count(svc, other["id"]) == 1
+    assert await client.pending_count() == 1  # only the kept ticket
 
     svc.stop()  # the operator gives the handoff service the region file and restarts it
     (tmp_path / "buurdorp.yml").write_text(f"extends: {ROOT_CONFIG}\nname: Buurdorp\n", encoding="utf-8")
