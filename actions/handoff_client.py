@@ -184,20 +184,6 @@ class HandoffClient:
         served = data.get("gemeenten") if isinstance(data, dict) else None
         return [g for g in served if isinstance(g, str)] if isinstance(served, list) else None
 
-    async def check_gemeenten(self, expected: List[str]) -> Optional[List[str]]:
-        """The ids of ``expected`` the handoff service does not serve (logged as an error:
-        their tickets would wait in the outbox), or None when the service cannot say now."""
-        served = await self.served_gemeenten()
-        if served is None:
-            logger.info("Handoff service not reachable to compare the gemeenten it serves; tickets wait if needed")
-            return None
-        missing = [g for g in expected if g not in served]
-        if missing:
-            logger.error("The handoff service does not serve gemeente(s) %s that this action server serves (it "
-                         "serves %s). Their tickets wait in the outbox. Give both services the same "
-                         "GEMEENTE_CONFIG.", ", ".join(missing), ", ".join(served) or "none")
-        return missing
-
     async def _send(self, kind: str, key: str, body: Dict[str, Any]) -> Dict[str, Any]:
         if kind == "ticket":
             return await self._post("/api/tickets", body, key)
@@ -326,6 +312,23 @@ class HandoffClient:
                 return
             if await self._waiting_to_send():
                 await asyncio.sleep(self.retry_interval)
+
+
+def missing_gemeenten(expected: List[str], served: List[str]) -> List[str]:
+    """The ids of ``expected`` (this action server's gemeenten; empty outside a region)
+    that the handoff service does not serve, said in the log: their tickets would wait in
+    the outbox. One gemeente here against a region there is said too (its tickets all go
+    to the region's first gemeente)."""
+    missing = [g for g in expected if g not in served]
+    if missing:
+        logger.error("The handoff service does not serve gemeente(s) %s that this action server serves (it "
+                     "serves %s). Their tickets wait in the outbox. Give both services the same "
+                     "GEMEENTE_CONFIG.", ", ".join(missing), ", ".join(served) or "none")
+    elif not expected and len(served) > 1:
+        logger.warning("This action server serves one gemeente and the handoff service a region (%s): every ticket "
+                       "goes to the first, %s. Give both services the same GEMEENTE_CONFIG.",
+                       ", ".join(served), served[0])
+    return missing
 
 
 _client: Optional[HandoffClient] = None

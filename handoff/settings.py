@@ -31,12 +31,17 @@ def _region() -> Optional[Region]:
 
 
 def _every_gemeente_data() -> List[Dict[str, Any]]:
-    """The configuration of every gemeente this deployment serves (one, or a region's).
-    Read once per set of files (their paths and times), not once per setting."""
+    """The configuration of every gemeente this deployment serves (one, or a region's)."""
+    return list(_data_by_gemeente().values())
+
+
+def _data_by_gemeente() -> Dict[str, Dict[str, Any]]:
+    """Gemeente id -> its configuration (one, or a region's; a file that cannot be read is
+    left out). Read once per set of files (their paths and times), not once per setting."""
     found = _region()
     if found is None:
-        return []
-    return list(_read_every_gemeente(tuple((str(p), _mtime(p)) for p in found.files.values())))
+        return {}
+    return dict(_read_every_gemeente(tuple((g, str(p), _mtime(p)) for g, p in found.files.items())))
 
 
 def _mtime(path: Path) -> int:
@@ -47,11 +52,11 @@ def _mtime(path: Path) -> int:
 
 
 @lru_cache(maxsize=8)
-def _read_every_gemeente(files: Tuple[Tuple[str, int], ...]) -> Tuple[Dict[str, Any], ...]:
+def _read_every_gemeente(files: Tuple[Tuple[str, str, int], ...]) -> Tuple[Tuple[str, Dict[str, Any]], ...]:
     result = []
-    for path, _time in files:
+    for gemeente_id, path, _time in files:
         try:
-            result.append(region.read_config(Path(path)))
+            result.append((gemeente_id, region.read_config(Path(path))))
         except (OSError, RegionError):
             continue
     return tuple(result)
@@ -112,13 +117,8 @@ def _gemeente_response_days() -> Dict[str, int]:
     return _response_days_of(_gemeente_data())
 
 
-def _data_by_gemeente() -> Dict[str, Dict[str, Any]]:
-    """Gemeente id -> its configuration (one, or a region's)."""
-    found = _region()
-    if found is None:
-        return {}
-    read = _read_every_gemeente(tuple((str(p), _mtime(p)) for p in found.files.values()))
-    return dict(zip(found.files, read, strict=False)) if len(read) == len(found.files) else {}
+def _address_form_of(data: Dict[str, Any]) -> str:
+    return "je" if data.get("address_form") == "je" else "u"
 
 
 def _promises_by_gemeente() -> Dict[str, Promises]:
@@ -217,7 +217,7 @@ class Settings:
     outcomes: Dict[str, Outcome] = field(default_factory=_gemeente_outcomes)
     partner_names: Dict[str, str] = field(default_factory=_gemeente_partners)
     # "u" or "je" of the (first) gemeente: the demo page's widget speaks in it
-    address_form: str = field(default_factory=lambda: "je" if _gemeente_data().get("address_form") == "je" else "u")
+    address_form: str = field(default_factory=lambda: _address_form_of(_gemeente_data()))
     # gemeente id -> name: one, or the gemeenten of a regional service (zelfscan_runtime/region.py)
     gemeenten: Dict[str, str] = field(default_factory=_gemeente_names)
     signals: SignalConfig = field(default_factory=_gemeente_signals)
@@ -252,7 +252,7 @@ class Settings:
     promises: Dict[str, Promises] = field(default_factory=_promises_by_gemeente)
     # per gemeente (a region): "u" or "je" (the demo page with ?gemeente=)
     address_forms: Dict[str, str] = field(default_factory=lambda: {
-        g: "je" if data.get("address_form") == "je" else "u" for g, data in _data_by_gemeente().items()})
+        g: _address_form_of(data) for g, data in _data_by_gemeente().items()})
     follow_up_valid_days: int = field(default_factory=lambda: _gemeente_whole("follow_up_valid_days", 30, 1, 365))
     scan_page_url: str = field(default_factory=_scan_page_url)
     gemeente_name: str = field(default_factory=lambda: str(_gemeente_data().get("name") or ""))

@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from actions.handoff_client import HandoffClient, Refused, Unauthorized, new_reference
+from actions.handoff_client import HandoffClient, Refused, Unauthorized, missing_gemeenten, new_reference
 from tests.e2e.servers import free_port
 from tests.handoff_service.conftest import logged_in, ticket_body
 from tests.handoff_service.service import API_TOKEN, HandoffService
@@ -187,7 +187,7 @@ async def test_a_gemeente_the_service_does_not_serve_keeps_the_ticket_until_the_
 
     svc = down_service.start()
     client = client_for(svc, tmp_path, attempts=2, retry_interval=0.1)
-    assert await client.check_gemeenten(["voorbeeldstad", "buurdorp"]) == ["buurdorp"]
+    assert missing_gemeenten(["voorbeeldstad", "buurdorp"], await client.served_gemeenten()) == ["buurdorp"]
     assert "buurdorp" in caplog.text and "GEMEENTE_CONFIG" in caplog.text
     body = ticket_body(id=new_reference(), gemeente="buurdorp")
     assert await client.create_ticket(body) == "queued"
@@ -209,7 +209,7 @@ async def test_a_gemeente_the_service_does_not_serve_keeps_the_ticket_until_the_
     svc.env["GEMEENTE_CONFIG"] = str(tmp_path / "regio.yml")
     svc.start()
     restarted = client_for(svc, tmp_path)
-    assert await restarted.check_gemeenten(["voorbeeldstad", "buurdorp"]) == []
+    assert missing_gemeenten(["voorbeeldstad", "buurdorp"], await restarted.served_gemeenten()) == []
     assert await restarted.flush() == 1
     assert count(svc, body["id"]) == 1 and await restarted.pending_count() == 0
 

@@ -238,3 +238,17 @@ async def test_each_gemeente_explains_with_its_own_amounts(regio):
 
     assert "1.300 uur" in await explained("buurdorp") and "1.225" not in await explained("buurdorp")
     assert "1.225 uur" in await explained("voorbeeldstad")
+
+
+def test_the_start_check_names_what_the_handoff_service_does_not_serve(caplog):
+    from actions.handoff_client import missing_gemeenten
+
+    assert missing_gemeenten(["voorbeeldstad", "buurdorp"], ["voorbeeldstad", "buurdorp"]) == []
+    assert not caplog.records
+    assert missing_gemeenten(["voorbeeldstad", "buurdorp"], ["voorbeeldstad"]) == ["buurdorp"]
+    assert "buurdorp" in caplog.records[-1].getMessage() and caplog.records[-1].levelname == "ERROR"
+    # one gemeente here, a region there: its tickets all go to the region's first gemeente
+    assert missing_gemeenten([], ["voorbeeldstad", "buurdorp"]) == []
+    assert caplog.records[-1].levelname == "WARNING" and "every ticket goes to the first, voorbeeldstad" in \
+        caplog.records[-1].getMessage()
+    assert missing_gemeenten([], ["voorbeeldstad"]) == [] and len(caplog.records) == 2

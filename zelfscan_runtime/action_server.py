@@ -49,7 +49,7 @@ async def check_handoff_service(attempts: int = 12, pause: float = 5.0) -> Optio
     import asyncio
 
     from actions import gemeente
-    from actions.handoff_client import Unauthorized, client
+    from actions.handoff_client import Unauthorized, client, missing_gemeenten
 
     handoff = client()
     expected = list(gemeente.region().files) if gemeente.region().regional else []
@@ -64,11 +64,7 @@ async def check_handoff_service(attempts: int = 12, pause: float = 5.0) -> Optio
         if served is not None:
             if await handoff.pending_count():
                 handoff.ensure_worker()
-            if not expected and len(served) > 1:
-                logger.warning("This action server serves one gemeente and the handoff service a region (%s): "
-                               "every ticket goes to the first, %s. Give both services the same GEMEENTE_CONFIG.",
-                               ", ".join(served), served[0])
-            return await handoff.check_gemeenten(expected) if expected else []
+            return missing_gemeenten(expected, served)
     logger.warning("Handoff service not reachable at start; tickets are queued until it is")
     return None
 
