@@ -9,7 +9,7 @@ import jsonschema
 import numpy as np
 import pytest
 import rasa.core.tracker_store as tracker_store
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
@@ -141,6 +141,8 @@ RESPONSES = st.one_of(
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(RESPONSES)
+@example({"events": [{"event": [], "name": "risk_level", "value": "hoog", "timestamp": None}], "responses": []})
+@example({"events": [{"event": {"a": 1}}]})
 def test_the_fast_check_accepts_only_what_the_full_schema_accepts(result):
     """Random responses of every event type with right and wrong field types: the
     validator's verdict, and its error, are those of jsonschema.validate."""

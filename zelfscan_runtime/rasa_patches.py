@@ -155,7 +155,10 @@ class ActionResponseValidator:
         if self.outer is None or not self.outer.is_valid(result):
             return False
         for event in result.get("events") or ():
-            check = self.by_event.get(event.get("event")) if isinstance(event, dict) else None
+            kind = event.get("event") if isinstance(event, dict) else None
+            # Only a string names a branch; any other value (a list, a dict) is not a
+            # key here and is left to the full validator, which refuses it.
+            check = self.by_event.get(kind) if isinstance(kind, str) else None
             if check is None or not check.is_valid(event):
                 return False
         self.fast_checks += 1
