@@ -49,6 +49,8 @@ class Question:
     min: Optional[float] = None
     max: Optional[float] = None
     period: Optional[str] = None
+    adds_up: bool = False  # amount: parts listed in one answer are added up (a total)
+    loss_is_zero: bool = False  # amount: a loss ("min 500", "500 verlies") means nothing left over
     yes_words: Tuple[str, ...] = ()
     count_words: Tuple[str, ...] = ()
     max_count: Optional[int] = None
@@ -135,6 +137,8 @@ def _question_from_dict(raw: Mapping[str, Any]) -> Question:
         min=raw.get("min"),
         max=raw.get("max"),
         period=raw.get("period"),
+        adds_up=bool(raw.get("adds_up", False)),
+        loss_is_zero=bool(raw.get("loss_is_zero", False)),
         yes_words=tuple(raw.get("yes_words", ())),
         count_words=tuple(raw.get("count_words", ())),
         max_count=raw.get("max_count"),
@@ -180,6 +184,9 @@ def validate_catalogue(data: Mapping[str, Any]) -> List[str]:
         qtype = raw.get("type")
         if qtype and qtype not in TYPES:
             problems.append(f"{qid}: unknown type '{qtype}'")
+        for key in ("adds_up", "loss_is_zero", "period"):
+            if key in raw and qtype != "amount":
+                problems.append(f"{qid}: '{key}' is only for amount questions")
         if qtype in ("choice", "multi_choice") and not raw.get("choices"):
             problems.append(f"{qid}: a {qtype} question needs 'choices'")
         for entry in raw.get("facts", ()):
@@ -260,7 +267,9 @@ def _interpret_number(question: Question, text: str, today: Optional[date]) -> I
     kind = question.type
     number: Optional[float]
     if kind == "amount":
-        number = parsing.parse_amount(text, question.period)
+        number = parsing.parse_amount(text, question.period, add_up=question.adds_up)
+        if number is not None and number < 0 and question.loss_is_zero:
+            number = 0.0
     elif kind == "years":
         number = parsing.parse_years(text, today)
     elif kind == "hours":

@@ -162,7 +162,24 @@ def numbers_in_text(text: str) -> List[Tuple[float, int, int]]:
             if i < 0 or not found[i][1] <= start < found[i][2]:
                 found.append((value, start, end))
     found.sort(key=lambda item: item[1])
-    return found
+    return _join_and_a_half(norm, found)
+
+
+_AND_A_HALF_RE = re.compile(r"\s+en\s+(?:een\s+)?(?:half|halve)(?![a-z])")
+
+
+def _join_and_a_half(norm: str, found: List[Tuple[float, int, int]]) -> List[Tuple[float, int, int]]:
+    """'twee en een half jaar' -> 2.5, '2 en een half duizend' -> 2500: a number and
+    the 'en (een) half' after it are one number. The half was read as 0.5 times the
+    scale word after it (if any), so the whole is the number times that scale plus it."""
+    joined: List[Tuple[float, int, int]] = []
+    for value, start, end in found:
+        gap = _AND_A_HALF_RE.match(norm, joined[-1][2]) if joined else None
+        if gap and joined[-1][2] < start < gap.end() and value > 0:
+            before, before_start, _ = joined.pop()
+            value, start = before * (value / 0.5) + value, before_start
+        joined.append((value, start, end))
+    return joined
 
 
 def _word_numbers(chunk: str, offset: int) -> Iterable[Tuple[float, int, int]]:
@@ -208,34 +225,67 @@ _ZERO_AMOUNT = [
 ]
 
 
-def parse_amount(text: str, period: Optional[str] = None) -> Optional[float]:
+def parse_amount(text: str, period: Optional[str] = None, add_up: bool = False) -> Optional[float]:
     """Euro amount from Dutch text.
 
     '30k' -> 30000, '€ 12.500,-' -> 12500, 'twaalfduizend' -> 12000,
     'anderhalve ton' -> 150000, 'ongeveer 2 mille' -> 2000, 'niks' -> 0.
     'tussen 10 en 20 duizend' gives the middle (15000). With period='month',
     an amount 'per jaar' is divided by 12 (and a 'per week' amount multiplied by 52/12).
-    Negative amounts are returned negative so validation can reject them.
+    Negative amounts and losses ('min 500', '500 verlies') are returned negative, so the
+    question decides what they mean. With add_up, a listing of parts is added up
+    ('3.000 bij de belasting en 2.000 bij leveranciers' -> 5000).
     """
-    norm = normalize(text)
+    norm = _A_FEW_RE.sub("twee ", _MINUS_WORD_RE.sub("-", normalize(text)))
     nums = numbers_in_text(norm)
     if not nums:
         if any(contains_phrase(norm, z) for z in _ZERO_AMOUNT):
             return 0.0
         return None
-    value = nums[0][0]
-    if len(nums) >= 2 and re.search(r"tussen\s+.+?\s+en\s+|\d\s*(?:-|tot|a|à)\s*\d|\b[a-z]+\s+(?:tot|a|à)\s+[a-z]+", norm):
-        (low, low_start, low_end), (high, high_start, high_end) = nums[0], nums[1]
-        # "20 a 30 duizend", "tussen 1 en 2 ton": the scale word of the high end counts for both
-        if _scale_word(norm[low_start:low_end]) == 1:
-            low *= _scale_word(norm[high_start:high_end])
-        value = (low + high) / 2
+    value = _range_middle(norm, nums)
+    if value is None:
+        value = sum(_amounts_listed(norm, nums)) if add_up else nums[0][0]
+    if value > 0 and _LOSS_RE.search(norm) and not _NOT_A_LOSS_RE.search(norm):
+        value = -value  # "500 verlies per maand", "ik leg er 300 op toe"
     if period == "month":
-        if re.search(r"per jaar|p\.?j|per jr|jaarlijks|in een jaar|op jaarbasis", norm):
+        if _PER_YEAR_RE.search(norm):
             value = value / 12
-        elif re.search(r"per week|p\.?w|wekelijks", norm):
+        elif _PER_WEEK_RE.search(norm):
             value = value * 52 / 12
     return round(value, 2)
+
+
+# "een paar duizend" is read as two thousand (a few: at least two)
+_A_FEW_RE = re.compile(r"(?<![a-z])(?:een )?(?:paar|aantal|enkele) (?=(?:honderd|duizend|ton|mille)(?![a-z]))")
+# "min 500" and "minus 500" are -500 ("min. 500" is a minimum, "min of meer" about)
+_MINUS_WORD_RE = re.compile(r"(?<![a-z.])(?:min|minus)\s+(?=(?:euro\s*)?\d)")
+_LOSS_RE = re.compile(r"(?<![a-z])(verlies|in de min|in het rood|toe ?op|op toe|erbij in|bij in|bijleggen"
+                      r"|leg\w* (?:\w+ ){0,4}toe)(?![a-z])")
+_NOT_A_LOSS_RE = re.compile(r"(?<![a-z])(geen|niet) (verlies|in de min|in het rood)")
+_PER_YEAR_RE = re.compile(r"per jaar|p\.?j\b|per jr|jaarlijks|in een jaar|op jaarbasis|in het jaar|elk jaar|ieder jaar|per boekjaar")
+_PER_WEEK_RE = re.compile(r"per week|p\.?w\b|wekelijks|in de week|elke week|iedere week|per wk|in een week")
+_RANGE_RE = re.compile(r"tussen\s+.+?\s+en\s+|\d\s*(?:-|tot|a|à|of)\s*\d|\b[a-z]+\s+(?:tot|a|à)\s+[a-z]+")
+# a year in a listing of debts is no amount ("sinds 2019 5000 bij de belasting")
+_YEAR_BEFORE_RE = re.compile(r"(?:sinds|in|vanaf|uit|begin|eind|van)\s*$")
+
+
+def _range_middle(norm: str, nums: Sequence[Tuple[float, int, int]]) -> Optional[float]:
+    """The middle of a range ('tussen 10 en 20 duizend', '20 à 25 uur'), else None.
+    The scale word of the high end counts for both ends ("20 a 30 duizend")."""
+    if len(nums) < 2 or not _RANGE_RE.search(norm):
+        return None
+    (low, low_start, low_end), (high, high_start, high_end) = nums[0], nums[1]
+    if _scale_word(norm[low_start:low_end]) == 1:
+        low *= _scale_word(norm[high_start:high_end])
+    return (low + high) / 2
+
+
+def _amounts_listed(norm: str, nums: Sequence[Tuple[float, int, int]]) -> List[float]:
+    """The amounts of a listing ('3.000 bij de belasting en 2.000 bij leveranciers'),
+    without years ('sinds 2019')."""
+    return [value for value, start, end in nums
+            if not (1950 <= value <= 2100 and value == int(value) and _YEAR_BEFORE_RE.search(norm[max(0, start - 12):start])
+                    and not _scale_word(norm[start:end]) > 1)]
 
 
 def _scale_word(number_text: str) -> float:
@@ -264,6 +314,10 @@ _JUST_STARTED = [
 JUST_STARTED_YEARS = 0.1
 
 
+_SINCE_MY_AGE_RE = re.compile(r"sinds (?:mijn|m'?n) (?:\d+ ?(?:e|ste|de)?|[a-z]+(?:ste|de))(?![a-z0-9])")
+_A_UNIT_OR_N_RE = re.compile(r"(?<![a-z])(?:een|'?n) (jaar|maand|week)(?:je)? of (\d+|[a-z]+)(?![a-z0-9])")
+
+
 def started_this_year(today: date) -> float:
     """'sinds <this year>' in years: the start lies, on average, halfway through the
     months of this year so far (the current month counted), so the figure grows evenly
@@ -283,7 +337,12 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
     'nog niet gestart' -> 0, '6 maanden' -> 0.5, 'sinds maart 2024'.
     """
     today = today or date.today()
-    norm = re.sub(r"(?<![a-z])een (jaar|maand|week)(?![a-z])", r"1 \1", normalize(text))
+    norm = normalize(text)
+    if _SINCE_MY_AGE_RE.search(norm):
+        return None  # "sinds mijn 25e": years only with the age, which comes later
+    # "een jaar of vijf" is about five years, "een maand of 3" about three months
+    norm = _A_UNIT_OR_N_RE.sub(r"\2 \1", norm)
+    norm = re.sub(r"(?<![a-z])een (jaar|maand|week)(?![a-z])", r"1 \1", norm)
     year_match = re.search(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)", norm)
     nums = numbers_in_text(norm)
     if any(contains_phrase(norm, p) for p in _JUST_STARTED):
@@ -341,21 +400,26 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
 def parse_hours(text: str) -> Optional[float]:
     """Hours per week: 'fulltime' -> 40, 'drie dagen per week' -> 24, '1.225 uur per jaar' -> 23.6."""
     norm = normalize(text)
-    nums = numbers_in_text(norm)
+    # the half of "halve dagen" is the length of a day, not a number of days
+    nums = [n for n in numbers_in_text(norm) if not _HALF_DAY_RE.match(norm, n[1])]
     if re.search(r"dag en nacht|24/7|altijd aan het werk|non stop|nonstop", norm) and not nums:
         return 70.0
     days = re.search(r"dag(en)?\b|dagdelen", norm)
+    hours_said = re.search(r"\buur\b|\buren\b|\d\s*u\b", norm)
+    per_day = _hours_of_a_day(norm, nums) if nums and hours_said else None
+    if per_day is not None:
+        return per_day
     if nums:
-        value = nums[0][0]
+        value = _range_middle(norm, nums)
+        if value is None:  # "4 dagen, 32 uur": the number of hours, when one is named
+            value = next((v for v, _, end in nums if hours_said and _HOURS_RE.match(norm, end)), nums[0][0])
         if re.search(r"per jaar|per jr|jaarlijks|op jaarbasis", norm):
             return round(value / 52, 1)
         if re.search(r"per maand|p\.?m\b|in de maand", norm):
             return round(value * 12 / 52, 1)
-        if days and not re.search(r"\buur\b|\buren\b", norm):
-            if "dagdelen" in norm:
-                return value * 4
-            if re.search(r"halve dag", norm):
-                return value * 4
+        if not hours_said and not _DAYS_RE.match(norm, nums[0][2]) and _PART_OF_DAY_RE.search(norm):
+            return value * 4  # "drie ochtenden", "4 dagdelen", "2 halve dagen" (but "2 en een halve dag": days)
+        if days and not hours_said:
             return value * 8
         return value
     if re.search(r"full ?time|voltijd|fulltimer|hele week|volledige werkweek|volle week", norm):
@@ -364,11 +428,34 @@ def parse_hours(text: str) -> Optional[float]:
         return 20.0
     if re.search(r"halve dagen", norm):
         return 20.0
-    if re.search(r"avonden|weekend|bijbaan|naast mijn baan|paar uur|enkele uren", norm):
+    if re.search(r"avonden|avonds|weekend|bijbaan|naast mijn baan|paar uur|enkele uren", norm):
         return 10.0
     if re.search(r"geen uur|niet meer|helemaal niet|\bniks\b|\bniets\b", norm):
         return 0.0
     return None
+
+
+_HALF_DAY_RE = re.compile(r"(?:een )?(?:half|halve) (?:dag|werkdag)")
+_PART_OF_DAY_RE = re.compile(r"dagdel|ochtend|middag|avonden|halve (?:werk)?dag")
+_PER_DAY_RE = re.compile(r"per dag|elke dag|iedere dag|op een dag|dagelijks|per werkdag|p\.?d\b|a day|dagen van")
+_LONGEST_DAY = 14  # "4 dagen van 9 uur": hours this long or shorter are a day's hours
+_HOURS_RE = re.compile(r"\s*(?:uur|uren|u)(?![a-z])")
+_DAYS_RE = re.compile(r"\s*(?:dag|dagen|werkdagen)(?![a-z])")
+
+
+def _hours_of_a_day(norm: str, nums: Sequence[Tuple[float, int, int]]) -> Optional[float]:
+    """Hours given per day, as hours a week: '8 uur per dag' -> 40, '4 dagen van 9 uur'
+    -> 36, 'elke dag 10 uur, ook in het weekend' -> 70 (the days named, else 5). None
+    when the hours are not a day's ('4 dagen, 32 uur')."""
+    hours = next((v for v, _, end in nums if _HOURS_RE.match(norm, end)), None)
+    days = next((v for v, _, end in nums if _DAYS_RE.match(norm, end)), None)
+    if _PER_DAY_RE.search(norm):
+        hours = nums[0][0] if hours is None else hours
+    elif hours is None or days is None or not (hours <= _LONGEST_DAY and 0 < days <= 7):
+        return None
+    if days is None:
+        days = 7 if re.search(r"weekend|zeven dagen|7 dagen|hele week door", norm) else 5
+    return round(hours * days, 1)
 
 
 # ---------------------------------------------------------------------------- age
@@ -387,6 +474,8 @@ def parse_age(text: str, today: Optional[date] = None) -> Optional[int]:
     if birth_date:
         year = 1900 + int(birth_date.group(3))
         return today.year - year
+    if _DECADE_RE.search(norm):
+        return None  # "midden vijftig", "begin 60": asked again for the age itself
     nums = numbers_in_text(norm)
     if not nums:
         return None
@@ -394,9 +483,15 @@ def parse_age(text: str, today: Optional[date] = None) -> Optional[int]:
     if value != int(value):
         return None
     age = int(value)
-    if re.search(r"\bbijna\b|\bbijnaa\b", norm):
-        age -= 1
+    if re.search(r"\bbijna\b|\bbijnaa\b", norm) or _TURNING_RE.search(norm[:nums[0][1]]):
+        age -= 1  # "bijna 60", "ik word volgend jaar 60"
     return age
+
+
+_DECADES = "twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig|[2-8]0"
+_DECADE_RE = re.compile(rf"(?<![a-z])(?:begin|midden|half|eind|in de|ergens in de) ({_DECADES})(?![a-z0-9])|"
+                        r"(?:twintig|dertig|veertig|vijftig|zestig|zeventig|tachtig)(?:er|ers|plusser)(?![a-z])")
+_TURNING_RE = re.compile(r"(?<![a-z])word(?![a-z])")
 
 
 # ------------------------------------------------------------------------ yes/no

@@ -6,15 +6,17 @@ Usage: python scripts/parser_benchmark.py
 """
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from actions import parsing  # noqa: E402
 
-PARSERS = (parsing.parse_amount, parsing.parse_years, parsing.parse_hours, parsing.parse_age,
+PARSERS = (parsing.parse_amount, partial(parsing.parse_amount, period="month", add_up=True), parsing.parse_years,
+           parsing.parse_hours, parsing.parse_age,
            parsing.parse_bool, parsing.parse_count, parsing.parse_months)
 UNITS = {"digits": "12 ", "number words": "twaalf ", "signs": "- 3 ", "mixed": "ik heb 20k schuld en twee ton ",
-         "letters": "a"}
+         "years": "sinds 2019 ", "losses": "ik leg er 200 op toe ", "halves": "twee en een half ", "letters": "a"}
 SIZES = (1000, 4000, 16000)
 
 

@@ -136,3 +136,28 @@ def test_special_category_choices_are_marked_and_only_where_the_separate_consent
     marked = {(q.id, c.value) for q in catalogue().questions for c in q.choices if c.sensitive}
     assert {qid for qid, _ in marked} == {CAUSE}
     assert SENSITIVE_CAUSES == {"ziekte", "scheiding", "mantelzorg"}
+
+
+@pytest.mark.parametrize("text", ["min 500", "-300", "ik draai 400 verlies per maand", "ik leg er 200 op toe"])
+def test_a_loss_leaves_nothing_over_for_the_income_question(text):
+    """'Hoeveel houdt u over?' with a loss: nothing is left over (0), not out of range
+    and not the size of the loss taken as income."""
+    result = interpret(catalogue().by_id["monthly_income"], text)
+    assert result.ok and result.value == 0
+
+
+def test_a_loss_is_out_of_range_where_the_question_has_no_loss():
+    result = interpret(catalogue().by_id["total_debt"], "min 500")
+    assert not result.ok and result.reason == "out_of_range"
+
+
+def test_the_debt_question_adds_up_the_debts_listed():
+    result = interpret(catalogue().by_id["total_debt"], "3.000 bij de belasting en 2.000 bij een leverancier")
+    assert result.ok and result.value == 5000
+
+
+@pytest.mark.parametrize("key", ["adds_up", "loss_is_zero", "period"])
+def test_amount_only_keys_are_refused_on_other_types(key):
+    problems = validate_catalogue({"questions": [{"id": "age", "type": "age", "topic": "t", "question": "Hoe oud?",
+                                                  "why": "w", "example": "e", key: True}]})
+    assert problems == [f"age: '{key}' is only for amount questions"]

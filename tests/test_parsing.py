@@ -236,3 +236,103 @@ def test_since_this_month_is_started_and_a_month_to_come_is_no_answer():
     assert p.parse_years("sinds november 2026", today) > 0  # 0 would mean: not started
     assert p.parse_years("sinds november", today) > 0
     assert p.parse_years("sinds december 2026", today) is None
+
+
+# --- answers as people write them (session 6): each a class of phrasing, not one string
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # hours given per day: times the days named, else a five-day week
+        ("elke dag 8 uur", 40), ("8 uur per dag", 40), ("ik werk dagelijks zo'n 9 uur", 45),
+        ("4 dagen van 9 uur", 36), ("3 dagen 10 uur", 30), ("werkdagen van 10 uur", 50),
+        ("elke dag 10 uur, ook in het weekend", 70),
+        # hours of the week named next to days: the hours count, not the days
+        ("4 dagen, 32 uur", 32), ("3 dagen 24 uur", 24),
+        # parts of a day are four hours; half days without a number are a half week
+        ("halve dagen", 20), ("3 halve dagen", 12), ("drie ochtenden", 12), ("twee middagen", 8),
+        ("vier dagdelen", 16), ("twee en een halve dag", 20),
+        ("alleen 's avonds", 10),
+        # a range gives its middle, as for amounts
+        ("20 à 25 uur", 22.5), ("20 tot 30 uur per week", 25), ("tussen 30 en 40 uur", 35),
+    ],
+)
+def test_hours_as_people_write_them(text, expected):
+    assert p.parse_hours(text) == pytest.approx(expected, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("een jaar of vijf", 5), ("een jaar of 3", 3), ("n jaar of tien", 10), ("een jaartje of 3", 3),
+        ("een maand of 6", 0.5), ("twee en een half jaar", 2.5), ("3 en een half jaar", 3.5),
+        ("vier en half jaar", 4.5),
+    ],
+)
+def test_years_as_people_write_them(text, expected):
+    assert p.parse_years(text, TODAY) == pytest.approx(expected, abs=0.01)
+
+
+@pytest.mark.parametrize("text", ["sinds mijn 25e", "sinds m'n twintigste", "sinds mijn 30ste"])
+def test_years_counted_from_an_age_are_asked_again(text):
+    """The age comes later in the scan, so 'since I was 25' has no figure yet."""
+    assert p.parse_years(text, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # losses are negative, whatever the words
+        ("min 500", -500), ("minus 300 euro", -300), ("ik draai 500 verlies per maand", -500),
+        ("ik leg er elke maand 200 op toe", -200), ("ik sta 400 in de min", -400),
+        ("ik schiet er 250 bij in", -250),
+        # ... but not when the loss is denied, and "min." / "min of meer" are no minus
+        ("geen verlies, zo'n 1500", 1500), ("min of meer 2000", 2000), ("min. 1000", 1000),
+        # a few thousand is two thousand
+        ("een paar duizend", 2000), ("paar ton", 200000), ("een paar honderd euro", 200),
+        ("2 en een half duizend", 2500),
+        # "of" between two numbers is a range
+        ("1000 of 1500", 1250),
+    ],
+)
+def test_amounts_as_people_write_them(text, expected):
+    assert p.parse_amount(text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("500 euro in de week", 500 * 52 / 12), ("elke week 300", 1300), ("20k in het jaar", 20000 / 12),
+     ("ieder jaar zo'n 12.000", 1000)],
+)
+def test_monthly_amounts_convert_more_ways_of_saying_the_period(text, expected):
+    assert p.parse_amount(text, period="month") == pytest.approx(expected, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("€ 3.000 bij de belasting en 2000 bij leveranciers", 5000), ("10k belasting + 5k leverancier", 15000),
+     ("huur 1.200, energie 800 en 4000 bij de bank", 6000), ("sinds 2019 5000 bij de belasting", 5000),
+     ("tussen 10 en 20 duizend", 15000), ("ongeveer 15k", 15000)],
+)
+def test_a_listing_of_debts_is_added_up_when_asked(text, expected):
+    assert p.parse_amount(text, add_up=True) == pytest.approx(expected)
+
+
+def test_without_add_up_the_first_amount_counts():
+    assert p.parse_amount("€ 3.000 bij de belasting en 2000 bij leveranciers") == 3000
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("ik word volgend jaar 60", 59), ("ik word in maart 56", 55), ("ik ben 60 en word 61 in mei", 60),
+     ("ik ben net 60 geworden", 60)],
+)
+def test_age_about_to_turn(text, expected):
+    assert p.parse_age(text, TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["midden vijftig", "begin 60", "eind vijftig", "een vijftiger", "in de zestig",
+                                  "ergens in de 50"])
+def test_an_age_given_as_a_decade_is_asked_again(text):
+    """Whether IOAZ (55) or the AOW age applies hangs on the exact age."""
+    assert p.parse_age(text, TODAY) is None
