@@ -244,7 +244,7 @@ def parse_amount(text: str, period: Optional[str] = None, add_up: bool = False) 
         return None
     value = _range_middle(norm, nums)
     if value is None:
-        value = sum(_amounts_listed(norm, nums)) if add_up else nums[0][0]
+        value = _listed_total(norm, nums) if add_up else nums[0][0]
     if value > 0 and _LOSS_RE.search(norm) and not _NOT_A_LOSS_RE.search(norm):
         value = -value  # "500 verlies per maand", "ik leg er 300 op toe"
     if period == "month":
@@ -265,6 +265,9 @@ _NOT_A_LOSS_RE = re.compile(r"(?<![a-z])(geen|niet) (verlies|in de min|in het ro
 _PER_YEAR_RE = re.compile(r"per jaar|p\.?j\b|per jr|jaarlijks|in een jaar|op jaarbasis|in het jaar|elk jaar|ieder jaar|per boekjaar")
 _PER_WEEK_RE = re.compile(r"per week|p\.?w\b|wekelijks|in de week|elke week|iedere week|per wk|in een week")
 _RANGE_RE = re.compile(r"tussen\s+.+?\s+en\s+|\d\s*(?:-|tot|a|à|of)\s*\d|\b[a-z]+\s+(?:tot|a|à)\s+[a-z]+")
+_TOTAL_RE = re.compile(r"(?<![a-z])(in totaal|totaal|samen|bij elkaar|alles bij elkaar|opgeteld)(?![a-z])")
+_RESTATED_RE = re.compile(r"(?<![a-z])(zo ?'?n|zon|ongeveer|rond|dus|ofwel|oftewel|circa|ca|misschien|eerder|"
+                          r"ik bedoel|nee|sorry|denk ik|precies|exact)(?![a-z])")
 # a year in a listing of debts is no amount ("sinds 2019 5000 bij de belasting")
 _YEAR_BEFORE_RE = re.compile(r"(?:sinds|in|vanaf|uit|begin|eind|van)\s*$")
 
@@ -280,12 +283,25 @@ def _range_middle(norm: str, nums: Sequence[Tuple[float, int, int]]) -> Optional
     return (low + high) / 2
 
 
-def _amounts_listed(norm: str, nums: Sequence[Tuple[float, int, int]]) -> List[float]:
-    """The amounts of a listing ('3.000 bij de belasting en 2.000 bij leveranciers'),
-    without years ('sinds 2019')."""
-    return [value for value, start, end in nums
-            if not (1950 <= value <= 2100 and value == int(value) and _YEAR_BEFORE_RE.search(norm[max(0, start - 12):start])
-                    and not _scale_word(norm[start:end]) > 1)]
+def _listed_total(norm: str, nums: Sequence[Tuple[float, int, int]]) -> float:
+    """The total of a listing: '3.000 bij de belasting en 2.000 bij leveranciers' -> 5000.
+    A figure that restates the one before ('een paar duizend, zo'n 2.000') replaces it; a
+    total named as such ('..., samen 5.000') is the answer; years ('sinds 2019') are no amounts."""
+    parts: List[float] = []
+    previous_end = 0
+    for value, start, end in nums:
+        if (1950 <= value <= 2100 and value == int(value) and _scale_word(norm[start:end]) == 1
+                and _YEAR_BEFORE_RE.search(norm[max(0, start - 12):start])):
+            continue
+        gap = norm[previous_end:start]
+        if parts and _TOTAL_RE.search(gap):
+            return value
+        if parts and _RESTATED_RE.search(gap):
+            parts[-1] = value
+        else:
+            parts.append(value)
+        previous_end = end
+    return sum(parts) if parts else nums[0][0]
 
 
 def _scale_word(number_text: str) -> float:

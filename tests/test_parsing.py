@@ -336,3 +336,14 @@ def test_age_about_to_turn(text, expected):
 def test_an_age_given_as_a_decade_is_asked_again(text):
     """Whether IOAZ (55) or the AOW age applies hangs on the exact age."""
     assert p.parse_age(text, TODAY) is None
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("een paar duizend euro, zo'n 2000", 2000), ("ongeveer 5000, dus 5k", 5000),
+     ("3.000 bij de belasting en 2.000 bij leveranciers, samen 5.000", 5000),
+     ("1000 aan huur en 2000 bij de bank, in totaal 3000", 3000),
+     ("20k, nee sorry 25k", 25000)],
+)
+def test_a_figure_that_restates_or_totals_is_not_added(text, expected):
+    assert p.parse_amount(text, add_up=True) == pytest.approx(expected)
