@@ -34,6 +34,7 @@ class Choice:
     label: str
     synonyms: Tuple[str, ...]
     sensitive: bool = False  # special-category data (AVG art. 9): shared only with separate consent
+    exclusive: bool = False  # multi_choice: "none of these", which gives way when others are named
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Question:
     noted_yes: str = ""  # for bool questions: how a "yes" stated in passing is confirmed
     noted: str = ""  # how an answer stated in passing is confirmed ({value})
     in_region: Optional[Mapping[str, Any]] = None  # the question asked instead in a region (see in_region())
+    all_words: Tuple[str, ...] = ()  # multi_choice: words naming every choice but the exclusive ones
 
     def text(self, gemeente_name: str = "") -> str:
         return self.question.replace("{gemeente}", gemeente_name).strip()
@@ -122,7 +124,7 @@ def with_rule_figures(text: str) -> str:
 def _question_from_dict(raw: Mapping[str, Any]) -> Question:
     choices = tuple(
         Choice(value=c["value"], label=c["label"], synonyms=tuple(c.get("synonyms", ())) + (c["label"],),
-               sensitive=bool(c.get("sensitive", False)))
+               sensitive=bool(c.get("sensitive", False)), exclusive=bool(c.get("exclusive", False)))
         for c in raw.get("choices", ())
     )
     return Question(
@@ -150,6 +152,7 @@ def _question_from_dict(raw: Mapping[str, Any]) -> Question:
         noted_yes=raw.get("noted_yes", ""),
         noted=raw.get("noted", ""),
         in_region=raw.get("in_region"),
+        all_words=tuple(raw.get("all_words", ())),
     )
 
 
@@ -184,6 +187,8 @@ def validate_catalogue(data: Mapping[str, Any]) -> List[str]:
         qtype = raw.get("type")
         if qtype and qtype not in TYPES:
             problems.append(f"{qid}: unknown type '{qtype}'")
+        if "all_words" in raw and qtype != "multi_choice":
+            problems.append(f"{qid}: 'all_words' is only for multi_choice questions")
         for key in ("adds_up", "loss_is_zero", "period"):
             if key in raw and qtype != "amount":
                 problems.append(f"{qid}: '{key}' is only for amount questions")
@@ -325,15 +330,47 @@ def _interpret_choice(question: Question, text: str) -> Interpretation:
                 if change >= band["min"]:
                     return understood(band["value"])
     matches = parsing.match_choices(text, [(c.value, c.synonyms) for c in question.choices])
+    everything = _names_every_choice(question, text)
+    if everything is not None:
+        return understood(everything) if everything else not_understood()
     if not matches:
         return not_understood()
     if question.type == "multi_choice":
-        return understood([value for value in values if value in dict(matches)])
+        named = [value for value in values if value in dict(matches)]
+        exclusive = {c.value for c in question.choices if c.exclusive}
+        if any(value not in exclusive for value in named):  # "de huur, verder niks": the huur
+            named = [value for value in named if value not in exclusive]
+        return understood(named)
     best = max(score for _, score in matches)
     top = [value for value, score in matches if score == best]
     if len(top) > 1:
         return not_understood("ambiguous")
     return understood(top[0])
+
+
+_EXCEPT_RE = re.compile(r"(?<![a-z])(?:(?:behalve|zonder|met uitzondering van|maar niet)(?![a-z])(?P<rest>.*)"
+                        r"|op (?P<inner>.{1,30}?) na(?![a-z]))")
+
+
+def _names_every_choice(question: Question, text: str) -> Optional[List[str]]:
+    """'alle rekeningen', 'alles behalve water': every choice but the exclusive ones and
+    those named after 'behalve'; None when the text does not name them all. A negated
+    all-word ('niet alles') does not count, and a longer phrase of the exclusive choice
+    ('thuis is alles betaald') wins over the all-word in it."""
+    if not question.all_words:
+        return None
+    norm = parsing.normalize(text)
+    found = parsing.match_choices(norm, [("all", question.all_words)])
+    if not found:
+        return None
+    synonyms = [(c.value, c.synonyms) for c in question.choices]
+    exclusive = {c.value for c in question.choices if c.exclusive}
+    if any(value in exclusive and score > found[0][1] for value, score in parsing.match_choices(norm, synonyms)):
+        return None
+    split = _EXCEPT_RE.search(norm)
+    named_after = (split.group("rest") or split.group("inner") or "") if split else ""
+    taken_out = {value for value, _ in parsing.match_choices(named_after, synonyms)}
+    return [c.value for c in question.choices if not c.exclusive and c.value not in taken_out]
 
 
 def coerce_button_value(question: Question, raw: Any) -> Interpretation:

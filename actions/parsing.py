@@ -630,7 +630,11 @@ def parse_percent_change(text: str) -> Optional[float]:
 
 def _negated_before(norm: str, start: int) -> bool:
     before = norm[max(0, start - 40):start].split()[-2:]
-    return any(w in ("niet", "geen", "nooit") for w in before)
+    return any(w in ("niet", "geen", "nooit", "behalve", "zonder") for w in before)
+
+
+_BARE_YES_NO = frozenset({"ja", "nee", "neen", "jazeker", "nee hoor", "ja hoor"})
+_REPORTED_RE = re.compile(r"(?<![a-z])(zei|zeiden|zegt|zeggen|gezegd|kreeg|kregen|gekregen|een|antwoordde)\s*$")
 
 
 def match_choices(text: str, choices: Sequence[Tuple[str, Sequence[str]]]) -> List[Tuple[str, int]]:
@@ -651,6 +655,8 @@ def match_choices(text: str, choices: Sequence[Tuple[str, Sequence[str]]]) -> Li
             for m in re.finditer(r"(?<![a-z0-9])" + re.escape(syn_norm) + tail + r"(?![a-z0-9])", norm):
                 if not syn_norm.startswith(("niet", "geen", "nooit", "nee")) and _negated_before(norm, m.start()):
                     continue
+                if syn_norm in _BARE_YES_NO and _REPORTED_RE.search(norm[max(0, m.start() - 20):m.start()]):
+                    continue  # "de bank zei nee": someone else's answer, not the user's
                 best = max(best, len(syn_norm))
         if best:
             result.append((value, best))

@@ -161,3 +161,45 @@ def test_amount_only_keys_are_refused_on_other_types(key):
     problems = validate_catalogue({"questions": [{"id": "age", "type": "age", "topic": "t", "question": "Hoe oud?",
                                                   "why": "w", "example": "e", key: True}]})
     assert problems == [f"age: '{key}' is only for amount questions"]
+
+
+@pytest.mark.parametrize(
+    "qid, text, expected",
+    [
+        # someone else's "nee" is not the user's: the bank said no = refused
+        ("financing_asked", "de bank zei nee", "afgewezen"), ("financing_asked", "ik kreeg een nee van Qredits", "afgewezen"),
+        ("financing_asked", "nee", "niet_gevraagd"),
+        ("revenue_trend", "het gaat slechter", "gedaald"), ("revenue_trend", "de omzet zakt in", "sterk_gedaald"),
+        ("fixed_costs_paid", "lukt nog net", "meestal"), ("fixed_costs_paid", "de huur ligt achter", "vaak_niet"),
+        ("household", "ik woon bij mijn ouders", "alleenstaand"),
+        ("administration", "dat doet mijn boekhouder", "bij"), ("administration", "het is een chaos", "ver_achter"),
+        ("administration", "mijn boekhouder loopt achter", "achter"),
+        ("outlook", "ik zie het somber in", "nee"), ("outlook", "met hulp wel", "misschien"),
+    ],
+)
+def test_choices_as_people_write_them(qid, text, expected):
+    result = interpret(catalogue().by_id[qid], text)
+    assert result.ok and result.value == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("alle rekeningen", ["huur", "energie", "water", "zorgverzekering"]),
+        ("overal achterstanden", ["huur", "energie", "water", "zorgverzekering"]),
+        ("alles behalve water", ["huur", "energie", "zorgverzekering"]),
+        ("alles, op de huur na", ["energie", "water", "zorgverzekering"]),
+        # "none" gives way to bills named, and wins with its own longer phrase
+        ("de huur, maar verder niks", ["huur"]), ("nee, thuis is alles betaald", ["geen"]),
+        ("alles op tijd betaald", ["geen"]), ("niet alles, alleen de huur", ["huur"]),
+    ],
+)
+def test_every_bill_at_once_and_none_gives_way(text, expected):
+    result = interpret(catalogue().by_id["private_arrears"], text)
+    assert result.ok and result.value == expected
+
+
+def test_all_words_only_on_multi_choice_questions():
+    problems = validate_catalogue({"questions": [{"id": "age", "type": "age", "topic": "t", "question": "Hoe oud?",
+                                                  "why": "w", "example": "e", "all_words": ["alles"]}]})
+    assert problems == ["age: 'all_words' is only for multi_choice questions"]
