@@ -524,6 +524,13 @@ _NO = [
 ]
 
 
+def _word_or_compound(phrase: str) -> "re.Pattern[str]":
+    """The phrase as whole words; one word of 5 letters or more also as the start of a
+    compound ("incasso" in "incassobureau", "beslag" in "beslaglegging")."""
+    tail = r"[a-z]*" if len(phrase) >= 5 and " " not in phrase else ""
+    return re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + tail + r"(?![a-z0-9])")
+
+
 def parse_bool(text: str, yes_words: Sequence[str] = ()) -> Optional[bool]:
     """Yes/no with Dutch variants. ``yes_words`` are topic words that imply yes
     ("deurwaarder" for the acute-measures question) unless negated."""
@@ -534,9 +541,15 @@ def parse_bool(text: str, yes_words: Sequence[str] = ()) -> Optional[bool]:
         return True
     if first in ("nee", "neen", "nope", "nah", "neej", "no", "nein"):
         return False
-    negated = any(contains_phrase(norm, p) for p in _NO)
+    topic_spans = [m.span() for w in yes_words for m in _word_or_compound(normalize(w)).finditer(norm)]
+    topical = bool(topic_spans)
+    # a topic word may itself hold a negation ("niet ingediend" = yes, late): its own
+    # words do not negate it, so negations are looked for in the text around it
+    around = norm
+    for start, end in topic_spans:
+        around = around[:start] + " " * (end - start) + around[end:]
+    negated = any(contains_phrase(around, p) for p in _NO)
     affirmed = any(contains_phrase(norm, p) for p in _YES)
-    topical = any(contains_phrase(norm, w) for w in yes_words)
     if topical and not negated:
         return True
     if negated and not affirmed:
@@ -565,10 +578,10 @@ def parse_count(text: str, count_words: Sequence[str] = ()) -> Optional[int]:
     if nums:
         value = nums[0][0]
         return int(value) if value == int(value) else None
-    if re.search(r"\b(alleen ik|ik alleen|niemand|geen|geen een|geeneen|niks|niets|nul|nee)\b", norm):
-        if not any(contains_phrase(norm, w) for w in count_words):
+    named = {w for w in count_words if _word_or_compound(normalize(w)).search(norm)}
+    if re.search(r"\b(alleen ik|ik alleen|ikzelf|mezelf|mijzelf|niemand|geen|geen een|geeneen|niks|niets|nul|nee)\b", norm):
+        if not named:
             return 0
-    named = {w for w in count_words if contains_phrase(norm, w)}
     # "energie" and "gas"/"stroom" are one creditor
     if named & {"gas", "stroom", "energieleverancier"} and "energie" in named:
         named -= {"gas", "stroom", "energieleverancier"}

@@ -203,3 +203,30 @@ def test_all_words_only_on_multi_choice_questions():
     problems = validate_catalogue({"questions": [{"id": "age", "type": "age", "topic": "t", "question": "Hoe oud?",
                                                   "why": "w", "example": "e", "all_words": ["alles"]}]})
     assert problems == ["age: 'all_words' is only for multi_choice questions"]
+
+
+@pytest.mark.parametrize(
+    "qid, text, expected",
+    [
+        # a topic word that holds a negation is a yes, and is not negated by itself
+        ("late_returns", "de btw niet ingediend", True), ("late_returns", "nog niet ingediend", True),
+        ("late_returns", "ik heb het niet vergeten", False), ("late_returns", "niet te laat", False),
+        ("late_returns", "de btw-aangifte ligt nog", True), ("late_returns", "geen boete gehad", False),
+        # topic words also as the start of a compound
+        ("acute_measures", "het incassobureau belt steeds", True), ("acute_measures", "er loopt een beslaglegging", True),
+        ("acute_measures", "de huisbaas wil me eruit zetten", True), ("acute_measures", "nee, geen beslaglegging", False),
+    ],
+)
+def test_yes_no_topic_words_as_people_write_them(qid, text, expected):
+    result = interpret(catalogue().by_id[qid], text)
+    assert result.ok and result.value is expected
+
+
+@pytest.mark.parametrize(
+    "qid, text, expected",
+    [("payment_arrears", "de telefoonaanbieder en de leasemaatschappij", 2), ("payment_arrears", "de energieleverancier", 1),
+     ("employees", "alleen ikzelf", 0), ("employees", "niemand, alleen mezelf", 0)],
+)
+def test_counts_as_people_write_them(qid, text, expected):
+    result = interpret(catalogue().by_id[qid], text)
+    assert result.ok and result.value == expected
