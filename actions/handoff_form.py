@@ -121,7 +121,8 @@ class ValidateHandoffForm(FormValidationAction):
         if slot == "contact_name":
             name = parse_name(text)
             if name is None:
-                Speaker(dispatcher).say("handoff.example_name")
+                unwilling = _refuses(text, intent) or is_dont_know(text) or contains_phrase(normalize(text), "anoniem")
+                Speaker(dispatcher).say("handoff.name_needed" if unwilling else "handoff.example_name")
             return [SlotSet(slot, name)]
         if slot == "contact_phone":
             if _refuses(text, intent) and not re.search(r"\d", text):

@@ -678,27 +678,50 @@ def match_choices(text: str, choices: Sequence[Tuple[str, Sequence[str]]]) -> Li
 
 # ---------------------------------------------------------------------- contact
 
-_NAME_PREFIX = re.compile(r"^(?:ik heet|mijn naam is|naam is|naam:|ik ben|dit is|met)\s+", re.IGNORECASE)
+_NAME_PREFIX = re.compile(r"^(?:ik heet|mijn naam is|naam is|naam:|ik ben|dit is|met|"
+                          r"(?:u mag|je mag|u kunt|je kunt)? ?(?:mij|me) (?:maar )?|noem (?:mij|me) (?:maar )?|zeg maar)\s*",
+                          re.IGNORECASE)
+# words that are no part of a name: "liever geen naam" is no name, "Kees, bel me maar" is Kees
+# (not "ben" or "wil": Ben and Wil are first names)
+_NOT_NAME_WORDS = frozenset({
+    "geen", "niet", "liever", "naam", "weet", "ik", "mijn", "maar", "me", "mij", "je", "u", "bel",
+    "graag", "hoeft", "nee", "ja", "anoniem", "zeg", "is", "heet", "noem", "noemen", "waarom",
+    "wat", "hoe", "niks", "niets", "dat", "dit", "het", "een", "hallo", "hoi", "oke", "ok",
+})
 
 
 def parse_name(text: str) -> Optional[str]:
     """A person's name: 'ik heet Jan de Vries' -> 'Jan de Vries'. Letters, spaces, - ' . only."""
-    name = _NAME_PREFIX.sub("", (text or "").strip()).strip(" .,!")
-    if not 2 <= len(name) <= 80:
-        return None
-    if not re.fullmatch(r"[^\W\d_]+(?:[\s'\-.]+[^\W\d_]+)*\.?", name):
-        return None
-    return name
+    text = (text or "").strip()
+    for part in (text, text.split(",")[0]):  # "Kees, bel me maar na vijven"
+        name = _NAME_PREFIX.sub("", part.strip()).strip(" .,!")
+        if not 2 <= len(name) <= 80 or not re.fullmatch(r"[^\W\d_]+(?:[\s'\-.]+[^\W\d_]+)*\.?", name):
+            continue
+        if any(word in _NOT_NAME_WORDS for word in re.split(r"[\s.]+", name.lower())):
+            continue
+        return name
+    return None
 
 
 def parse_phone(text: str) -> Optional[str]:
-    """A Dutch phone number, mobile or landline, as +31 followed by 9 digits.
+    """A Dutch phone number, mobile or landline, as +31 followed by 9 digits; a foreign
+    number written with its country code as + and its digits. Found inside a sentence.
 
     '06-12345678', '06 1234 5678', '+31 6 12345678', '0031612345678', '020-1234567', '(050) 123 45 67'.
     """
-    compact = re.sub(r"[\s\-().]", "", text or "")
-    m = re.fullmatch(r"(?:\+31|0031|0)([1-9]\d{8})", compact)
-    return f"+31{m.group(1)}" if m else None
+    for candidate in _PHONE_CANDIDATE_RE.finditer(text or ""):  # "bel me op 06 12 34 56 78"
+        compact = re.sub(r"[\s\-().]", "", candidate.group(0))
+        dutch = re.fullmatch(r"(?:\+31|0031|0)([1-9]\d{8})", compact)
+        if dutch:
+            return f"+31{dutch.group(1)}"
+        abroad = re.fullmatch(r"(?:\+|00)([1-9]\d{7,14})", compact)  # "+32 470 12 34 56"
+        if abroad and not abroad.group(1).startswith("31"):
+            return f"+{abroad.group(1)}"
+    return None
+
+
+# a run of digits with the spaces, dashes, dots and brackets people put in phone numbers
+_PHONE_CANDIDATE_RE = re.compile(r"(?:\+|(?<!\d))\(?\d[\d\s\-().]{6,22}\d(?!\d)")
 
 
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"

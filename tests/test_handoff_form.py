@@ -258,3 +258,29 @@ async def test_a_ticket_from_a_partners_page_records_the_referral(live_client):
     events = await ActionCreateTicket().run(CollectingDispatcher(), unknown, {})
     ticket = machine_get(live_client, f"/api/tickets/{slot_events(events)['handoff_reference']}").json()
     assert ticket["route"] == "zelf" and ticket["source"] is None
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, intent", [("liever geen naam", "deny"), ("anoniem graag", "inform"),
+                                          ("zeg ik liever niet", "dont_know")])
+async def test_a_name_withheld_is_explained_and_asked_again(text, intent):
+    slots, messages = await validate("contact_name", text, intent, consent_contact=True)
+    assert slots["contact_name"] is None
+    assert "voornaam is ook goed" in " ".join(messages)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, expected", [("noem me maar Kees", "Kees"), ("Kees, bel me maar na vijven", "Kees"),
+                                            ("ik ben Ben de Jong", "Ben de Jong")])
+async def test_names_as_people_give_them(text, expected):
+    slots, _ = await validate("contact_name", text, consent_contact=True)
+    assert slots["contact_name"] == expected
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, expected", [("bel me op 06 12 34 56 78", "+31612345678"),
+                                            ("mijn nummer is 050-1234567, liefst na 17 uur", "+31501234567"),
+                                            ("+32 470 12 34 56", "+32470123456")])
+async def test_phone_numbers_inside_a_sentence_and_from_abroad(text, expected):
+    slots, _ = await validate("contact_phone", text, consent_contact=True, contact_name="Jan")
+    assert slots["contact_phone"] == expected
