@@ -709,7 +709,7 @@ def parse_phone(text: str) -> Optional[str]:
 
     '06-12345678', '06 1234 5678', '+31 6 12345678', '0031612345678', '020-1234567', '(050) 123 45 67'.
     """
-    for candidate in _PHONE_CANDIDATE_RE.finditer(text or ""):  # "bel me op 06 12 34 56 78"
+    for candidate in PHONE_CANDIDATE_RE.finditer(text or ""):  # "bel me op 06 12 34 56 78"
         compact = re.sub(r"[\s\-().]", "", candidate.group(0))
         dutch = re.fullmatch(r"(?:\+31|0031|0)([1-9]\d{8})", compact)
         if dutch:
@@ -721,7 +721,8 @@ def parse_phone(text: str) -> Optional[str]:
 
 
 # a run of digits with the spaces, dashes, dots and brackets people put in phone numbers
-_PHONE_CANDIDATE_RE = re.compile(r"(?:\+|(?<!\d))\(?\d[\d\s\-().]{6,22}\d(?!\d)")
+# (the answer parser and the redaction of logs both look for phone numbers with it)
+PHONE_CANDIDATE_RE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d\s\-().]{7,17}\d(?!\w)")
 
 
 _EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"

@@ -26,7 +26,7 @@ from typing import FrozenSet, Iterable, List, Optional
 
 import yaml
 
-from actions.parsing import SCALE_WORDS, dutch_number_word, normalize, parse_phone
+from actions.parsing import PHONE_CANDIDATE_RE, SCALE_WORDS, dutch_number_word, normalize, parse_phone
 
 MAX_CHARS = 500
 PLACEHOLDERS = ("[link]", "[e-mail]", "[iban]", "[telefoon]", "[kvk]", "[postcode]", "[datum]", "[jaar]",
@@ -63,7 +63,6 @@ _URL_RE = re.compile(r"(?i)\b(?:https?://|www\.)\S+")
 _AT_RE = re.compile(r"\S*@\S*")
 # Dutch IBANs with or without spaces, and other IBANs written without spaces
 _IBAN_RE = re.compile(r"(?i)\b[a-z]{2}\d{2}\s?[a-z]{4}(?:\s?\d){10}(?!\d)|\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b")
-_PHONE_CANDIDATE_RE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d\s\-().]{7,17}\d(?!\w)")
 _KVK_RE = re.compile(r"(?i)\b(kvk|kvk-nummer|kvknummer|kamer\s+van\s+koophandel)((?:\s*(?:nummer|nr\.?|is|:|-))*\s*)"
                      r"\d{8}\b")
 _POSTCODE_RE = re.compile(r"\b[1-9]\d{3}\s?[A-Z]{2}\b|\b[1-9]\d{3}[a-z]{2}\b")
@@ -231,7 +230,7 @@ def redact(text: Optional[str], known_names: Iterable[str] = (), vocabulary: Opt
     text = _URL_RE.sub("[link]", text)
     text = _AT_RE.sub("[e-mail]", text)
     text = _IBAN_RE.sub("[iban]", text)
-    text = _PHONE_CANDIDATE_RE.sub(_phone, text)
+    text = PHONE_CANDIDATE_RE.sub(_phone, text)
     text = _KVK_RE.sub(lambda m: m.group(1) + m.group(2) + "[kvk]", text)
     text = _POSTCODE_RE.sub("[postcode]", text)
     text = _DATE_WORDS_RE.sub("[datum]", text)
