@@ -14,7 +14,10 @@ not code. The rule, in order; the first step that applies decides:
    the question's options is that option, whatever the intent ("Ik wil stoppen" on the
    outlook question is the option, not a request to stop the scan).
 5. Despair that reads as an answer ("de omzet is ingestort", classified as distress) is
-   the answer, with the 113 text shown first.
+   the answer, with the 113 text shown first, when the classifier is sure of the despair
+   (``distress_answer_confidence``); an answer it is unsure of ("ik ben alleen", "het is
+   een chaos") is just the answer: the words answer the question, so the doubt is
+   the classifier's. Distress that does not read as an answer always interrupts.
 6. An interrupting intent of the form interrupts, unless the question lists that intent
    under ``answers_over`` and the message reads as an answer.
 7. A question back to the bot interrupts when it is phrased as a question.
@@ -52,6 +55,7 @@ class FormRule:
     soft_intents: FrozenSet[str]
     can_go_back: bool
     distress_can_answer: bool
+    distress_answer_confidence: float  # how sure the classifier must be to add the 113 text to an answer
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,7 @@ def rule_data() -> RuleData:
             soft_intents=frozenset(f.get("soft_intents", ())),
             can_go_back=bool(f.get("can_go_back", False)),
             distress_can_answer=bool(f.get("distress_can_answer", False)),
+            distress_answer_confidence=float(f.get("distress_answer_confidence", 0.0)),
         )
         for name, f in raw["forms"].items()
     }
@@ -142,7 +147,8 @@ def is_back(text: str) -> bool:
     return any(contains_phrase(norm, p) for p in rule_data().back_phrases)
 
 
-def decide(asked: Asked, text: str, intent: Optional[str], button_value: Any = None) -> Decision:
+def decide(asked: Asked, text: str, intent: Optional[str], button_value: Any = None,
+           confidence: float = 1.0) -> Decision:
     """The rule (see the module docstring); the steps are numbered as there."""
     form = rule_data().forms[asked.form]
     if button_value is not None:
@@ -158,6 +164,8 @@ def decide(asked: Asked, text: str, intent: Optional[str], button_value: Any = N
         return Decision("answer", option.value, "typed_option")
     if intent == "distress":
         if form.distress_can_answer and asked.reads(text):
+            if confidence < form.distress_answer_confidence:
+                return Decision("read", step="distress_unsure")
             return Decision("read", step="distress_answer", distress_note=True)
         return Decision("interrupt", step="distress")
     if intent in form.interrupt_intents:

@@ -152,6 +152,7 @@ class ValidateScanForm(FormValidationAction):
         message = tracker.latest_message or {}
         text = message.get("text") or ""
         intent = (message.get("intent") or {}).get("name")
+        confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
         button_value = next(
             (e.get("value") for e in message.get("entities", []) if e.get("entity") == BUTTON_ENTITY), None
         )
@@ -161,7 +162,7 @@ class ValidateScanForm(FormValidationAction):
             result = interpret(question, t, today)
             return result.value if result.ok else None
 
-        decision = decide(scan_question(question, read), text, intent, button_value)
+        decision = decide(scan_question(question, read), text, intent, button_value, confidence)
         if decision.kind == "interrupt":
             return None
         if decision.kind == "crisis_note":

@@ -14,6 +14,7 @@ def make_tracker(
     entities: Iterable[Dict[str, Any]] = (),
     extra_slots: Optional[Dict[str, Any]] = None,
     form_active: bool = True,
+    confidence: float = 0.9,
 ) -> Tracker:
     slots: Dict[str, Any] = {qid: None for qid in catalogue().ids()}
     slots.update(answers or {})
@@ -22,7 +23,7 @@ def make_tracker(
     return Tracker(
         sender_id="test-user",
         slots=slots,
-        latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities)},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": confidence}, "entities": list(entities)},
         events=[],
         paused=False,
         followup_action=None,

@@ -53,6 +53,17 @@ def test_4_a_typed_option_needs_to_be_the_whole_message():
 def test_5_distress_that_reads_as_an_answer_is_the_answer_with_113():
     d = decide(asked(read=lambda t: "sterk_gedaald"), "de omzet is ingestort", "distress")
     assert d.kind == "read" and d.distress_note
+    sure = rule_data().forms["scan_form"].distress_answer_confidence
+    assert decide(asked(read=lambda t: "sterk_gedaald"), "de omzet is ingestort", "distress", confidence=sure).distress_note
+
+
+def test_5_an_answer_the_classifier_is_unsure_is_despair_is_just_the_answer():
+    sure = rule_data().forms["scan_form"].distress_answer_confidence
+    assert 0.5 < sure < 1
+    d = decide(asked(read=lambda t: "alleenstaand"), "ik ben alleen", "distress", confidence=sure - 0.01)
+    assert d.kind == "read" and not d.distress_note
+    # no answer in it: distress interrupts, however unsure
+    assert decide(asked(read=lambda t: None), "ik ben op", "distress", confidence=0.3).kind == "interrupt"
     assert decide(asked(read=lambda t: "Jan", form="handoff_form"), "ik kan niet meer", "distress").kind == "interrupt"
 
 

@@ -366,3 +366,23 @@ async def test_dont_know_without_a_number_stays_onbekend_at_number_questions(tex
     for requested in ("total_debt", "employees", "buffer_months"):
         events, _ = await validate(text, requested, intent="dont_know")
         assert slot_events(events)[requested] == UNKNOWN, (requested, text)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("requested, text, expected", [
+    ("household", "ik ben alleen", "alleenstaand"), ("administration", "het is een chaos", "ver_achter"),
+    ("administration", "ik ben ver achter", "ver_achter"),
+])
+async def test_an_answer_the_classifier_is_unsure_is_despair_is_just_the_answer(requested, text, expected):
+    """The classifier gave these answers distress at 0.55-0.7 (model of 2026-11-30): the
+    words answer the question, so no 113 text and no distress mark in the outcome."""
+    events, messages = await validate(text, requested, intent="distress", confidence=0.6)
+    slots = slot_events(events)
+    assert slots[requested] == expected
+    assert messages == [] and not slots.get("distress_reported")
+
+
+@pytest.mark.asyncio
+async def test_unsure_distress_that_is_no_answer_still_interrupts():
+    events, messages = await validate("ik ben op", "hours_per_week", intent="distress", confidence=0.6)
+    assert events == [] and messages == []
