@@ -221,7 +221,7 @@ def _word_numbers(chunk: str, offset: int) -> Iterable[Tuple[float, int, int]]:
 _ZERO_AMOUNT = [
     "niks", "niets", "nul", "geen", "geen cent", "geen euro", "helemaal niks", "helemaal niets",
     "geen schulden", "geen schuld", "geen inkomen", "bijna niks", "vrijwel niks", "leg geld toe",
-    "leg ik op toe", "toe op", "minus", "verlies",
+    "leg ik op toe", "toe op", "minus", "verlies", "nee", "neen", "nope", "nada",
 ]
 
 

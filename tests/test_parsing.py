@@ -21,7 +21,7 @@ TODAY = date(2026, 11, 27)
         ("tussen 10 en 20 duizend", 15000), ("10.000 - 15.000", 12500), ("niks", 0), ("geen schulden", 0),
         ("ik hou bijna niks over, misschien 300", 300), ("zo'n 1500 euro per maand", 1500),
         ("rond de 800", 800), ("ruim 40.000 euro aan schulden", 40000), ("tweehonderdvijftig euro", 250),
-        ("-500", -500), ("12,500", 12500),
+        ("-500", -500), ("12,500", 12500), ("nee", 0), ("nee hoor", 0),
         # ranges: the scale word of the high end counts for both ends
         ("20 a 30 duizend", 25000), ("10 tot 15k", 12500), ("tussen 1 en 2 ton", 150000),
         ("tussen tien en twintig duizend", 15000), ("5 tot 6 ton", 550000), ("tussen 500 en 2000", 1250),
