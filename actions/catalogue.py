@@ -63,6 +63,7 @@ class Question:
     noted_yes: str = ""  # for bool questions: how a "yes" stated in passing is confirmed
     noted: str = ""  # how an answer stated in passing is confirmed ({value})
     in_region: Optional[Mapping[str, Any]] = None  # the question asked instead in a region (see in_region())
+    defines: Tuple[str, ...] = ()  # the words its help explains ("omzet")
     all_words: Tuple[str, ...] = ()  # multi_choice: words naming every choice but the exclusive ones
 
     def text(self, gemeente_name: str = "") -> str:
@@ -96,9 +97,27 @@ def _same(a: Any, b: Any) -> bool:
 
 
 @dataclass(frozen=True)
+class Term:
+    """A word an entrepreneur may ask about, and its one-line explanation."""
+
+    words: Tuple[str, ...]
+    text: str
+    question: Optional[str] = None  # the question whose help this is ("defines"), if any
+
+
+@dataclass(frozen=True)
 class Catalogue:
     questions: Tuple[Question, ...]
     by_id: Dict[str, Question] = field(default_factory=dict)
+    terms: Tuple[Term, ...] = ()
+
+    def term_named(self, text: str) -> Optional[Term]:
+        """The term the message asks about ("wat is een bv?"): the longest term word in
+        it; None when it names none."""
+        norm = parsing.normalize(text)
+        found = [(len(word), term) for term in self.terms for word in term.words
+                 if parsing.contains_phrase(norm, parsing.normalize(word))]
+        return max(found, key=lambda item: item[0])[1] if found else None
 
     def ids(self) -> List[str]:
         return [q.id for q in self.questions]
@@ -153,6 +172,7 @@ def _question_from_dict(raw: Mapping[str, Any]) -> Question:
         noted=raw.get("noted", ""),
         in_region=raw.get("in_region"),
         all_words=tuple(raw.get("all_words", ())),
+        defines=tuple(raw.get("defines", ())),
     )
 
 
@@ -210,6 +230,26 @@ def validate_catalogue(data: Mapping[str, Any]) -> List[str]:
                 problems.append(f"{qid}: applies_when refers to '{cond.get('slot')}', which is not an earlier question")
     if not seen:
         problems.append("the catalogue has no questions")
+    problems += _term_problems(data)
+    return problems
+
+
+def _term_problems(data: Mapping[str, Any]) -> List[str]:
+    """Each term word explained once; every term has words and a text; a question that
+    defines words has a help to explain them."""
+    problems: List[str] = []
+    owner: Dict[str, str] = {}
+    entries = [(f"term {i + 1}", t.get("words") or (), t.get("text")) for i, t in enumerate(data.get("terms") or ())]
+    entries += [(q.get("id", "?"), q.get("defines") or (), q.get("help")) for q in data.get("questions") or ()
+                if q.get("defines")]
+    for where, words, text in entries:
+        if not words or not text:
+            problems.append(f"{where}: a term needs words and a text (a question that defines words needs a help)")
+        for word in words:
+            key = parsing.normalize(str(word))
+            if key in owner:
+                problems.append(f"{where}: '{word}' is already explained by {owner[key]}")
+            owner.setdefault(key, where)
     return problems
 
 
@@ -219,7 +259,9 @@ def load_catalogue(path: Path = CATALOGUE_PATH) -> Catalogue:
     if problems:
         raise ValueError(f"Invalid scan catalogue {path}:\n- " + "\n- ".join(problems))
     questions = tuple(_question_from_dict(q) for q in data["questions"])
-    return Catalogue(questions=questions, by_id={q.id: q for q in questions})
+    terms = tuple(Term(words=tuple(t["words"]), text=t["text"]) for t in data.get("terms") or ()) + tuple(
+        Term(words=q.defines, text=q.help or "", question=q.id) for q in questions if q.defines)
+    return Catalogue(questions=questions, by_id={q.id: q for q in questions}, terms=terms)
 
 
 @lru_cache(maxsize=1)

@@ -308,13 +308,22 @@ globals().update({cls.__name__: cls for cls in ASK_ACTIONS.values()})
 
 
 class ActionExplainQuestion(Action):
-    """'Waarom vraagt u dat?': explain the current question; the form then asks it again."""
+    """'Waarom vraagt u dat?': explain the current question; the form then asks it again.
+    'Wat is een bv?': a word of the catalogue's ``terms`` (or one a question's help
+    explains) gets its own line instead, unless it is the current question's own word."""
 
     def name(self) -> Text:
         return "action_explain_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot("requested_slot")
+        text = (tracker.latest_message or {}).get("text") or ""
+        term = None if text.startswith("/") else catalogue().term_named(text)  # not a button payload
+        if term is not None and (term.question is None or term.question != requested):
+            Speaker(dispatcher).say("scan.term", explanation=gemeente().with_amounts(term.text, _today()))
+            if not tracker.active_loop.get("name"):
+                Speaker(dispatcher).say("situation.what_i_can_do", buttons("what_i_can_do"))
+            return []
         if requested in catalogue().by_id:
             q = as_asked(catalogue()[requested])
             if q.help:

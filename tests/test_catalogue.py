@@ -230,3 +230,27 @@ def test_yes_no_topic_words_as_people_write_them(qid, text, expected):
 def test_counts_as_people_write_them(qid, text, expected):
     result = interpret(catalogue().by_id[qid], text)
     assert result.ok and result.value == expected
+
+
+@pytest.mark.parametrize("text, question", [
+    ("wat is een bv?", None), ("wat betekent fte", None), ("wat is omzet precies", "revenue_trend"),
+    ("wat bedoelt u met vaste lasten?", "fixed_costs_paid"), ("wat is een btw-aangifte", "late_returns"),
+])
+def test_the_word_asked_about_is_found_in_the_terms_or_a_questions_help(text, question):
+    term = catalogue().term_named(text)
+    assert term is not None and term.question == question and term.text
+
+
+def test_no_term_in_a_plain_why():
+    assert catalogue().term_named("waarom vraag je dat?") is None
+
+
+def test_every_term_word_is_explained_once_and_every_question_that_defines_has_a_help():
+    data = yaml.safe_load(Path("actions/catalogue.yml").read_text(encoding="utf-8"))
+    assert validate_catalogue(data) == []
+    twice = dict(data, terms=[*data["terms"], {"words": ["omzet"], "text": "Omzet is geld."}])
+    problems = validate_catalogue(twice)
+    assert [p for p in problems if "omzet" in p] == [f"revenue_trend: 'omzet' is already explained by term {len(twice['terms'])}"]
+    no_help = dict(data, questions=[dict(q, help=None) if q["id"] == "revenue_trend" else q for q in data["questions"]])
+    assert "revenue_trend: a term needs words and a text (a question that defines words needs a help)" in \
+        validate_catalogue(no_help)

@@ -386,3 +386,30 @@ async def test_an_answer_the_classifier_is_unsure_is_despair_is_just_the_answer(
 async def test_unsure_distress_that_is_no_answer_still_interrupts():
     events, messages = await validate("ik ben op", "hours_per_week", intent="distress", confidence=0.6)
     assert events == [] and messages == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("requested, text, term_word", [
+    ("years_in_business", "wat is een bv eigenlijk?", "bv"),        # a word of an earlier question
+    ("hours_per_week", "wat is btw?", "btw"),                        # a glossary word
+    ("years_in_business", "wat bedoel je met omzet?", "omzet"),      # a later question's help
+    ("total_debt", "wat is het urencriterium?", "urencriterium"),    # help with an amount in it
+])
+async def test_a_word_asked_about_gets_its_own_line_not_the_current_question(requested, text, term_word):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(answers_before(requested), text=text, intent="explain_question", requested=requested)
+    await ActionExplainQuestion().run(dispatcher, tracker, DOMAIN)
+    [message] = dispatcher.messages
+    term = catalogue().term_named(term_word)
+    assert term is not None and message["text"].split()[0] == term.text.split()[0]
+    assert catalogue()[requested].why not in message["text"]
+    assert "{" not in message["text"]  # placeholders filled ({urencriterium} -> 1.225)
+
+
+@pytest.mark.asyncio
+async def test_outside_the_scan_a_word_is_explained_and_what_i_can_do_follows():
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker({}, text="wat is een vof?", intent="explain_question", form_active=False)
+    await ActionExplainQuestion().run(dispatcher, tracker, DOMAIN)
+    assert dispatcher.messages[0]["text"].startswith("Een vof")
+    assert len(dispatcher.messages) == 2 and dispatcher.messages[1]["buttons"]
