@@ -21,6 +21,8 @@ from actions.texts import needs, render
 # What the message is about, in the order the acknowledgement prefers, with the key of
 # the words the bot uses to name it (texts.yml, situation.topic: "dat er beslag ligt").
 _TOPICS: Tuple[Tuple[str, str], ...] = (
+    # a death comes first: its own words of sympathy (situation.acknowledge_loss), not "vervelend"
+    (r"\b(overleden|gestorven|overlijden|is dood|om het leven gekomen)\b", "overlijden"),
     (r"\bbeslag", "beslag"),
     (r"\bdeurwaarder", "deurwaarder"),
     (r"\b(afgesloten|afsluiting|afsluiten)\b", "afsluiting"),
@@ -111,7 +113,7 @@ def acknowledge(text: str, answers: Mapping[str, Any], config: GemeenteConfig,
     topic = topic_of(text)
     if topic:
         words = _with_business(f"situation.topic.{topic}", your_business)
-        lines = [render("situation.acknowledge", topic=words)]
+        lines = [render("situation.acknowledge_loss" if topic == "overlijden" else "situation.acknowledge", topic=words)]
     else:
         lines = [render("situation.acknowledge_general")]
     found: List[Fact] = facts_in(text, answers, today)

@@ -22,3 +22,34 @@ def test_the_reply_names_the_business_only_where_the_text_has_a_place_for_it():
     assert business_named("mijn kapsalon loopt niet meer") == "kapsalon"
     assert "uw kapsalon" in named and "uw bedrijf" in unnamed
     assert "kapsalon" not in without_place and "beslag" in without_place
+
+
+@pytest.mark.parametrize("text, expected", [
+    # a partner named in passing is a partner at home ...
+    ("mijn vrouw werkt mee in de zaak", {"household": "samenwonend"}),
+    # ... but not one who died or left
+    ("mijn man is overleden en nu moet ik de zaak alleen runnen", {}),
+    ("mijn partner en ik zijn uit elkaar", {}),
+    ("mijn vriendin is vorig jaar vertrokken", {}),
+    # what is left over each month, stated in passing
+    ("mijn webshop loopt niet, ik hou maar 400 euro per maand over", {"monthly_income": 400}),
+    ("we houden er nog zo'n 1.200 over", {"monthly_income": 1200}),
+    ("ik hou 18k per jaar over", {"monthly_income": 1500}),
+    ("ik hou niks over", {"monthly_income": 0}),
+])
+def test_facts_in_passing_about_home_and_income(text, expected):
+    from datetime import date
+
+    from actions.facts import facts_in
+
+    found = {f.question.id: f.value for f in facts_in(text, {}, date(2026, 11, 30))}
+    assert {k: v for k, v in found.items() if k in ("household", "monthly_income")} == expected
+
+
+def test_a_death_gets_sympathy_not_vervelend():
+    from actions.gemeente import gemeente
+    from actions.situation import acknowledge
+
+    ack = acknowledge("mijn man is overleden en nu moet ik de zaak alleen runnen, het lukt niet", {}, gemeente())
+    assert ack.lines[0].startswith("Wat verdrietig") and "Vervelend" not in ack.lines[0]
+    assert "household" not in ack.slots  # no "U schreef dat u met een partner woont"
