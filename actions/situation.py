@@ -40,7 +40,7 @@ _TOPICS: Tuple[Tuple[str, str], ...] = (
      "rekeningen"),
     (r"\b(omzet|klanten|klant|opdrachten|opdrachtgever|opdrachtgevers|minder werk|geen werk|te weinig werk)\b",
      "minder_werk"),
-    (r"\b(draait|loopt|gaat|werkt)\b[a-z ]{0,12}\bniet( meer| goed| lekker)?\b"
+    (r"\b(draait|loopt|gaat|werkt)\b[a-z ]{0,12}\bniet( meer| goed| lekker)?\b|\b(lukt|red)\b[a-z ]{0,12}\bniet meer\b"
      r"|\b(slecht|moeilijk|zwaar|lastig|niet goed|matig|beroerd|belabberd|kantje boord|zwaar weer|verlies|"
      r"niet lekker|voor geen meter|bergafwaarts|mis|kapot|in de problemen|klem)\b",
      "gaat_niet_goed"),
@@ -79,19 +79,26 @@ def business_named(text: str) -> Optional[str]:
     return None
 
 
-def topic_of(text: str) -> Optional[str]:
-    """The first situation topic the text names (its key in texts.yml), or None."""
+def topics_of(text: str) -> List[str]:
+    """The situation topics the text names (their keys in texts.yml), in _TOPICS order."""
     norm = normalize(text)
-    for pattern, topic in _TOPICS:
-        if re.search(pattern, norm):
-            return topic
-    return None
+    return [topic for pattern, topic in _TOPICS if re.search(pattern, norm)]
+
+
+def topic_of(text: str) -> Optional[str]:
+    """The first situation topic the text names, or None."""
+    return next(iter(topics_of(text)), None)
+
+
+# topics that are no money or business situation by themselves ("mijn hond is overleden")
+_NOT_BY_ITSELF = frozenset({"overlijden"})
 
 
 def describes_situation(text: str) -> bool:
     """Does the message say something about money, debts, the business going badly,
-    stopping, arrears or beslag? Stopping the scan itself is not a situation."""
-    return topic_of(text) is not None and not asks_to_stop_the_scan(text)
+    stopping, arrears or beslag? Stopping the scan itself is not a situation, and a
+    death alone is not one either (it may be about a passport or a dog)."""
+    return any(t not in _NOT_BY_ITSELF for t in topics_of(text)) and not asks_to_stop_the_scan(text)
 
 
 def states_facts(text: str, answers: Mapping[str, Any], today: Optional[date] = None) -> bool:

@@ -53,3 +53,15 @@ def test_a_death_gets_sympathy_not_vervelend():
     ack = acknowledge("mijn man is overleden en nu moet ik de zaak alleen runnen, het lukt niet", {}, gemeente())
     assert ack.lines[0].startswith("Wat verdrietig") and "Vervelend" not in ack.lines[0]
     assert "household" not in ack.slots  # no "U schreef dat u met een partner woont"
+
+
+@pytest.mark.parametrize("text, describes", [
+    ("hondenbelasting opzeggen, mijn hond is overleden", False),
+    ("mijn vader is overleden en ik moet zijn paspoort inleveren", False),
+    ("mijn vrouw is overleden en de zaak draait niet meer", True),
+    ("mijn man is overleden en nu lukt het niet meer met de zaak", True),
+])
+def test_a_death_alone_is_no_money_situation(text, describes):
+    from actions.situation import describes_situation
+
+    assert describes_situation(text) is describes
