@@ -326,7 +326,7 @@ def _interpret_number(question: Question, text: str, today: Optional[date]) -> I
     elif kind == "count":
         number = parsing.parse_count(text, question.count_words)
     elif kind == "months":
-        number = parsing.parse_months(text)
+        number = parsing.parse_months(text, today)
     else:  # pragma: no cover - validate_catalogue rejects unknown types
         raise ValueError(kind)
     if number is None:

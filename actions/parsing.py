@@ -597,12 +597,20 @@ def parse_count(text: str, count_words: Sequence[str] = ()) -> Optional[int]:
 
 # ---------------------------------------------------------------------- months
 
-def parse_months(text: str) -> Optional[float]:
-    """A buffer in months: 'geen' -> 0, '2 maanden' -> 2, 'een half jaar' -> 6, '3 weken' -> 0.75."""
+def parse_months(text: str, today: Optional[date] = None) -> Optional[float]:
+    """A buffer in months: 'geen' -> 0, '2 maanden' -> 2, 'een half jaar' -> 6, '3 weken' -> 0.75,
+    'tot januari' -> the months from today until then. Money ('5.000 spaargeld') is no
+    number of months: None, so the question is asked again with its example."""
     norm = normalize(text)
+    until = _months_until(norm, today or date.today())
+    if until is not None:
+        return until
     nums = numbers_in_text(norm)
+    if nums and re.search(r"(euro|\u20ac)\s*\d|\d[\d.,]*\s*(euro|k|duizend|spaargeld|op de bank|op mijn rekening)\b", norm):
+        return None
     if nums:
-        value = nums[0][0]
+        value = _range_middle(norm, nums)
+        value = nums[0][0] if value is None else value
         if re.search(r"\bjaar|\bjaren|\bjr\b", norm) and not re.search(r"maand", norm):
             return value * 12
         if re.search(r"week|weken", norm):
@@ -615,14 +623,33 @@ def parse_months(text: str) -> Optional[float]:
     if re.search(r"\bjaar\b|jaartje", norm):
         return 12.0
     if re.search(r"paar weken|enkele weken|paar dagen|maandje|een maand", norm):
-        return 0.5 if "week" in norm or "dag" in norm else 1.0
+        return 0.5 if re.search(r"week|weken|dag", norm) else 1.0
     if re.search(r"paar maanden|enkele maanden", norm):
         return 2.0
-    if re.search(r"\b(geen|niks|niets|nul|helemaal niet|geen buffer|geen spaargeld|0)\b", norm):
+    if re.search(r"\b(geen|niks|niets|nul|helemaal niet|geen buffer|geen spaargeld|0|nee|neen)\b", norm):
         return 0.0
     if re.search(r"heel lang|jaren|lang genoeg", norm):
         return 24.0
     return None
+
+
+_SEASONS = {"voorjaar": 4, "lente": 4, "pasen": 4, "zomer": 7, "zomervakantie": 7, "najaar": 10, "herfst": 10}
+_UNTIL_RE = re.compile(r"(?<![a-z])(?:tot|t/m|tot en met|tot ongeveer|tot eind|tot het eind van|tot begin)\s+(?:de\s+|het\s+)?"
+                       r"(?P<what>eind van het jaar|einde van het jaar|jaarwisseling|kerst|oud en nieuw|"
+                       + "|".join(sorted({**_MONTHS, **_SEASONS}, key=len, reverse=True)) + r")(?![a-z])")
+_YEAR_END = ("eind van het jaar", "einde van het jaar", "jaarwisseling", "kerst", "oud en nieuw")
+
+
+def _months_until(norm: str, today: date) -> Optional[float]:
+    """'tot januari', 'tot het eind van het jaar': the months from today until then (the
+    next such month; the end of a month counts), at least half a month."""
+    m = _UNTIL_RE.search(norm)
+    if not m:
+        return None
+    what = m.group("what")
+    month = 12 if what in _YEAR_END else {**_MONTHS, **_SEASONS}[what]
+    months = (month - today.month) % 12 + (1 if what in _YEAR_END or "eind" in norm[m.start():m.end()] else 0)
+    return max(round(months - today.day / 30, 1), 0.5)
 
 
 # ---------------------------------------------------------------------- percent

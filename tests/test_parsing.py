@@ -347,3 +347,25 @@ def test_an_age_given_as_a_decade_is_asked_again(text):
 )
 def test_a_figure_that_restates_or_totals_is_not_added(text, expected):
     assert p.parse_amount(text, add_up=True) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("nee", 0), ("een paar weken", 0.5), ("paar dagen", 0.5), ("3 à 4 maanden", 3.5), ("nog 2 maanden spaargeld", 2),
+     # until a moment: the months from today (27 November) until then
+     ("tot januari", 1.1), ("tot het eind van het jaar", 1.1), ("tot eind januari", 2.1), ("tot maart", 3.1),
+     ("tot de zomer", 7.1)],
+)
+def test_months_as_people_write_them(text, expected):
+    assert p.parse_months(text, TODAY) == pytest.approx(expected, abs=0.05)
+
+
+def test_months_until_count_from_today():
+    assert p.parse_months("tot januari", date(2026, 3, 10)) == pytest.approx(9.7, abs=0.05)
+    assert p.parse_months("tot april", date(2026, 3, 31)) == pytest.approx(0.5)  # never less than half a month
+
+
+@pytest.mark.parametrize("text", ["ik heb 5000 spaargeld", "€ 3.000", "3k op de bank", "zo'n 2000 euro"])
+def test_money_is_no_number_of_months(text):
+    """A buffer in euros cannot be turned into months without the costs: asked again."""
+    assert p.parse_months(text, TODAY) is None
