@@ -40,7 +40,7 @@ from typing import Any, Callable, Dict, FrozenSet, Optional, Sequence, Tuple
 
 import yaml
 
-from actions.parsing import UNKNOWN, contains_phrase, normalize, parse_bool
+from actions.parsing import UNKNOWN, contains_phrase, emoji_yes_no, normalize, parse_bool
 from zelfscan_nlu.patterns import is_crisis
 
 RULE_PATH = Path(__file__).with_name("catalogue.yml")
@@ -237,6 +237,7 @@ _YES_SENTENCE = [
     "lijkt me fijn", "dat wil ik", "wil ik wel", "yes", "jep", "jup", "yep", "klinkt goed", "fijn", "prima hoor",
     "dat is goed", "dat zou fijn zijn", "dat zou ik fijn vinden", "dat klopt", "klopt",
     "helemaal goed", "akkoord hoor", "ik ga akkoord", "ga akkoord", "mee eens", "vooruit", "in orde",
+    "geen bezwaar", "geen enkel bezwaar", "geen probleem", "is prima",
 ]
 _NO_SENTENCE = [
     "nee", "neen", "nope", "nee hoor", "nee dank je", "nee dank u", "nee bedankt", "liever niet",
@@ -253,6 +254,8 @@ def read_yes_no(text: str) -> Optional[bool]:
     niet'. The first decisive phrase wins, and at the same place the longest ('doe maar
     niet' over 'doe maar'); None when the sentence says neither."""
     norm = normalize(text)
+    if not norm.strip():  # only emoji (or nothing)
+        return emoji_yes_no(text)
     positions = []
     for phrase, value in [(p, True) for p in _YES_SENTENCE] + [(p, False) for p in _NO_SENTENCE]:
         m = re.search(r"(?<![a-z])" + re.escape(normalize(phrase)) + r"(?![a-z])", norm)

@@ -531,10 +531,23 @@ def _word_or_compound(phrase: str) -> "re.Pattern[str]":
     return re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + tail + r"(?![a-z0-9])")
 
 
+# On a phone a thumb is an answer; the normaliser drops emoji, so they are read apart.
+_YES_EMOJI = ("\U0001F44D", "\U0001F44C", "\u2705", "\u2714", "\U0001F197")  # thumbs up, ok hand, checks, OK
+_NO_EMOJI = ("\U0001F44E", "\u274C", "\u274E", "\U0001F6AB", "\u2716")  # thumbs down, crosses, no entry
+
+
+def emoji_yes_no(text: str) -> Optional[bool]:
+    """A message of only a thumbs up (yes) or a thumbs down (no); None when both or neither."""
+    yes, no = any(e in text for e in _YES_EMOJI), any(e in text for e in _NO_EMOJI)
+    return True if yes and not no else False if no and not yes else None
+
+
 def parse_bool(text: str, yes_words: Sequence[str] = ()) -> Optional[bool]:
     """Yes/no with Dutch variants. ``yes_words`` are topic words that imply yes
     ("deurwaarder" for the acute-measures question) unless negated."""
     norm = normalize(text)
+    if not norm.strip():
+        return emoji_yes_no(text or "")
     first = (re.findall(r"[a-z]+", norm) or [""])[0]
     # ("klopt" and "zeker" are not here: "klopt niet", "zeker niet")
     if first in ("ja", "jawel", "jazeker", "jep", "yes", "jup", "jaa", "yep"):

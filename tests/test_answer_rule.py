@@ -163,3 +163,12 @@ def test_1_crisis_wording_interrupts_whatever_the_intent(intent):
 
 def test_2_living_from_the_business_is_no_crisis():
     assert decide(asked(read=lambda t: "nee"), "nee, niet genoeg om van te leven", "inform").kind == "read"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("\U0001F44D", True), ("\U0001F44D\U0001F3FB", True), ("\u2705", True), ("\U0001F44E", False),
+    ("\U0001F44D\U0001F44E", None), ("\U0001F642", None),
+    ("geen bezwaar", True), ("geen probleem", True), ("nee, geen probleem", False),
+])
+def test_yes_no_from_a_thumb_and_no_objection(text, expected):
+    assert yes_no_from(text, None) is expected

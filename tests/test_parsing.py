@@ -369,3 +369,8 @@ def test_months_until_count_from_today():
 def test_money_is_no_number_of_months(text):
     """A buffer in euros cannot be turned into months without the costs: asked again."""
     assert p.parse_months(text, TODAY) is None
+
+
+def test_a_thumb_answers_a_yes_no_question_of_the_scan():
+    assert p.parse_bool("\U0001F44D") is True and p.parse_bool("\U0001F44E") is False
+    assert p.parse_bool("\U0001F642") is None
