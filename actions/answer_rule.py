@@ -17,7 +17,9 @@ not code. The rule, in order; the first step that applies decides:
    the answer, with the 113 text shown first, when the classifier is sure of the despair
    (``distress_answer_confidence``); an answer it is unsure of ("ik ben alleen", "het is
    een chaos") is just the answer: the words answer the question, so the doubt is
-   the classifier's. Distress that does not read as an answer always interrupts.
+   the classifier's. Distress that does not read as an answer interrupts; when the
+   classifier is unsure of it, the 113 text is given and the same question asked again
+   (``distress_note``), so a doubt neither goes unanswered nor stops the scan.
 6. An interrupting intent of the form interrupts, unless the question lists that intent
    under ``answers_over`` and the message reads as an answer.
 7. A question back to the bot interrupts when it is phrased as a question.
@@ -98,7 +100,8 @@ def rule_data() -> RuleData:
 @dataclass(frozen=True)
 class Decision:
     """What the message is: ``answer`` (with ``value``), ``interrupt`` (a rule answers),
-    ``crisis_note`` (give 113, store nothing, ask again), ``back`` (previous question) or
+    ``crisis_note`` (give 113, store nothing, ask again), ``distress_note`` (the same for
+    despair the classifier is unsure of, without marking the outcome), ``back`` (previous question) or
     ``read`` (read it as an answer; retry when unreadable).
     ``distress_note``: show the 113 text before accepting the answer."""
 
@@ -163,10 +166,13 @@ def decide(asked: Asked, text: str, intent: Optional[str], button_value: Any = N
     if option is not None:
         return Decision("answer", option.value, "typed_option")
     if intent == "distress":
+        unsure = confidence < form.distress_answer_confidence
         if form.distress_can_answer and asked.reads(text):
-            if confidence < form.distress_answer_confidence:
+            if unsure:
                 return Decision("read", step="distress_unsure")
             return Decision("read", step="distress_answer", distress_note=True)
+        if form.distress_can_answer and unsure:
+            return Decision("distress_note", step="distress_unsure")
         return Decision("interrupt", step="distress")
     if intent in form.interrupt_intents:
         if intent in asked.answers_over and asked.reads(text):

@@ -165,9 +165,10 @@ class ValidateScanForm(FormValidationAction):
         decision = decide(scan_question(question, read), text, intent, button_value, confidence)
         if decision.kind == "interrupt":
             return None
-        if decision.kind == "crisis_note":
-            Speaker(dispatcher).say("conversation.distress")
-            return [SlotSet(question.id, None), SlotSet(DISTRESS_SLOT, True)]
+        if decision.kind in ("crisis_note", "distress_note"):
+            Speaker(dispatcher).say("conversation.distress")  # 113 first, then the same question again
+            marked = [SlotSet(DISTRESS_SLOT, True)] if decision.kind == "crisis_note" else []
+            return [SlotSet(question.id, None)] + marked
         if decision.kind == "back":
             return self._go_back(question, tracker, dispatcher)
         if decision.step == "button":

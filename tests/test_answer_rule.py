@@ -62,8 +62,12 @@ def test_5_an_answer_the_classifier_is_unsure_is_despair_is_just_the_answer():
     assert 0.5 < sure < 1
     d = decide(asked(read=lambda t: "alleenstaand"), "ik ben alleen", "distress", confidence=sure - 0.01)
     assert d.kind == "read" and not d.distress_note
-    # no answer in it: distress interrupts, however unsure
-    assert decide(asked(read=lambda t: None), "ik ben op", "distress", confidence=0.3).kind == "interrupt"
+    # no answer in it: a sure classifier interrupts; an unsure one gives 113 and asks again
+    assert decide(asked(read=lambda t: None), "ik ben op", "distress", confidence=sure).kind == "interrupt"
+    assert decide(asked(read=lambda t: None), "ik ben alleen", "distress", confidence=0.56).kind == "distress_note"
+    # the contact form has no answers in despair: distress interrupts there, sure or not
+    assert decide(asked(read=lambda t: None, form="handoff_form"), "ik ben op", "distress",
+                  confidence=0.3).kind == "interrupt"
     assert decide(asked(read=lambda t: "Jan", form="handoff_form"), "ik kan niet meer", "distress").kind == "interrupt"
 
 

@@ -383,8 +383,19 @@ async def test_an_answer_the_classifier_is_unsure_is_despair_is_just_the_answer(
 
 
 @pytest.mark.asyncio
-async def test_unsure_distress_that_is_no_answer_still_interrupts():
-    events, messages = await validate("ik ben op", "hours_per_week", intent="distress", confidence=0.6)
+async def test_unsure_distress_that_is_no_answer_gets_113_and_the_same_question():
+    """'ik ben alleen' at the income question (distress 0.56): 113 is offered, the scan
+    goes on with the same question, and the outcome is not marked."""
+    events, messages = await validate("ik ben alleen", "monthly_income", intent="distress", confidence=0.56)
+    slots = slot_events(events)
+    assert "0800-0113" in messages[0]["text"]
+    assert slots["monthly_income"] is None and slots["requested_slot"] == "monthly_income"
+    assert "distress_reported" not in slots
+
+
+@pytest.mark.asyncio
+async def test_sure_distress_that_is_no_answer_interrupts():
+    events, messages = await validate("ik ben op", "hours_per_week", intent="distress", confidence=0.94)
     assert events == [] and messages == []
 
 
