@@ -433,6 +433,8 @@ def parse_hours(text: str) -> Optional[float]:
             return round(value / 52, 1)
         if re.search(r"per maand|p\.?m\b|in de maand", norm):
             return round(value * 12 / 52, 1)
+        if value >= _YEAR_HOURS_FROM and not re.search(r"per week|in de week|p\.?w\b", norm):
+            return round(value / 52, 1)  # "1225", "ruim 1300 uur": the hours of a year (the urencriterium)
         if not hours_said and not _DAYS_RE.match(norm, nums[0][2]) and _PART_OF_DAY_RE.search(norm):
             return value * 4  # "drie ochtenden", "4 dagdelen", "2 halve dagen" (but "2 en een halve dag": days)
         if days and not hours_said:
@@ -454,6 +456,8 @@ def parse_hours(text: str) -> Optional[float]:
 _HALF_DAY_RE = re.compile(r"(?:een )?(?:half|halve) (?:dag|werkdag)")
 _PART_OF_DAY_RE = re.compile(r"dagdel|ochtend|middag|avonden|halve (?:werk)?dag")
 _PER_DAY_RE = re.compile(r"per dag|elke dag|iedere dag|op een dag|dagelijks|per werkdag|p\.?d\b|a day|dagen van")
+# a number of hours this large is a year's (nobody works 250 hours in a week of 168)
+_YEAR_HOURS_FROM = 250
 _LONGEST_DAY = 14  # "4 dagen van 9 uur": hours this long or shorter are a day's hours
 _HOURS_RE = re.compile(r"\s*(?:uur|uren|u)(?![a-z])")
 _DAYS_RE = re.compile(r"\s*(?:dag|dagen|werkdagen)(?![a-z])")

@@ -374,3 +374,11 @@ def test_money_is_no_number_of_months(text):
 def test_a_thumb_answers_a_yes_no_question_of_the_scan():
     assert p.parse_bool("\U0001F44D") is True and p.parse_bool("\U0001F44E") is False
     assert p.parse_bool("\U0001F642") is None
+
+
+@pytest.mark.parametrize("text, expected", [("1225", 23.6), ("ruim 1300 uur", 25), ("1.500 uren", 28.8),
+                                            ("300 uur per week", 300), ("168", 168)])
+def test_hours_this_many_are_a_years_hours(text, expected):
+    """The urencriterium is counted per year (1,225): a bare 1225 is a year's hours, not
+    out of range; an explicit 'per week' stays (and validation refuses 300 a week)."""
+    assert p.parse_hours(text) == pytest.approx(expected, abs=0.1)
