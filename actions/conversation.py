@@ -22,6 +22,7 @@ from actions.answer_rule import yes_no_from
 from actions.facts import facts_in, noted
 from actions.gemeente import ADDRESS_SLOT, GEMEENTE_SLOT, activate, current_id, gemeente, is_known, of_message, region
 from actions.handoff_client import client as handoff_client
+from actions.language import looks_english
 from actions.scan_form import DISTRESS_SLOT, FORM_NAME, _today, scan_answers
 from actions.texts import Speaker, buttons
 from actions.unrecognised import capture, unsure
@@ -64,6 +65,8 @@ class ActionGreet(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         if situation.describes_situation(_typed_text(tracker)):
             return acknowledge_situation(dispatcher, tracker)
+        if looks_english(_typed_text(tracker)):  # "Hello, do you speak English?"
+            Speaker(dispatcher).say("conversation.english")
         Speaker(dispatcher).say("conversation.greeting", buttons("greeting"))
         return []
 
@@ -112,6 +115,10 @@ QUESTIONS_ANSWERED_FIRST = {"ask_ioaz", "ask_bbz", "ask_help_options"}
 def respond_outside_scan(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
     text = _typed_text(tracker)
+    if looks_english(text):  # one line they can read, then what the assistant can do (in Dutch)
+        Speaker(dispatcher).say("conversation.english")
+        Speaker(dispatcher).say("situation.what_i_can_do", buttons("what_i_can_do"))
+        return []
     if intent == "describe_situation" or situation.describes_situation(text) \
             or situation.states_facts(text, scan_answers(tracker), _today()):
         return acknowledge_situation(dispatcher, tracker)

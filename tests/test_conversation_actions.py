@@ -234,3 +234,26 @@ async def test_real_crisis_wording_gets_113_and_the_plain_offer_only():
     dispatcher = CollectingDispatcher()
     await ActionDistress().run(dispatcher, outside("ik zie het niet meer zitten, ik heb schulden", intent="distress"), {})
     assert len(dispatcher.messages) == 2 and "Vervelend" not in texts_of(dispatcher)[1]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, intent", [
+    ("Hello, I have a small business and I cannot pay my bills", "nlu_fallback"),
+    ("Do you speak English?", "out_of_scope"), ("I need help with my debts please", "describe_situation"),
+])
+async def test_a_message_in_english_gets_one_line_in_english_with_the_loket(text, intent):
+    dispatcher = CollectingDispatcher()
+    await ActionAcknowledgeSituation().run(dispatcher, outside(text, intent=intent), {})
+    said = texts_of(dispatcher)
+    from actions.gemeente import gemeente
+
+    assert said[0].startswith("Sorry, I can only chat in Dutch") and gemeente().loket.phone in said[0]
+    assert dispatcher.messages[-1]["buttons"]  # then what the assistant can do, in Dutch
+
+
+@pytest.mark.asyncio
+async def test_an_english_hello_gets_the_english_line_before_the_greeting():
+    dispatcher = CollectingDispatcher()
+    await ActionGreet().run(dispatcher, outside("Hello, do you speak English?", intent="greet"), {})
+    said = texts_of(dispatcher)
+    assert said[0].startswith("Sorry, I can only chat in Dutch") and said[1].startswith("Hallo!")
