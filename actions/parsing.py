@@ -27,6 +27,8 @@ _DONT_KNOW = [
     "zeg ik liever niet", "liever niet zeggen", "wil ik niet zeggen", "zeg ik niet",
     "geen antwoord", "sla over", "overslaan", "skip", "ik weet het niet precies",
     "geen zicht op", "moet ik opzoeken", "weet ik eigenlijk niet", "dat weet ik niet",
+    # the few English words people use in Dutch chats too
+    "i don't know", "i dont know", "don't know", "dont know", "no idea", "not sure",
 ]
 
 

@@ -123,7 +123,8 @@ def test_months(text, expected):
 
 
 @pytest.mark.parametrize(
-    "text", ["weet ik niet", "Geen idee", "geen flauw idee", "ik weet het niet", "zeg ik liever niet", "onbekend"]
+    "text", ["weet ik niet", "Geen idee", "geen flauw idee", "ik weet het niet", "zeg ik liever niet", "onbekend",
+             "I don't know", "no idea"]
 )
 def test_dont_know(text):
     assert p.is_dont_know(text)
