@@ -372,7 +372,7 @@ def _interpret_choice(question: Question, text: str) -> Interpretation:
                 if change >= band["min"]:
                     return understood(band["value"])
     matches = parsing.match_choices(text, [(c.value, c.synonyms) for c in question.choices])
-    everything = _names_every_choice(question, text)
+    everything = _names_every_choice(question, text, matches)
     if everything is not None:
         return understood(everything) if everything else not_understood()
     if not matches:
@@ -394,7 +394,7 @@ _EXCEPT_RE = re.compile(r"(?<![a-z])(?:(?:behalve|zonder|met uitzondering van|ma
                         r"|op (?P<inner>.{1,30}?) na(?![a-z]))")
 
 
-def _names_every_choice(question: Question, text: str) -> Optional[List[str]]:
+def _names_every_choice(question: Question, text: str, matches: List[Tuple[str, int]]) -> Optional[List[str]]:
     """'alle rekeningen', 'alles behalve water': every choice but the exclusive ones and
     those named after 'behalve'; None when the text does not name them all. A negated
     all-word ('niet alles') does not count, and a longer phrase of the exclusive choice
@@ -405,13 +405,12 @@ def _names_every_choice(question: Question, text: str) -> Optional[List[str]]:
     found = parsing.match_choices(norm, [("all", question.all_words)])
     if not found:
         return None
-    synonyms = [(c.value, c.synonyms) for c in question.choices]
     exclusive = {c.value for c in question.choices if c.exclusive}
-    if any(value in exclusive and score > found[0][1] for value, score in parsing.match_choices(norm, synonyms)):
+    if any(value in exclusive and score > found[0][1] for value, score in matches):
         return None
     split = _EXCEPT_RE.search(norm)
     named_after = (split.group("rest") or split.group("inner") or "") if split else ""
-    taken_out = {value for value, _ in parsing.match_choices(named_after, synonyms)}
+    taken_out = {value for value, _ in parsing.match_choices(named_after, [(c.value, c.synonyms) for c in question.choices])}
     return [c.value for c in question.choices if not c.exclusive and c.value not in taken_out]
 
 

@@ -23,7 +23,7 @@ from actions.facts import facts_in, noted
 from actions.gemeente import ADDRESS_SLOT, GEMEENTE_SLOT, activate, current_id, gemeente, is_known, of_message, region
 from actions.handoff_client import client as handoff_client
 from actions.language import looks_english
-from actions.scan_form import DISTRESS_SLOT, FORM_NAME, _today, scan_answers
+from actions.scan_form import DISTRESS_SLOT, FORM_NAME, _today, scan_answers, typed_text
 from actions.texts import Speaker, buttons
 from actions.unrecognised import capture, unsure
 from zelfscan_nlu.patterns import is_crisis
@@ -33,15 +33,9 @@ logger = logging.getLogger(__name__)
 PREFILLED_SLOT = "scan_prefilled"  # questions answered in passing before the scan started
 
 
-def _typed_text(tracker: Tracker) -> str:
-    """The user's latest message as typed ('' for a button payload such as '/start_scan')."""
-    text = (tracker.latest_message or {}).get("text") or ""
-    return "" if text.startswith("/") else text
-
-
 def acknowledge_situation(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     """A first message about the situation: acknowledge it, keep its facts, offer the scan."""
-    ack = situation.acknowledge(_typed_text(tracker), scan_answers(tracker), gemeente(), _today())
+    ack = situation.acknowledge(typed_text(tracker), scan_answers(tracker), gemeente(), _today())
     speaker = Speaker(dispatcher)
     for line in ack.lines[:-1]:
         speaker.send(line)
@@ -63,9 +57,9 @@ class ActionGreet(Action):
         return "action_greet"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        if situation.describes_situation(_typed_text(tracker)):
+        if situation.describes_situation(typed_text(tracker)):
             return acknowledge_situation(dispatcher, tracker)
-        if looks_english(_typed_text(tracker)):  # "Hello, do you speak English?"
+        if looks_english(typed_text(tracker)):  # "Hello, do you speak English?"
             Speaker(dispatcher).say("conversation.english")
         Speaker(dispatcher).say("conversation.greeting", buttons("greeting"))
         return []
@@ -84,7 +78,7 @@ class ActionScanIntro(Action):
         speaker = Speaker(dispatcher)
         speaker.say("conversation.scan_resume" if started else "conversation.scan_intro")
         # "Ik wil de scan doen, ik ben 61": answers in the request are used, each confirmed.
-        found = facts_in(_typed_text(tracker), answers, _today())
+        found = facts_in(typed_text(tracker), answers, _today())
         if not found:
             return []
         speaker.send("\n".join(noted(f) for f in found))
@@ -114,7 +108,7 @@ QUESTIONS_ANSWERED_FIRST = {"ask_ioaz", "ask_bbz", "ask_help_options"}
 
 def respond_outside_scan(dispatcher: CollectingDispatcher, tracker: Tracker) -> List[EventType]:
     intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
-    text = _typed_text(tracker)
+    text = typed_text(tracker)
     if looks_english(text):  # one line they can read, then what the assistant can do (in Dutch)
         Speaker(dispatcher).say("conversation.english")
         Speaker(dispatcher).say("situation.what_i_can_do", buttons("what_i_can_do"))
@@ -162,7 +156,7 @@ class ActionReadYesNo(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         asked = last_yes_no_question(tracker)
-        answer = yes_no_from(_typed_text(tracker), intent, person_is_yes=asked in CONTACT_OFFERS)
+        answer = yes_no_from(typed_text(tracker), intent, person_is_yes=asked in CONTACT_OFFERS)
         speaker = Speaker(dispatcher)
         if answer is None:
             if intent == "thank":
@@ -181,7 +175,7 @@ class ActionReadYesNo(Action):
             return [FollowupAction("handoff_form" if answer else "action_no_contact")]
         if answer:
             return [FollowupAction("action_scan_intro")]
-        if situation.describes_situation(_typed_text(tracker)):  # "nee, het gaat niet goed met mijn zaak"
+        if situation.describes_situation(typed_text(tracker)):  # "nee, het gaat niet goed met mijn zaak"
             return acknowledge_situation(dispatcher, tracker)
         speaker.respond("utter_scan_declined")
         return []
@@ -200,7 +194,7 @@ class ActionDistress(Action):
         if loop == FORM_NAME:
             speaker.say("conversation.distress_resume")
         elif not loop:  # after 113: continue with the scan or a person, not left at the 113 text
-            text = _typed_text(tracker)
+            text = typed_text(tracker)
             if not is_crisis(text) and (situation.describes_situation(text)
                                         or situation.states_facts(text, scan_answers(tracker), _today())):
                 # taken for despair, but it tells the situation ("ik heb shulden"): after 113,

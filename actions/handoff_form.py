@@ -38,7 +38,7 @@ FORM_NAME = "handoff_form"
 REFERENCE_SLOT = "handoff_reference"
 SPECIAL_SLOT = "special_category_consent"
 NOT_GIVEN = ""  # contact detail the user chose not to give
-_REFUSE = ["nee", "neen", "geen", "liever niet", "niet", "nope", "wil ik niet", "hoeft niet", "niet nodig"]
+_REFUSE = ["nee", "neen", "geen", "liever niet", "niet", "nope", "wil ik niet", "hoeft niet", "niet nodig", "anoniem"]
 FOLLOW_UP_SLOT = "follow_up_consent"  # a separate yes to ONE follow-up message (README, "Follow-up")
 CONTACT_SLOTS = ("consent_contact", SPECIAL_SLOT, "contact_name", "contact_phone", "contact_email",
                  "contact_preference", FOLLOW_UP_SLOT)
@@ -121,7 +121,7 @@ class ValidateHandoffForm(FormValidationAction):
         if slot == "contact_name":
             name = parse_name(text)
             if name is None:
-                unwilling = _refuses(text, intent) or is_dont_know(text) or contains_phrase(normalize(text), "anoniem")
+                unwilling = _refuses(text, intent) or is_dont_know(text)
                 Speaker(dispatcher).say("handoff.name_needed" if unwilling else "handoff.example_name")
             return [SlotSet(slot, name)]
         if slot == "contact_phone":

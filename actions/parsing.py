@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 from zelfscan_nlu.text import contains_phrase, normalize
@@ -431,11 +432,11 @@ def parse_hours(text: str) -> Optional[float]:
         value = _range_middle(norm, nums)
         if value is None:  # "4 dagen, 32 uur": the number of hours, when one is named
             value = next((v for v, _, end in nums if hours_said and _HOURS_RE.match(norm, end)), nums[0][0])
-        if re.search(r"per jaar|per jr|jaarlijks|op jaarbasis", norm):
+        if _PER_YEAR_RE.search(norm):
             return round(value / 52, 1)
         if re.search(r"per maand|p\.?m\b|in de maand", norm):
             return round(value * 12 / 52, 1)
-        if value >= _YEAR_HOURS_FROM and not re.search(r"per week|in de week|p\.?w\b", norm):
+        if value >= _YEAR_HOURS_FROM and not _PER_WEEK_RE.search(norm):
             return round(value / 52, 1)  # "1225", "ruim 1300 uur": the hours of a year (the urencriterium)
         if not hours_said and not _DAYS_RE.match(norm, nums[0][2]) and _PART_OF_DAY_RE.search(norm):
             return value * 4  # "drie ochtenden", "4 dagdelen", "2 halve dagen" (but "2 en een halve dag": days)
@@ -530,9 +531,11 @@ _NO = [
 ]
 
 
+@lru_cache(maxsize=4096)
 def _word_or_compound(phrase: str) -> "re.Pattern[str]":
-    """The phrase as whole words; one word of 5 letters or more also as the start of a
-    compound ("incasso" in "incassobureau", "beslag" in "beslaglegging")."""
+    """The (normalised) phrase as whole words; one word of 5 letters or more also as the
+    start of a longer word: a plural or a compound ("klant" in "klanten", "incasso" in
+    "incassobureau"). Compiled once per phrase."""
     tail = r"[a-z]*" if len(phrase) >= 5 and " " not in phrase else ""
     return re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + tail + r"(?![a-z0-9])")
 
@@ -653,9 +656,10 @@ def parse_months(text: str, today: Optional[date] = None) -> Optional[float]:
 
 
 _SEASONS = {"voorjaar": 4, "lente": 4, "pasen": 4, "zomer": 7, "zomervakantie": 7, "najaar": 10, "herfst": 10}
+_MONTH_OR_SEASON = {**_MONTHS, **_SEASONS}
 _UNTIL_RE = re.compile(r"(?<![a-z])(?:tot|t/m|tot en met|tot ongeveer|tot eind|tot het eind van|tot begin)\s+(?:de\s+|het\s+)?"
                        r"(?P<what>eind van het jaar|einde van het jaar|jaarwisseling|kerst|oud en nieuw|"
-                       + "|".join(sorted({**_MONTHS, **_SEASONS}, key=len, reverse=True)) + r")(?![a-z])")
+                       + "|".join(sorted(_MONTH_OR_SEASON, key=len, reverse=True)) + r")(?![a-z])")
 _YEAR_END = ("eind van het jaar", "einde van het jaar", "jaarwisseling", "kerst", "oud en nieuw")
 
 
@@ -666,7 +670,7 @@ def _months_until(norm: str, today: date) -> Optional[float]:
     if not m:
         return None
     what = m.group("what")
-    month = 12 if what in _YEAR_END else {**_MONTHS, **_SEASONS}[what]
+    month = 12 if what in _YEAR_END else _MONTH_OR_SEASON[what]
     months = (month - today.month) % 12 + (1 if what in _YEAR_END or "eind" in norm[m.start():m.end()] else 0)
     return max(round(months - today.day / 30, 1), 0.5)
 
@@ -709,9 +713,7 @@ def match_choices(text: str, choices: Sequence[Tuple[str, Sequence[str]]]) -> Li
         best = 0
         for syn in synonyms:
             syn_norm = normalize(syn)
-            # single words of 5+ letters also match longer forms: "klant" -> "klanten"
-            tail = r"[a-z]*" if len(syn_norm) >= 5 and " " not in syn_norm else ""
-            for m in re.finditer(r"(?<![a-z0-9])" + re.escape(syn_norm) + tail + r"(?![a-z0-9])", norm):
+            for m in _word_or_compound(syn_norm).finditer(norm):
                 if not syn_norm.startswith(("niet", "geen", "nooit", "nee")) and _negated_before(norm, m.start()):
                     continue
                 if syn_norm in _BARE_YES_NO and _REPORTED_RE.search(norm[max(0, m.start() - 20):m.start()]):

@@ -308,6 +308,12 @@ ASK_ACTIONS = _make_ask_actions()
 globals().update({cls.__name__: cls for cls in ASK_ACTIONS.values()})
 
 
+def typed_text(tracker: Tracker) -> str:
+    """The user's latest message as typed ('' for a button payload such as '/start_scan')."""
+    text = (tracker.latest_message or {}).get("text") or ""
+    return "" if text.startswith("/") else text
+
+
 class ActionExplainQuestion(Action):
     """'Waarom vraagt u dat?': explain the current question; the form then asks it again.
     'Wat is een bv?': a word of the catalogue's ``terms`` (or one a question's help
@@ -318,9 +324,8 @@ class ActionExplainQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot("requested_slot")
-        text = (tracker.latest_message or {}).get("text") or ""
-        term = None if text.startswith("/") else catalogue().term_named(text)  # not a button payload
-        if term is not None and (term.question is None or term.question != requested):
+        term = catalogue().term_named(typed_text(tracker))
+        if term is not None and not (requested and term.question == requested):  # not the question's own word
             Speaker(dispatcher).say("scan.term", explanation=gemeente().with_amounts(term.text, _today()))
             if not tracker.active_loop.get("name"):
                 Speaker(dispatcher).say("situation.what_i_can_do", buttons("what_i_can_do"))

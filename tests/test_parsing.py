@@ -378,6 +378,7 @@ def test_a_thumb_answers_a_yes_no_question_of_the_scan():
 
 
 @pytest.mark.parametrize("text, expected", [("1225", 23.6), ("ruim 1300 uur", 25), ("1.500 uren", 28.8),
+                                            ("1300 uur in het jaar", 25), ("400 uur in de week", 400),
                                             ("300 uur per week", 300), ("168", 168)])
 def test_hours_this_many_are_a_years_hours(text, expected):
     """The urencriterium is counted per year (1,225): a bare 1225 is a year's hours, not
