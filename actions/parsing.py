@@ -168,6 +168,53 @@ def numbers_in_text(text: str) -> List[Tuple[float, int, int]]:
     return _join_and_a_half(norm, found)
 
 
+# The word after a number says what it counts. A number that counts something other than
+# what the question asks is no answer to it: "2 kinderen" is no income, "3 maanden" no
+# number of creditors, "40 uur werken voor 1000 euro" earns 1000.
+# "2 vaste krachten", "3 grote leveranciers" (but "2000 bij leveranciers" is money)
+_ONE_ADJECTIVE = r"(?:(?!(?:bij|aan|van|voor|per|met|de|het|een|op|in|naar|te|uit|en|of)\s)[a-z]+\s)?"
+_UNIT_RES = {
+    "money": re.compile(r"\s*(?:euro|eur|cent|pop|piek)(?![a-z])"),
+    "hours": re.compile(r"\s*(?:uur|uren|u)(?![a-z])"),
+    "days": re.compile(r"\s*(?:dag|dagen|werkdagen|dagdelen|ochtenden|middagen|avonden)(?![a-z])"),
+    "weeks": re.compile(r"\s*(?:week|weken|wk)(?![a-z])"),
+    "months": re.compile(r"\s*(?:maand|maanden|mnd|mnden)(?![a-z])"),
+    "years": re.compile(r"\s*(?:jaar|jaren|jr)(?![a-z])"),
+    "people": re.compile(rf"\s*{_ONE_ADJECTIVE}(?:[a-z]*(?:kind|kinderen|kids)|mensen|personen|man|medewerkers?|werknemers?|"
+                         r"personeelsleden|[a-z]*krachte?n?|stagiairs?|"
+                         r"collega'?s|zzp'?ers|fte)(?![a-z])"),
+    "creditors": re.compile(rf"\s*{_ONE_ADJECTIVE}(?:schuldeisers?|leveranciers?|partijen|instanties|rekeningen|crediteuren)(?![a-z])"),
+    "percent": re.compile(r"\s*(?:%|procent|pct)(?![a-z])"),
+}
+_MONEY_BEFORE_RE = re.compile(r"euro\s*$")
+# "5k leverancier", "een ton": scale words that only money has
+_MONEY_SCALE_RE = re.compile(r"(?:\d|[^a-z])\s*(?:k|mille|milles|rug|ruggen|ton)$")
+# "in 2025", "sinds 2019": a year, when the question asks for no year
+_YEAR_BEFORE_RE = re.compile(r"(?:sinds|in|vanaf|uit|begin|eind|van)\s*$")
+
+
+def unit_of(norm: str, number: Tuple[float, int, int]) -> Optional[str]:
+    """What a number found in ``norm`` counts ('money', 'hours', 'people', ...), or None
+    when no unit is written with it. A year after 'in'/'sinds' is a 'year'."""
+    value, start, end = number
+    if _MONEY_BEFORE_RE.search(norm[max(0, start - 6):start]) or _MONEY_SCALE_RE.search(norm, start, end):
+        return "money"
+    for unit, pattern in _UNIT_RES.items():
+        if pattern.match(norm, end):
+            return unit
+    if (1950 <= value <= 2100 and value == int(value) and end - start == 4
+            and _YEAR_BEFORE_RE.search(norm[max(0, start - 12):start])):
+        return "year"
+    return None
+
+
+def numbers_counting(norm: str, nums: Sequence[Tuple[float, int, int]],
+                     units: Iterable[Optional[str]]) -> List[Tuple[float, int, int]]:
+    """The numbers of ``nums`` whose unit is one of ``units`` (None: no unit written)."""
+    wanted = frozenset(units)
+    return [n for n in nums if unit_of(norm, n) in wanted]
+
+
 _AND_A_HALF_RE = re.compile(r"\s+en\s+(?:een\s+)?(?:half|halve)(?![a-z])")
 
 
@@ -240,22 +287,54 @@ def parse_amount(text: str, period: Optional[str] = None, add_up: bool = False) 
     ('3.000 bij de belasting en 2.000 bij leveranciers' -> 5000).
     """
     norm = _A_FEW_RE.sub("twee ", _MINUS_WORD_RE.sub("-", normalize(text)))
-    nums = numbers_in_text(norm)
+    nums = numbers_counting(norm, numbers_in_text(norm), (None, "money"))
     if not nums:
         if any(contains_phrase(norm, z) for z in _ZERO_AMOUNT):
             return 0.0
         return None
     value = _range_middle(norm, nums)
-    if value is None:
-        value = _listed_total(norm, nums) if add_up else nums[0][0]
+    # the text that goes with the figure taken ("1200 per maand, 14000 per jaar": per maand)
+    said_with = norm
+    if value is None and add_up:
+        value = _listed_total(norm, nums)
+    elif value is None:
+        chosen = _net_of_gross(norm, nums)
+        value = chosen[0]
+        said_with = _said_with(norm, nums, chosen)
     if value > 0 and _LOSS_RE.search(norm) and not _NOT_A_LOSS_RE.search(norm):
         value = -value  # "500 verlies per maand", "ik leg er 300 op toe"
     if period == "month":
-        if _PER_YEAR_RE.search(norm):
+        if _PER_YEAR_RE.search(said_with):
             value = value / 12
-        elif _PER_WEEK_RE.search(norm):
+        elif _PER_WEEK_RE.search(said_with):
             value = value * 52 / 12
     return round(value, 2)
+
+
+def _said_with(norm: str, nums: Sequence[Tuple[float, int, int]], chosen: Tuple[float, int, int]) -> str:
+    """The words after ``chosen`` up to the next number, when the text names a period after
+    more than one figure ("1200 per maand, 14000 per jaar"); else the whole text
+    ("per jaar zo'n 14000")."""
+    tails = [norm[end:nums[i + 1][1] if i + 1 < len(nums) else len(norm)] for i, (_, _, end) in enumerate(nums)]
+    if sum(1 for tail in tails if _PERIOD_RE.search(tail)) < 2:
+        return norm
+    return tails[nums.index(chosen)]
+
+
+_NET_RE = re.compile(r"(?<![a-z])(?:netto|schoon|in handen)(?![a-z])")
+_GROSS_RE = re.compile(r"(?<![a-z])(?:bruto|omzet)(?![a-z])")
+
+
+def _net_of_gross(norm: str, nums: Sequence[Tuple[float, int, int]]) -> Tuple[float, int, int]:
+    """'bruto 3000, netto 2100', '3000 bruto en 2100 netto': the figure labelled 'netto' (what
+    is left is what the questions ask); otherwise the first figure. Labels stand all before
+    or all after their figures, as the first figure shows."""
+    if len(nums) < 2 or not (_NET_RE.search(norm) and _GROSS_RE.search(norm)):
+        return nums[0]
+    before = [norm[(nums[i - 1][2] if i else 0):start] for i, (_, start, _) in enumerate(nums)]
+    after = [norm[end:(nums[i + 1][1] if i + 1 < len(nums) else len(norm))] for i, (_, _, end) in enumerate(nums)]
+    labels = before if (_NET_RE.search(before[0]) or _GROSS_RE.search(before[0])) else after
+    return next((number for number, label in zip(nums, labels, strict=True) if _NET_RE.search(label)), nums[0])
 
 
 # "een paar duizend" is read as two thousand (a few: at least two)
@@ -267,12 +346,11 @@ _LOSS_RE = re.compile(r"(?<![a-z])(verlies|in de min|in het rood|toe ?op|op toe|
 _NOT_A_LOSS_RE = re.compile(r"(?<![a-z])(geen|niet) (verlies|in de min|in het rood)")
 _PER_YEAR_RE = re.compile(r"per jaar|p\.?j\b|per jr|jaarlijks|in een jaar|op jaarbasis|in het jaar|elk jaar|ieder jaar|per boekjaar")
 _PER_WEEK_RE = re.compile(r"per week|p\.?w\b|wekelijks|in de week|elke week|iedere week|per wk|in een week")
+_PERIOD_RE = re.compile(rf"{_PER_YEAR_RE.pattern}|{_PER_WEEK_RE.pattern}|per maand|p\.?m\b|in de maand|maandelijks|elke maand")
 _RANGE_RE = re.compile(r"tussen\s+.+?\s+en\s+|\d\s*(?:-|tot|a|à|of)\s*\d|\b[a-z]+\s+(?:tot|a|à)\s+[a-z]+")
 _TOTAL_RE = re.compile(r"(?<![a-z])(in totaal|totaal|samen|bij elkaar|alles bij elkaar|opgeteld)(?![a-z])")
 _RESTATED_RE = re.compile(r"(?<![a-z])(zo ?'?n|zon|ongeveer|rond|dus|ofwel|oftewel|circa|ca|misschien|eerder|"
-                          r"ik bedoel|nee|sorry|denk ik|precies|exact)(?![a-z])")
-# a year in a listing of debts is no amount ("sinds 2019 5000 bij de belasting")
-_YEAR_BEFORE_RE = re.compile(r"(?:sinds|in|vanaf|uit|begin|eind|van)\s*$")
+                          r"ik bedoel|nee|sorry|denk ik|precies|exact|nu(?! ook| nog)|inmiddels|intussen|tegenwoordig)(?![a-z])")
 
 
 def _range_middle(norm: str, nums: Sequence[Tuple[float, int, int]]) -> Optional[float]:
@@ -289,13 +367,10 @@ def _range_middle(norm: str, nums: Sequence[Tuple[float, int, int]]) -> Optional
 def _listed_total(norm: str, nums: Sequence[Tuple[float, int, int]]) -> float:
     """The total of a listing: '3.000 bij de belasting en 2.000 bij leveranciers' -> 5000.
     A figure that restates the one before ('een paar duizend, zo'n 2.000') replaces it; a
-    total named as such ('..., samen 5.000') is the answer; years ('sinds 2019') are no amounts."""
+    total named as such ('..., samen 5.000') is the answer."""
     parts: List[float] = []
     previous_end = 0
     for value, start, end in nums:
-        if (1950 <= value <= 2100 and value == int(value) and _scale_word(norm[start:end]) == 1
-                and _YEAR_BEFORE_RE.search(norm[max(0, start - 12):start])):
-            continue
         gap = norm[previous_end:start]
         if parts and _TOTAL_RE.search(gap):
             return value
@@ -349,6 +424,10 @@ def _started_this_month() -> float:
     return round(0.5 / 12, 2)
 
 
+# what a length of time can be written in (a year number is read by the parsers themselves)
+_TIME_UNITS = (None, "days", "weeks", "months", "years")
+
+
 def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
     """How long someone has been self-employed, in years.
 
@@ -363,7 +442,7 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
     norm = _A_UNIT_OR_N_RE.sub(r"\2 \1", norm)
     norm = re.sub(r"(?<![a-z])een (jaar|maand|week)(?![a-z])", r"1 \1", norm)
     year_match = re.search(r"(?<!\d)(19[4-9]\d|20\d\d)(?!\d)", norm)
-    nums = numbers_in_text(norm)
+    nums = numbers_counting(norm, numbers_in_text(norm), _TIME_UNITS)
     if any(contains_phrase(norm, p) for p in _JUST_STARTED):
         return JUST_STARTED_YEARS
     if any(contains_phrase(norm, p) for p in _NOT_STARTED):
@@ -396,7 +475,8 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
     if nums:
         # "2 jaar en 6 maanden": each number with its own unit, added up
         units = [re.match(r"\s*(jaar|jaren|jr|maand|maanden|week|weken)(?![a-z])", norm[end:]) for _, _, end in nums]
-        if sum(1 for u in units if u) >= 2:
+        # ("3 jaar, daarvoor 10 jaar in loondienst": one unit twice is no sum, the first counts)
+        if sum(1 for u in units if u) >= 2 and len({u.group(1).rstrip("en") for u in units if u}) >= 2:
             per_year = {"jaar": 1, "jaren": 1, "jr": 1, "maand": 12, "maanden": 12, "week": 52, "weken": 52}
             return round(sum(v / per_year[u.group(1)] for (v, _, _), u in zip(nums, units, strict=False) if u), 2)
         value = nums[0][0]
@@ -420,7 +500,8 @@ def parse_hours(text: str) -> Optional[float]:
     """Hours per week: 'fulltime' -> 40, 'drie dagen per week' -> 24, '1.225 uur per jaar' -> 23.6."""
     norm = normalize(text)
     # the half of "halve dagen" is the length of a day, not a number of days
-    nums = [n for n in numbers_in_text(norm) if not _HALF_DAY_RE.match(norm, n[1])]
+    nums = [n for n in numbers_counting(norm, numbers_in_text(norm), (None, "hours", "days", "weeks"))
+            if not _HALF_DAY_RE.match(norm, n[1])]
     if re.search(r"dag en nacht|24/7|altijd aan het werk|non stop|nonstop", norm) and not nums:
         return 70.0
     days = re.search(r"dag(en)?\b|dagdelen", norm)
@@ -499,7 +580,7 @@ def parse_age(text: str, today: Optional[date] = None) -> Optional[int]:
         return today.year - year
     if _DECADE_RE.search(norm):
         return None  # "midden vijftig", "begin 60": asked again for the age itself
-    nums = numbers_in_text(norm)
+    nums = numbers_counting(norm, numbers_in_text(norm), (None, "years"))
     if not nums:
         return None
     value = nums[0][0]
@@ -596,9 +677,11 @@ def parse_count(text: str, count_words: Sequence[str] = ()) -> Optional[int]:
     """A number of people or creditors: 'geen' -> 0, 'twee mensen' -> 2,
     'de huur en de energie' -> 2 (counts the named creditors)."""
     norm = normalize(text)
-    nums = numbers_in_text(norm)
+    nums = numbers_counting(norm, numbers_in_text(norm), (None, "people", "creditors"))
     if nums:
         value = nums[0][0]
+        if all(_COUNT_AND_RE.fullmatch(norm[a[2]:b[1]]) for a, b in zip(nums, nums[1:], strict=False)):
+            value = sum(n[0] for n in nums)  # "2 vaste en 3 oproepkrachten"
         return int(value) if value == int(value) else None
     named = {w for w in count_words if _word_or_compound(normalize(w)).search(norm)}
     if re.search(r"\b(alleen ik|ik alleen|ikzelf|mezelf|mijzelf|niemand|geen|geen een|geeneen|niks|niets|nul|nee)\b", norm):
@@ -617,6 +700,10 @@ def parse_count(text: str, count_words: Sequence[str] = ()) -> Optional[int]:
     return None
 
 
+# numbers joined by "en"/"plus", each with its own kind of people: "2 vaste en 3 oproepkrachten"
+_COUNT_AND_RE = re.compile(r"\s*(?:[a-z']+\s+){0,2}(?:en|plus|\+)\s*")
+
+
 # ---------------------------------------------------------------------- months
 
 def parse_months(text: str, today: Optional[date] = None) -> Optional[float]:
@@ -627,7 +714,7 @@ def parse_months(text: str, today: Optional[date] = None) -> Optional[float]:
     until = _months_until(norm, today or date.today())
     if until is not None:
         return until
-    nums = numbers_in_text(norm)
+    nums = numbers_counting(norm, numbers_in_text(norm), _TIME_UNITS)
     if nums and re.search(r"(euro|\u20ac)\s*\d|\d[\d.,]*\s*(euro|k|duizend|spaargeld|op de bank|op mijn rekening)\b", norm):
         return None
     if nums:

@@ -171,6 +171,9 @@ def test_amount_only_keys_are_refused_on_other_types(key):
         ("financing_asked", "nee", "niet_gevraagd"),
         ("revenue_trend", "het gaat slechter", "gedaald"), ("revenue_trend", "de omzet zakt in", "sterk_gedaald"),
         ("fixed_costs_paid", "lukt nog net", "meestal"), ("fixed_costs_paid", "de huur ligt achter", "vaak_niet"),
+        # a "ja" that goes on to say the bills are behind is no "altijd"
+        ("fixed_costs_paid", "ja, ik loop 3 maanden achter met de huur", "vaak_niet"),
+        ("fixed_costs_paid", "nee, ik loop niet achter", "nee"),
         ("household", "ik woon bij mijn ouders", "alleenstaand"),
         ("administration", "dat doet mijn boekhouder", "bij"), ("administration", "het is een chaos", "ver_achter"),
         ("administration", "mijn boekhouder loopt achter", "achter"),
@@ -254,3 +257,12 @@ def test_every_term_word_is_explained_once_and_every_question_that_defines_has_a
     no_help = dict(data, questions=[dict(q, help=None) if q["id"] == "revenue_trend" else q for q in data["questions"]])
     assert "revenue_trend: a term needs words and a text (a question that defines words needs a help)" in \
         validate_catalogue(no_help)
+
+
+@pytest.mark.parametrize("qid, text", [
+    ("payment_arrears", "3 maanden"), ("employees", "€ 1500"), ("monthly_income", "ik heb een vrouw en 2 kinderen"),
+    ("household_other_income", "we hebben 3 kinderen"), ("age", "ik heb 2 kinderen"),
+])
+def test_a_number_of_something_else_is_asked_again(qid, text):
+    """'3 maanden' says how long, not with how many: the question is asked again with its example."""
+    assert not interpret(catalogue().by_id[qid], text).ok

@@ -384,3 +384,63 @@ def test_hours_this_many_are_a_years_hours(text, expected):
     """The urencriterium is counted per year (1,225): a bare 1225 is a year's hours, not
     out of range; an explicit 'per week' stays (and validation refuses 300 a week)."""
     assert p.parse_hours(text) == pytest.approx(expected, abs=0.1)
+
+
+# A number written with the unit of something else is no answer to the question: the
+# parsers keep only the numbers whose unit fits (or that have none).
+@pytest.mark.parametrize("text, expected", [
+    ("ik heb een vrouw en 2 kinderen", None), ("2 kinderen", None), ("3 maanden niks", 0),
+    ("40 uur werken voor 1000 euro", 1000), ("al 2 jaar zo'n 1500", 1500), ("in 2025 was het 1800", 1800),
+    ("sinds 2019 rond de 2000", 2000), ("30% minder dan vorig jaar, nu 1200", 1200), ("€ 900 met 3 mensen", 900),
+    ("3 weken geen werk, verder 1500", 1500),
+])
+def test_an_amount_is_no_number_of_something_else(text, expected):
+    assert p.parse_amount(text, "month") == (None if expected is None else pytest.approx(expected))
+
+
+@pytest.mark.parametrize("parse, text, expected", [
+    (p.parse_count, "€ 1500", None), (p.parse_count, "3 maanden", None), (p.parse_count, "1500 euro", None),
+    (p.parse_count, "sinds 2020 2 man", 2), (p.parse_count, "30 uur per week 1 medewerker", 1),
+    (p.parse_count, "2 vaste en 3 oproepkrachten", 5), (p.parse_count, "1 vaste kracht plus 2 stagiairs", 3),
+    (p.parse_count, "in de zomer 3, in de winter 1", 3), (p.parse_count, "3 leveranciers", 3),
+    (p.parse_age, "2 kinderen, ik ben 52", 52), (p.parse_age, "52 jaar, 30 jaar ondernemer", 52),
+    (p.parse_age, "3 kleinkinderen en ik ben 61", 61), (p.parse_age, "1500 euro", None),
+    (p.parse_hours, "2 kinderen, 30", 30), (p.parse_hours, "voor 1000 euro zo'n 45 uur", 45),
+    (p.parse_years, "2 kinderen, 5 jaar ondernemer", 5), (p.parse_years, "3 jaar, daarvoor 10 jaar in loondienst", 3),
+    (p.parse_years, "2 jaar en 6 maanden", 2.5), (p.parse_years, "4 medewerkers en 7 jaar bezig", 7),
+])
+def test_other_numbers_count_something_else(parse, text, expected):
+    result = parse(text, TODAY) if parse in (p.parse_age, p.parse_years) else parse(text)
+    assert result == (None if expected is None else pytest.approx(expected))
+
+
+@pytest.mark.parametrize("text", ["ik heb 3 kinderen en geen spaargeld", "2 kinderen en niks op de bank"])
+def test_no_buffer_next_to_other_numbers(text):
+    assert p.parse_months(text, TODAY) == 0
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("bruto 3000 netto 2100", 2100), ("3000 bruto, 2100 netto", 2100), ("2100 netto, 3000 bruto", 2100),
+    ("omzet 5000, netto 2000 over", 2000), ("4000 omzet en daarvan 1800 netto", 1800),
+    ("ik hou netto zo'n 1800 over van 4000 omzet", 1800), ("3000 bruto", 3000),
+])
+def test_net_wins_over_gross(text, expected):
+    """The questions ask what is left: with both named, the figure labelled netto."""
+    assert p.parse_amount(text, "month") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("1200 per maand, 14000 per jaar", 1200), ("14000 per jaar, dus 1200 per maand", 1166.67),
+    ("per jaar zo'n 14000", 1166.67), ("300 per week", 1300),
+])
+def test_the_period_goes_with_its_own_figure(text, expected):
+    assert p.parse_amount(text, "month") == pytest.approx(expected, abs=0.01)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("in 2024 had ik 5000 schuld, nu 8000", 8000), ("eerst 4000, inmiddels 6000", 6000),
+    ("5000 bij de belasting, nu ook 3000 bij de bank", 8000), ("10k belasting + 5k leverancier", 15000),
+    ("ik heb 3 maanden huurachterstand van 900", 900), ("4000 euro bij 2 leveranciers", 4000),
+])
+def test_a_debt_now_replaces_the_debt_before(text, expected):
+    assert p.parse_amount(text, add_up=True) == pytest.approx(expected)
