@@ -115,7 +115,11 @@ class ValidateHandoffForm(FormValidationAction):
         if slot in YES_NO_SLOTS:
             value = typed if isinstance(typed, bool) else yes_no_from(text, intent, person_is_yes=slot == "consent_contact")
             if value is None:
-                Speaker(dispatcher).say("answer_yes_or_no", buttons("yes_no"))
+                if slot != "consent_contact":
+                    Speaker(dispatcher).say("answer_yes_or_no", buttons("yes_no"))
+                elif parse_phone(text) or parse_email(text):
+                    # details typed before the yes: not kept, and the yes comes first
+                    Speaker(dispatcher).say("handoff.consent_first")
                 return [SlotSet(slot, None)]
             return [SlotSet(slot, value)]
         if slot == "contact_name":
@@ -172,6 +176,13 @@ class ActionAskConsentContact(AskContactAction):
         return "action_ask_consent_contact"
 
     def message(self, tracker: Tracker) -> Tuple[str, List[Dict[str, str]]]:
+        """The whole statement once; asked again, a short question that points back to it."""
+        statement = Speaker(None).text_of("handoff.consent_statement")
+        for event in reversed(tracker.events):
+            if event.get("event") == "active_loop" and event.get("name") == FORM_NAME:
+                break
+            if event.get("event") == "bot" and event.get("text") == statement:
+                return "handoff.consent_again", buttons("yes_no")
         return "handoff.consent_statement", buttons("yes_no")
 
 

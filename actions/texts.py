@@ -152,6 +152,12 @@ class Speaker:
             values["gemeente"] = self.config
         self.send(render(key, **values), buttons)
 
+    def text_of(self, key: str, **values: Any) -> str:
+        """The text ``say(key)`` sends, as the user reads it."""
+        if "gemeente" in needs(key) and "gemeente" not in values:
+            values["gemeente"] = self.config
+        return str(address_message({"text": render(key, **values)}, self.form)["text"])
+
     def send(self, text: str, buttons: Optional[Sequence[Button]] = None) -> None:
         message = address_message({"text": text, "buttons": list(buttons or [])}, self.form)
         self.dispatcher.utter_message(text=message["text"], buttons=message["buttons"])

@@ -1,4 +1,6 @@
 """Consent and contact details in the conversation, the ticket the action creates, erasure."""
+import asyncio
+
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -10,6 +12,7 @@ from actions.handoff_form import (
     CONTACT_SLOTS,
     NOT_GIVEN,
     SPECIAL_SLOT,
+    ActionAskConsentContact,
     ActionCreateTicket,
     ActionDeleteMyData,
     ActionNoContact,
@@ -284,3 +287,41 @@ async def test_names_as_people_give_them(text, expected):
 async def test_phone_numbers_inside_a_sentence_and_from_abroad(text, expected):
     slots, _ = await validate("contact_phone", text, consent_contact=True, contact_name="Jan")
     assert slots["contact_phone"] == expected
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text", ["06 12345678", "jan@example.nl", "bel me op 0612345678"])
+async def test_details_typed_before_the_yes_are_not_kept_and_the_yes_comes_first(text):
+    slots, messages = await validate("consent_contact", text)
+    assert slots["consent_contact"] is None and slots["requested_slot"] == "consent_contact"
+    assert messages == ["Uw gegevens noteer ik pas als u akkoord gaat."]
+    assert not any(slots.get(s) for s in ("contact_phone", "contact_email", "contact_name"))
+
+
+@pytest.mark.asyncio
+async def test_an_unclear_answer_to_the_consent_question_says_nothing_before_the_question_again():
+    slots, messages = await validate("consent_contact", "hmm tja")
+    assert slots["consent_contact"] is None and messages == []
+
+
+def consent_asked(events):
+    d = CollectingDispatcher()
+    t = tracker(requested="consent_contact")
+    t.events = events
+    asyncio.run(ActionAskConsentContact().run(d, t, {}))
+    return d.messages[0]["text"], [b["title"] for b in d.messages[0]["buttons"]]
+
+
+def test_the_consent_statement_is_shown_whole_once_then_asked_short():
+    from actions.texts import Speaker
+
+    statement = Speaker(None).text_of("handoff.consent_statement")
+    first, buttons_first = consent_asked([{"event": "active_loop", "name": "handoff_form"}])
+    assert first == statement and buttons_first == ["Ja", "Nee"]
+    again, buttons_again = consent_asked([{"event": "active_loop", "name": "handoff_form"},
+                                          {"event": "bot", "text": statement}, {"event": "user", "text": "hmm"}])
+    assert again != statement and "hierboven" in again and "ja of nee" in again and buttons_again == ["Ja", "Nee"]
+    # a statement shown in an earlier run of the form (declined, asked for contact again later) is shown again
+    later, _ = consent_asked([{"event": "bot", "text": statement}, {"event": "user", "text": "nee"},
+                              {"event": "active_loop", "name": "handoff_form"}])
+    assert later == statement
