@@ -794,12 +794,12 @@ def match_choices(text: str, choices: Sequence[Tuple[str, Sequence[str]]]) -> Li
     "gedaald". A synonym preceded by "niet"/"geen" does not count, unless the synonym
     itself starts with a negation ("vaak niet").
     """
-    norm = normalize(text)
+    norm = normalize(text).replace("-", " ")  # "burn-out" is "burn out", "LAT-relatie" "lat relatie"
     result: List[Tuple[str, int]] = []
     for value, synonyms in choices:
         best = 0
         for syn in synonyms:
-            syn_norm = normalize(syn)
+            syn_norm = normalize(syn).replace("-", " ")
             for m in _word_or_compound(syn_norm).finditer(norm):
                 if not syn_norm.startswith(("niet", "geen", "nooit", "nee")) and _negated_before(norm, m.start()):
                     continue

@@ -175,12 +175,20 @@ def test_amount_only_keys_are_refused_on_other_types(key):
         ("fixed_costs_paid", "ja, ik loop 3 maanden achter met de huur", "vaak_niet"),
         ("fixed_costs_paid", "nee, ik loop niet achter", "nee"),
         ("household", "ik woon bij mijn ouders", "alleenstaand"),
+        ("household", "gescheiden", "alleenstaand"), ("household", "gescheiden, nu samen met mijn nieuwe vriend", "samenwonend"),
+        ("household", "LAT-relatie", "alleenstaand"), ("household", "mijn partner woont niet bij mij", "alleenstaand"),
+        ("household", "met mijn vrouw en kids", "samenwonend"),
+        # a toeslag is no uitkering, and gives way to one named with it
+        ("benefit", "alleen huurtoeslag", "geen"), ("benefit", "bijstand en huurtoeslag", "bijstand"),
+        ("tax_arrears", "ik heb een betalingsregeling maar kan die niet meer betalen", "regeling_loopt_niet"),
+        ("tax_arrears", "betalingsregeling", "regeling_loopt"),
         ("administration", "dat doet mijn boekhouder", "bij"), ("administration", "het is een chaos", "ver_achter"),
         ("administration", "mijn boekhouder loopt achter", "achter"),
         ("outlook", "ik zie het somber in", "nee"), ("outlook", "met hulp wel", "misschien"),
     ],
 )
 def test_choices_as_people_write_them(qid, text, expected):
+    """(A hyphen is a space to the choices: 'burn-out' is 'burn out'.)"""
     result = interpret(catalogue().by_id[qid], text)
     assert result.ok and result.value == expected
 
@@ -266,3 +274,16 @@ def test_every_term_word_is_explained_once_and_every_question_that_defines_has_a
 def test_a_number_of_something_else_is_asked_again(qid, text):
     """'3 maanden' says how long, not with how many: the question is asked again with its example."""
     assert not interpret(catalogue().by_id[qid], text).ok
+
+
+@pytest.mark.parametrize("text, expected", [("burn-out", ["ziekte"]), ("mijn man is overleden", ["anders"]),
+                                            ("ziek en daarna overleed mijn vader", ["ziekte", "anders"])])
+def test_causes_as_people_write_them(text, expected):
+    result = interpret(catalogue().by_id["main_cause"], text)
+    assert result.ok and result.value == expected
+
+
+def test_a_toeslag_alone_is_asked_again_with_the_difference_explained():
+    question = catalogue().by_id["benefit"]
+    assert not interpret(question, "huurtoeslag").ok
+    assert "Toeslagen, zoals huurtoeslag, zijn geen uitkering." in question.example
