@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
 import yaml
 
@@ -65,6 +65,11 @@ class Question:
     in_region: Optional[Mapping[str, Any]] = None  # the question asked instead in a region (see in_region())
     defines: Tuple[str, ...] = ()  # the words its help explains ("omzet")
     all_words: Tuple[str, ...] = ()  # multi_choice: words naming every choice but the exclusive ones
+
+    @property
+    def asks_place(self) -> bool:
+        """A yes/no question that names the gemeente ("Woont u in de gemeente {gemeente}?")."""
+        return self.type == "bool" and "{gemeente}" in self.question
 
     def text(self, gemeente_name: str = "") -> str:
         return self.question.replace("{gemeente}", gemeente_name).strip()
@@ -289,8 +294,9 @@ def not_understood(reason: str = "not_understood") -> Interpretation:
     return Interpretation(False, None, reason)
 
 
-def interpret(question: Question, text: str, today: Optional[date] = None) -> Interpretation:
-    """Read the user's text as an answer to ``question``."""
+def interpret(question: Question, text: str, today: Optional[date] = None, place: str = "") -> Interpretation:
+    """Read the user's text as an answer to ``question``. ``place``: the gemeente the
+    question names ({gemeente}), for a yes/no question about where someone lives."""
     text = (text or "").strip()
     if not text:
         return not_understood()
@@ -305,7 +311,10 @@ def interpret(question: Question, text: str, today: Optional[date] = None) -> In
     if kind in ("choice", "multi_choice"):
         return _interpret_choice(question, text)
     if kind == "bool":
-        value = parsing.parse_bool(text, question.yes_words)
+        named = _named_place(text, place) if question.asks_place and place else None
+        if named == "unclear":
+            return not_understood()
+        value = named if isinstance(named, bool) else parsing.parse_bool(text, question.yes_words)
         return understood(value) if value is not None else not_understood()
     return _interpret_number(question, text, today)
 
@@ -332,6 +341,25 @@ def _interpret_number(question: Question, text: str, today: Optional[date]) -> I
     if number is None:
         return not_understood()
     return check_range(question, number)
+
+
+# "ik woon in Amsterdam", "wij wonen in amersfoort": the place named (not "in het centrum")
+_LIVES_IN_RE = re.compile(r"(?<![a-z])(?:woon|wonen|woonachtig|ingeschreven|zit)(?: ik| we| wij)?(?: zelf| nu)?(?: niet)? (?:in|te) "
+                          r"(?!(?:het|de|een|deze|dit|die|mijn|onze|hier|daar|dezelfde|zelfde|jullie|uw|je|buurt|centrum)(?![a-z]))"
+                          r"(?P<place>[a-z][a-z' -]*)")
+
+
+def _named_place(text: str, place: str) -> Union[bool, str, None]:
+    """True when the place someone says they live in is ``place``, False when it is
+    another; "unclear" with a negation ("ik woon niet in Amsterdam" says not where);
+    None when no place is named."""
+    norm = parsing.normalize(text)
+    match = _LIVES_IN_RE.search(norm)
+    if not match:
+        return None
+    if re.search(r"(?<![a-z])niet(?![a-z])", norm[:match.start("place")]):
+        return "unclear"
+    return match.group("place").strip().startswith(parsing.normalize(place))
 
 
 def check_range(question: Question, number: float) -> Interpretation:

@@ -157,9 +157,10 @@ class ValidateScanForm(FormValidationAction):
             (e.get("value") for e in message.get("entities", []) if e.get("entity") == BUTTON_ENTITY), None
         )
         today = _today()
+        place = gemeente().name
 
         def read(t: str) -> Any:
-            result = interpret(question, t, today)
+            result = interpret(question, t, today, place)
             return result.value if result.ok else None
 
         decision = decide(scan_question(question, read), text, intent, button_value, confidence)
@@ -183,7 +184,7 @@ class ValidateScanForm(FormValidationAction):
             correction = self._correction(question, text, tracker, dispatcher)
             if correction is not None:
                 return correction
-        result = interpret(question, text, today)
+        result = interpret(question, text, today, place)
         own = fact_for(question, text, today) if question.type in NUMBER_TYPES else None
         if own is not None:  # "fulltime, en 2 medewerkers" at the hours question: fulltime
             result = understood(own.value)

@@ -287,3 +287,16 @@ def test_a_toeslag_alone_is_asked_again_with_the_difference_explained():
     question = catalogue().by_id["benefit"]
     assert not interpret(question, "huurtoeslag").ok
     assert "Toeslagen, zoals huurtoeslag, zijn geen uitkering." in question.example
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ik woon in Amsterdam", False), ("wij wonen in amersfoort", False), ("ik woon in Voorbeeldstad", True),
+    ("woonachtig te voorbeeldstad", True), ("ja, ik woon in Voorbeeldstad-Noord", True),
+    ("ik woon in het centrum", None), ("ja", True), ("nee, in Utrecht", False), ("ik woon niet in Amsterdam", None),
+])
+def test_the_place_someone_names_answers_whether_they_live_in_the_gemeente(text, expected):
+    """'ik woon in het centrum' names no place: it falls to the yes/no reading (and is asked again)."""
+    question = catalogue().by_id["lives_in_municipality"]
+    assert question.asks_place and not catalogue().by_id["acute_measures"].asks_place
+    result = interpret(question, text, place="Voorbeeldstad")
+    assert (result.value if result.ok else None) is expected

@@ -424,3 +424,13 @@ async def test_outside_the_scan_a_word_is_explained_and_what_i_can_do_follows():
     await ActionExplainQuestion().run(dispatcher, tracker, DOMAIN)
     assert dispatcher.messages[0]["text"].startswith("Een vof")
     assert len(dispatcher.messages) == 2 and dispatcher.messages[1]["buttons"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, expected", [("ik woon in Amsterdam", False), ("ik woon in Voorbeeldstad", True)])
+async def test_the_place_named_answers_whether_someone_lives_in_this_gemeente(text, expected):
+    from actions.gemeente import gemeente
+
+    assert gemeente().name == "Voorbeeldstad"
+    events, _ = await validate(text, "lives_in_municipality")
+    assert slot_events(events)["lives_in_municipality"] is expected
