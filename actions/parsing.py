@@ -181,9 +181,10 @@ _UNIT_RES = {
     "months": re.compile(r"\s*(?:maand|maanden|mnd|mnden)(?![a-z])"),
     "years": re.compile(r"\s*(?:jaar|jaren|jr)(?![a-z])"),
     "people": re.compile(rf"\s*{_ONE_ADJECTIVE}(?:[a-z]*(?:kind|kinderen|kids)|mensen|personen|man|medewerkers?|werknemers?|"
-                         r"personeelsleden|[a-z]*krachte?n?|stagiairs?|"
+                         r"personeelsleden|[a-z]*krachte?n?|stagiairs?|parttimers?|fulltimers?|freelancers?|flexwerkers?|"
                          r"collega'?s|zzp'?ers|fte)(?![a-z])"),
-    "creditors": re.compile(rf"\s*{_ONE_ADJECTIVE}(?:schuldeisers?|leveranciers?|partijen|instanties|rekeningen|crediteuren)(?![a-z])"),
+    "creditors": re.compile(rf"\s*{_ONE_ADJECTIVE}(?:schuldeisers?|leveranciers?|partijen|instanties|rekeningen|crediteuren|"
+                            r"schulden|leningen|aanslagen|boetes|facturen)(?![a-z])"),
     "percent": re.compile(r"\s*(?:%|procent|pct)(?![a-z])"),
 }
 _MONEY_BEFORE_RE = re.compile(r"euro\s*$")
@@ -293,6 +294,12 @@ def parse_amount(text: str, period: Optional[str] = None, add_up: bool = False) 
             return 0.0
         return None
     value = _range_middle(norm, nums)
+    each = _EACH_RE.search(norm)
+    if value is None and add_up and each and len(nums) == 1:
+        # "3 schulden van elk 2000": the count times the amount
+        counts = [n for n in numbers_in_text(norm) if unit_of(norm, n) in ("creditors", "people")]
+        if len(counts) == 1:
+            value = counts[0][0] * nums[0][0]
     # the text that goes with the figure taken ("1200 per maand, 14000 per jaar": per maand)
     said_with = norm
     if value is None and add_up:
@@ -321,6 +328,7 @@ def _said_with(norm: str, nums: Sequence[Tuple[float, int, int]], chosen: Tuple[
     return tails[nums.index(chosen)]
 
 
+_EACH_RE = re.compile(r"(?<![a-z])(?:elk|elke|ieder|iedere|per stuk|allebei|allemaal)(?![a-z])")
 _NET_RE = re.compile(r"(?<![a-z])(?:netto|schoon|in handen)(?![a-z])")
 _GROSS_RE = re.compile(r"(?<![a-z])(?:bruto|omzet)(?![a-z])")
 
@@ -408,7 +416,12 @@ _JUST_STARTED = [
 JUST_STARTED_YEARS = 0.1
 
 
-_SINCE_MY_AGE_RE = re.compile(r"sinds (?:mijn|m'?n) (?:\d+ ?(?:e|ste|de)?|[a-z]+(?:ste|de))(?![a-z0-9])")
+_SINCE_MY_AGE_RE = re.compile(r"(?:sinds|vanaf) (?:mijn|m'?n) (?:\d+ ?(?:e|ste|de)?|[a-z]+(?:ste|de))(?![a-z0-9])"
+                              r"|(?:sinds|vanaf|toen) ik (?:\d+|[a-z]+) (?:was|ben|werd|jaar)(?![a-z])")
+# "sinds corona": the pandemic began here in March 2020
+_CORONA_RE = re.compile(r"(?<![a-z])(?:sinds|vanaf|tijdens|in) (?:de |het )?(?:corona|covid)\w*")
+# words that say when it began, as "sinds" does ("vanaf januari", "begonnen in maart")
+_SINCE_RE = re.compile(r"(?<![a-z])(?:sinds|vanaf|begonnen|gestart|gestart in|per)(?![a-z])")
 _A_UNIT_OR_N_RE = re.compile(r"(?<![a-z])(?:een|'?n) (jaar|maand|week)(?:je)? of (\d+|[a-z]+)(?![a-z0-9])")
 
 
@@ -437,7 +450,8 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
     today = today or date.today()
     norm = normalize(text)
     if _SINCE_MY_AGE_RE.search(norm):
-        return None  # "sinds mijn 25e": years only with the age, which comes later
+        return None  # "sinds mijn 25e", "sinds ik 30 ben": years only with the age, which comes later
+    norm = _CORONA_RE.sub("sinds maart 2020", norm)
     # "een jaar of vijf" is about five years, "een maand of 3" about three months
     norm = _A_UNIT_OR_N_RE.sub(r"\2 \1", norm)
     norm = re.sub(r"(?<![a-z])een (jaar|maand|week)(?![a-z])", r"1 \1", norm)
@@ -464,12 +478,13 @@ def parse_years(text: str, today: Optional[date] = None) -> Optional[float]:
         if year == today.year:
             return started_this_year(today)
         return float(today.year - year)
-    if re.search(r"vorig jaar|vorige jaar|afgelopen jaar", norm) and "sinds" in norm:
+    since = bool(_SINCE_RE.search(norm))
+    if re.search(r"vorig jaar|vorige jaar|afgelopen jaar", norm) and since:
         if month:
             months = 12 + today.month - month
             return round(max(months, 0) / 12, 2)
         return 1.0
-    if month and "sinds" in norm:
+    if month and since:
         months = today.month - month if today.month >= month else today.month + 12 - month
         return _started_this_month() if months == 0 else round(months / 12, 2)
     if nums:

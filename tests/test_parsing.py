@@ -444,3 +444,26 @@ def test_the_period_goes_with_its_own_figure(text, expected):
 ])
 def test_a_debt_now_replaces_the_debt_before(text, expected):
     assert p.parse_amount(text, add_up=True) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("vanaf januari", 0.83), ("begonnen in maart", 0.67), ("sinds de coronatijd", 6.67),
+    ("in de coronatijd begonnen", 6.67), ("sinds maart", 0.67),
+])
+def test_years_from_words_that_say_when_it_began(text, expected):
+    assert p.parse_years(text, TODAY) == pytest.approx(expected, abs=0.01)
+
+
+@pytest.mark.parametrize("text", ["sinds ik 30 ben", "toen ik 25 was", "vanaf mijn 40ste", "sinds ik twintig was"])
+def test_years_counted_from_an_age_in_other_words_are_asked_again(text):
+    assert p.parse_years(text, TODAY) is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("ik heb 3 schulden van elk 2000", 6000), ("2 leningen van ieder 5000 euro", 10000),
+    ("3 schulden, samen 9000", 9000), ("4 rekeningen van 300", 300),
+])
+def test_a_count_of_debts_each_so_much_is_multiplied(text, expected):
+    """'elk'/'ieder' multiplies; without it the figure is the amount said."""
+    assert p.parse_amount(text, add_up=True) == pytest.approx(expected)
+    assert p.parse_amount("3 medewerkers die elk 2000 kosten") == 2000  # only a total multiplies
