@@ -55,6 +55,7 @@ class Question:
     yes_words: Tuple[str, ...] = ()
     count_words: Tuple[str, ...] = ()
     max_count: Optional[int] = None
+    unit: Tuple[str, ...] = ()  # count questions: what is counted, one and more ("partij", "partijen")
     percent_bands: Tuple[Mapping[str, Any], ...] = ()
     applies_when: Tuple[Mapping[str, Any], ...] = ()
     topic_words: Tuple[str, ...] = ()
@@ -168,6 +169,7 @@ def _question_from_dict(raw: Mapping[str, Any]) -> Question:
         yes_words=tuple(raw.get("yes_words", ())),
         count_words=tuple(raw.get("count_words", ())),
         max_count=raw.get("max_count"),
+        unit=tuple(raw.get("unit", ())),
         percent_bands=tuple(raw.get("percent_bands", ())),
         applies_when=tuple(raw.get("applies_when", ())),
         topic_words=tuple(raw.get("topic_words", ())),
@@ -214,6 +216,8 @@ def validate_catalogue(data: Mapping[str, Any]) -> List[str]:
             problems.append(f"{qid}: unknown type '{qtype}'")
         if "all_words" in raw and qtype != "multi_choice":
             problems.append(f"{qid}: 'all_words' is only for multi_choice questions")
+        if "unit" in raw and (qtype != "count" or len(raw["unit"]) != 2):
+            problems.append(f"{qid}: 'unit' is only for count questions: [one, more]")
         for key in ("adds_up", "loss_is_zero", "period"):
             if key in raw and qtype != "amount":
                 problems.append(f"{qid}: '{key}' is only for amount questions")
@@ -466,6 +470,13 @@ def describe_value(question: Question, value: Any) -> str:
         return ", ".join(labels.get(v, str(v)) for v in value)
     if question.type == "amount":
         return "€ " + f"{value:,.0f}".replace(",", ".")
+    if question.type == "count" and question.unit:
+        one, more = question.unit
+        if value == 0:
+            return f"geen {more}"
+        if question.max_count is not None and value >= question.max_count:
+            return f"{value} of meer {more}"  # stored capped: 2 stands for 2 or more
+        return f"{value} {one if value == 1 else more}"
     units = {"years": "jaar", "hours": "uur per week", "age": "jaar", "months": "maanden"}
     shown = str(value).replace(".", ",")
     return f"{shown} {units[question.type]}" if question.type in units else shown

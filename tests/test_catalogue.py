@@ -300,3 +300,22 @@ def test_the_place_someone_names_answers_whether_they_live_in_the_gemeente(text,
     assert question.asks_place and not catalogue().by_id["acute_measures"].asks_place
     result = interpret(question, text, place="Voorbeeldstad")
     assert (result.value if result.ok else None) is expected
+
+
+@pytest.mark.parametrize("qid, value, words", [
+    ("payment_arrears", 0, "geen partijen"), ("payment_arrears", 1, "1 partij"), ("payment_arrears", 2, "2 of meer partijen"),
+    ("employees", 1, "1 persoon"), ("employees", 4, "4 mensen"), ("employees", 0, "geen mensen"),
+])
+def test_a_count_is_shown_with_what_it_counts(qid, value, words):
+    """'Uw antwoord: 2.' says little; payment_arrears is stored capped at 2, so 2 is '2 of meer'."""
+    from actions.catalogue import describe_value
+
+    assert describe_value(catalogue().by_id[qid], value) == words
+
+
+def test_unit_only_on_count_questions_with_two_words():
+    base = {"id": "age", "type": "age", "topic": "t", "question": "Hoe oud?", "why": "w", "example": "e"}
+    assert validate_catalogue({"questions": [dict(base, unit=["jaar", "jaren"])]}) == [
+        "age: 'unit' is only for count questions: [one, more]"]
+    assert validate_catalogue({"questions": [dict(base, type="count", unit=["partij"])]}) == [
+        "age: 'unit' is only for count questions: [one, more]"]
