@@ -19,8 +19,19 @@ from rasa_sdk.types import DomainDict
 
 from actions import scan_record, situation
 from actions.answer_rule import yes_no_from
+from actions.common_questions import common_question
 from actions.facts import facts_in, noted
-from actions.gemeente import ADDRESS_SLOT, GEMEENTE_SLOT, activate, current_id, gemeente, is_known, of_message, region
+from actions.gemeente import (
+    ADDRESS_SLOT,
+    GEMEENTE_SLOT,
+    activate,
+    current_id,
+    dutch_number,
+    gemeente,
+    is_known,
+    of_message,
+    region,
+)
 from actions.handoff_client import client as handoff_client
 from actions.language import looks_english
 from actions.scan_form import DISTRESS_SLOT, FORM_NAME, _today, scan_answers, typed_text
@@ -113,12 +124,18 @@ def respond_outside_scan(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         Speaker(dispatcher).say("conversation.english")
         Speaker(dispatcher).say("situation.what_i_can_do", buttons("what_i_can_do"))
         return []
+    speaker = Speaker(dispatcher)
+    if intent not in QUESTIONS_ANSWERED_FIRST | {"stop_scan"} and answer_common_question(speaker, text):
+        # "ik ben 58, hoeveel kan ik krijgen?": the answer, then the facts noted and the scan offered
+        if situation.states_facts(text, scan_answers(tracker), _today()):
+            return acknowledge_situation(dispatcher, tracker)
+        speaker.say("situation.what_i_can_do", buttons("what_i_can_do"))
+        return []
     if intent == "describe_situation" or situation.describes_situation(text) \
             or situation.states_facts(text, scan_answers(tracker), _today()):
         return acknowledge_situation(dispatcher, tracker)
     if intent in QUESTIONS_ANSWERED_FIRST:
         return []  # a plain question ("wat is de IOAZ?"): its answer was enough
-    speaker = Speaker(dispatcher)
     if intent == "stop_scan":
         speaker.say("situation.no_scan_running")
     elif intent == "out_of_scope":
@@ -129,6 +146,22 @@ def respond_outside_scan(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         if unsure(tracker.latest_message or {}):  # the fallback answer: kept, stripped, for learning
             capture(tracker)
     return []
+
+
+def answer_common_question(speaker: Speaker, text: str) -> bool:
+    """Answer a question about the help itself ("moet ik dat terugbetalen?", "wat is de
+    Bbz eigenlijk?"); False when ``text`` is none (actions/common_questions.py)."""
+    key = common_question(text)
+    if key in ("bbz", "ioaz"):
+        speaker.respond(f"utter_ask_{key}")
+    elif key == "how_much":
+        config, today = gemeente(), _today()
+        speaker.say("conversation.about_help.how_much",
+                    single=dutch_number(config.amount("bijstandsnorm", today, "alleenstaand")),
+                    couple=dutch_number(config.amount("bijstandsnorm", today, "samenwonend")))
+    elif key == "repay":
+        speaker.say("conversation.about_help.repay")
+    return key is not None
 
 
 # The yes/no questions asked outside a form, and what a yes and a no lead to.

@@ -325,6 +325,12 @@ class ActionExplainQuestion(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         requested = tracker.get_slot("requested_slot")
+        from actions.conversation import answer_common_question  # conversation imports this module
+
+        if answer_common_question(Speaker(dispatcher), typed_text(tracker)):  # "moet ik dat terugbetalen?"
+            if not tracker.active_loop.get("name"):
+                Speaker(dispatcher).say("situation.what_i_can_do", buttons("what_i_can_do"))
+            return []
         term = catalogue().term_named(typed_text(tracker))
         if term is not None and not (requested and term.question == requested):  # not the question's own word
             Speaker(dispatcher).say("scan.term", explanation=gemeente().with_amounts(term.text, _today()))

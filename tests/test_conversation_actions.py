@@ -257,3 +257,46 @@ async def test_an_english_hello_gets_the_english_line_before_the_greeting():
     await ActionGreet().run(dispatcher, outside("Hello, do you speak English?", intent="greet"), {})
     said = texts_of(dispatcher)
     assert said[0].startswith("Sorry, I can only chat in Dutch") and said[1].startswith("Hallo!")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("text, intent, starts", [
+    ("wat is de Bbz eigenlijk?", "explain_question", "De Bbz is hulp van de gemeente voor ondernemers."),
+    ("en de ioaz, wat is dat precies", "nlu_fallback", "De IOAZ is een uitkering voor ondernemers"),
+    ("moet ik dat terugbetalen?", "explain_question", "Hulp voor uw inkomen uit de Bbz is eerst een lening zonder rente."),
+    ("is het een lening of een gift?", "inform", "Hulp voor uw inkomen uit de Bbz is eerst een lening zonder rente."),
+    ("hoeveel kan ik krijgen?", "nlu_fallback", "Dat hangt af van uw inkomen, uw huishouden en uw bedrijf."),
+    ("hoe hoog is de uitkering dan", "out_of_scope", "Dat hangt af van uw inkomen, uw huishouden en uw bedrijf."),
+])
+async def test_a_question_about_the_help_is_answered_whatever_the_classifier_took_it_for(text, intent, starts):
+    """The classifier takes some of these for 'what does that mean' or out of scope; the words decide."""
+    from actions.scan_form import ActionExplainQuestion
+
+    for action in (ActionAcknowledgeSituation(), ActionExplainQuestion()):
+        dispatcher = CollectingDispatcher()
+        await action.run(dispatcher, outside(text, intent=intent), {})
+        messages = [m.get("text") or m.get("response") for m in dispatcher.messages]
+        answer = messages[0] if not messages[0].startswith("utter_") else render_response(messages[0])
+        assert answer.startswith(starts), messages
+        assert [b["payload"] for b in dispatcher.messages[-1]["buttons"]] == ["/start_scan", "/ask_help_options",
+                                                                             "/request_human"]
+
+
+def render_response(name):
+    import yaml
+
+    domain = yaml.safe_load(open("domain.yml"))
+    return domain["responses"][name][-1]["text"]
+
+
+def test_how_much_names_the_norms_valid_today():
+    from actions.conversation import answer_common_question
+    from actions.gemeente import dutch_number, gemeente
+    from actions.scan_form import _today
+    from actions.texts import Speaker
+
+    dispatcher = CollectingDispatcher()
+    assert answer_common_question(Speaker(dispatcher), "hoeveel geld krijg ik dan?")
+    single = dutch_number(gemeente().amount("bijstandsnorm", _today(), "alleenstaand"))
+    assert f"€ {single} per maand voor iemand alleen" in dispatcher.messages[0]["text"]
+    assert answer_common_question(Speaker(CollectingDispatcher()), "ik heb een vraag over mijn post") is False
