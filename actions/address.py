@@ -22,7 +22,8 @@ INVERSION = {
     "kijkt": "kijk", "leest": "lees", "vraagt": "vraag", "werkt": "werk", "gaat": "ga", "komt": "kom",
     "staat": "sta", "doet": "doe", "zoekt": "zoek", "wordt": "word", "typt": "typ", "belt": "bel",
     "noemt": "noem", "vindt": "vind", "zegt": "zeg", "mag": "mag", "weet": "weet", "moet": "moet", "zou": "zou",
-    "hoeft": "hoef", "betaalt": "betaal", "wist": "wist", "zei": "zei", "noemde": "noemde", "kon": "kon", "wilde": "wilde", "had": "had", "was": "was",
+    "hoeft": "hoef", "betaalt": "betaal",
+    "wist": "wist", "zei": "zei", "noemde": "noemde", "kon": "kon", "wilde": "wilde", "had": "had", "was": "was",
 }
 _INVERSION_RE = re.compile(r"\b(" + "|".join(INVERSION) + r") u\b", re.IGNORECASE)
 

@@ -129,7 +129,7 @@ def respond_outside_scan(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         # "ik ben 58, hoeveel kan ik krijgen?": the answer, then the facts noted and the scan offered
         if situation.states_facts(text, scan_answers(tracker), _today()):
             return acknowledge_situation(dispatcher, tracker)
-        speaker.say("situation.what_i_can_do", buttons("what_i_can_do"))
+        speaker.say("conversation.about_help.more", buttons("what_i_can_do"))
         return []
     if intent == "describe_situation" or situation.describes_situation(text) \
             or situation.states_facts(text, scan_answers(tracker), _today()):
@@ -157,8 +157,8 @@ def answer_common_question(speaker: Speaker, text: str) -> bool:
     elif key == "how_much":
         config, today = gemeente(), _today()
         speaker.say("conversation.about_help.how_much",
-                    single=dutch_number(config.amount("bijstandsnorm", today, "alleenstaand")),
-                    couple=dutch_number(config.amount("bijstandsnorm", today, "samenwonend")))
+                    single=dutch_number(round(config.amount("bijstandsnorm", today, "alleenstaand"))),
+                    couple=dutch_number(round(config.amount("bijstandsnorm", today, "samenwonend"))))
     elif key == "repay":
         speaker.say("conversation.about_help.repay")
     return key is not None

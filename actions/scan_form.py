@@ -329,7 +329,7 @@ class ActionExplainQuestion(Action):
 
         if answer_common_question(Speaker(dispatcher), typed_text(tracker)):  # "moet ik dat terugbetalen?"
             if not tracker.active_loop.get("name"):
-                Speaker(dispatcher).say("situation.what_i_can_do", buttons("what_i_can_do"))
+                Speaker(dispatcher).say("conversation.about_help.more", buttons("what_i_can_do"))
             return []
         term = catalogue().term_named(typed_text(tracker))
         if term is not None and not (requested and term.question == requested):  # not the question's own word

@@ -280,6 +280,7 @@ async def test_a_question_about_the_help_is_answered_whatever_the_classifier_too
         assert answer.startswith(starts), messages
         assert [b["payload"] for b in dispatcher.messages[-1]["buttons"]] == ["/start_scan", "/ask_help_options",
                                                                              "/request_human"]
+        assert dispatcher.messages[-1]["text"] == "Wilt u nog iets weten? Vraag het gerust. Of kies hieronder."
 
 
 def render_response(name):
@@ -297,6 +298,7 @@ def test_how_much_names_the_norms_valid_today():
 
     dispatcher = CollectingDispatcher()
     assert answer_common_question(Speaker(dispatcher), "hoeveel geld krijg ik dan?")
-    single = dutch_number(gemeente().amount("bijstandsnorm", _today(), "alleenstaand"))
+    single = dutch_number(round(gemeente().amount("bijstandsnorm", _today(), "alleenstaand")))
     assert f"€ {single} per maand voor iemand alleen" in dispatcher.messages[0]["text"]
+    assert "," not in single  # whole euros: "€ 1.419", not "€ 1419,46"
     assert answer_common_question(Speaker(CollectingDispatcher()), "ik heb een vraag over mijn post") is False
