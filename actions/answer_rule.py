@@ -66,6 +66,7 @@ class RuleData:
     stop_scan_phrases: Tuple[str, ...]
     question_words: Tuple[str, ...]
     back_phrases: Tuple[str, ...]
+    back_messages: Tuple[str, ...]
     filler_words: FrozenSet[str]
     life_words: Tuple[str, ...]
 
@@ -89,6 +90,7 @@ def rule_data() -> RuleData:
         stop_scan_phrases=tuple(raw["stop_scan_phrases"]),
         question_words=tuple(raw["question_words"]),
         back_phrases=tuple(raw["back_phrases"]),
+        back_messages=tuple(normalize(m) for m in raw.get("back_messages", ())),
         filler_words=frozenset(raw["filler_words"]),
         life_words=tuple(raw["life_words"]),
     )
@@ -147,7 +149,7 @@ def asks_to_stop_the_scan(text: str) -> bool:
 
 def is_back(text: str) -> bool:
     norm = normalize(text)
-    return any(contains_phrase(norm, p) for p in rule_data().back_phrases)
+    return norm.strip(" .!") in rule_data().back_messages or any(contains_phrase(norm, p) for p in rule_data().back_phrases)
 
 
 def decide(asked: Asked, text: str, intent: Optional[str], button_value: Any = None,

@@ -102,6 +102,12 @@ def test_9_back_only_in_the_scan():
     assert decide(asked(form="handoff_form", options=()), "vorige vraag", "inform").kind == "read"
 
 
+@pytest.mark.parametrize("text, back", [("terug", True), ("Terug!", True), ("een stap terug", True), ("vorige", True),
+                                        ("geld terug", False), ("ik krijg geld terug", False), ("terugbetalen", False)])
+def test_9_a_bare_terug_goes_back_and_terug_inside_an_answer_does_not(text, back):
+    assert (decide(asked(options=()), text, "inform").kind == "back") is back
+
+
 # 10. Anything else is read as an answer; an unreadable question for a soft intent interrupts.
 def test_10_the_rest_is_read_and_unreadable_questions_interrupt():
     assert decide(asked(), "ik denk van wel", "inform").kind == "read"
