@@ -176,13 +176,22 @@ class ActionAskConsentContact(AskContactAction):
         return "action_ask_consent_contact"
 
     def message(self, tracker: Tracker) -> Tuple[str, List[Dict[str, str]]]:
-        """The whole statement once; asked again, a short question that points back to it."""
-        statement = Speaker(None).text_of("handoff.consent_statement")
+        """The whole statement; asked again right after it, a short question that points
+        back to it. A question about privacy, or anything said in between, brings the
+        whole statement back (it is no longer just above)."""
+        if ((tracker.latest_message or {}).get("intent") or {}).get("name") == "ask_privacy":
+            return "handoff.consent_statement", buttons("yes_no")
+        speaker = Speaker(None)
+        asked = {speaker.text_of("handoff.consent_statement"), speaker.text_of("handoff.consent_again")}
+        users = 0
         for event in reversed(tracker.events):
-            if event.get("event") == "active_loop" and event.get("name") == FORM_NAME:
+            if event.get("event") == "active_loop" and event.get("name") == FORM_NAME or users > 1:
                 break
-            if event.get("event") == "bot" and event.get("text") == statement:
-                return "handoff.consent_again", buttons("yes_no")
+            if event.get("event") == "user":
+                users += 1
+            elif users == 1 and event.get("event") == "bot":  # the last thing said before this message
+                short = event.get("text") in asked
+                return ("handoff.consent_again" if short else "handoff.consent_statement"), buttons("yes_no")
         return "handoff.consent_statement", buttons("yes_no")
 
 

@@ -304,9 +304,9 @@ async def test_an_unclear_answer_to_the_consent_question_says_nothing_before_the
     assert slots["consent_contact"] is None and messages == []
 
 
-def consent_asked(events):
+def consent_asked(events, intent="inform"):
     d = CollectingDispatcher()
-    t = tracker(requested="consent_contact")
+    t = tracker(requested="consent_contact", intent=intent)
     t.events = events
     asyncio.run(ActionAskConsentContact().run(d, t, {}))
     return d.messages[0]["text"], [b["title"] for b in d.messages[0]["buttons"]]
@@ -321,7 +321,22 @@ def test_the_consent_statement_is_shown_whole_once_then_asked_short():
     again, buttons_again = consent_asked([{"event": "active_loop", "name": "handoff_form"},
                                           {"event": "bot", "text": statement}, {"event": "user", "text": "hmm"}])
     assert again != statement and "hierboven" in again and "ja of nee" in again and buttons_again == ["Ja", "Nee"]
+    # still unclear: the short question again
+    short_again, _ = consent_asked([{"event": "active_loop", "name": "handoff_form"}, {"event": "bot", "text": statement},
+                                    {"event": "user", "text": "hmm"}, {"event": "bot", "text": again},
+                                    {"event": "user", "text": "tja"}])
+    assert short_again == again
     # a statement shown in an earlier run of the form (declined, asked for contact again later) is shown again
     later, _ = consent_asked([{"event": "bot", "text": statement}, {"event": "user", "text": "nee"},
                               {"event": "active_loop", "name": "handoff_form"}])
     assert later == statement
+    # something else said in between: the statement is no longer just above
+    between, _ = consent_asked([{"event": "active_loop", "name": "handoff_form"}, {"event": "bot", "text": statement},
+                                {"event": "user", "text": "ben jij een robot?"}, {"event": "bot", "text": "Ik ben een assistent."},
+                                {"event": "user", "text": "hmm"}])
+    assert between == statement
+    # asked what happens with the data: the statement is the answer
+    privacy, _ = consent_asked([{"event": "active_loop", "name": "handoff_form"}, {"event": "bot", "text": statement},
+                                {"event": "user", "text": "wat doen jullie met mijn gegevens?"},
+                                {"event": "bot", "text": "De scan is anoniem."}], intent="ask_privacy")
+    assert privacy == statement
