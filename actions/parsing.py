@@ -837,6 +837,8 @@ _NOT_NAME_WORDS = frozenset({
     "geen", "niet", "liever", "naam", "weet", "ik", "mijn", "maar", "me", "mij", "je", "u", "bel",
     "graag", "hoeft", "nee", "ja", "anoniem", "zeg", "is", "heet", "noem", "noemen", "waarom",
     "wat", "hoe", "niks", "niets", "dat", "dit", "het", "een", "hallo", "hoi", "oke", "ok",
+    # words typed to steer the conversation, not a name
+    "terug", "vorige", "stop", "stoppen", "sorry", "help", "hulp", "oeps", "bedankt", "dank", "doei", "test",
 })
 
 

@@ -467,3 +467,8 @@ def test_a_count_of_debts_each_so_much_is_multiplied(text, expected):
     """'elk'/'ieder' multiplies; without it the figure is the amount said."""
     assert p.parse_amount(text, add_up=True) == pytest.approx(expected)
     assert p.parse_amount("3 medewerkers die elk 2000 kosten") == 2000  # only a total multiplies
+
+
+@pytest.mark.parametrize("text", ["terug", "vorige", "stop", "help", "bedankt"])
+def test_words_that_steer_the_conversation_are_no_name(text):
+    assert p.parse_name(text) is None
