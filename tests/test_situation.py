@@ -36,6 +36,7 @@ def test_the_reply_names_the_business_only_where_the_text_has_a_place_for_it():
     ("we houden er nog zo'n 1.200 over", {"monthly_income": 1200}),
     ("ik hou 18k per jaar over", {"monthly_income": 1500}),
     ("ik hou niks over", {"monthly_income": 0}),
+    ("ik hou netto 1400 over, bruto 2500", {"monthly_income": 1400}), ("we houden gemiddeld 900 over", {"monthly_income": 900}),
 ])
 def test_facts_in_passing_about_home_and_income(text, expected):
     from datetime import date
