@@ -3,13 +3,14 @@ create-only route, nothing that links a message to a conversation, roles (403 wi
 audit entries for every view and export), reviewing per message and per group, the
 export read by Rasa's own reader, and the retention purge."""
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 import sqlalchemy
 
 from handoff import learning, stats
+from handoff.tickets import local_today
 from tests.handoff_service.conftest import logged_in
 from tests.handoff_service.service import ADMIN, API_TOKEN
 
@@ -22,7 +23,7 @@ COLUMNS = {"id", "text", "intent", "confidence", "channel", "week", "question", 
 
 def body(**overrides):
     found = {"id": uuid.uuid4().hex, "text": "kan ik mijn btw later betalen", "intent": "ask_help_options",
-             "confidence": 0.31, "channel": "socketio", "week": stats.iso_week(date.today())}
+             "confidence": 0.31, "channel": "socketio", "week": stats.iso_week(local_today())}
     found.update(overrides)
     return found
 
@@ -107,7 +108,7 @@ def test_nothing_stored_links_a_message_to_a_conversation(service):
         columns = {c["name"] for c in sqlalchemy.inspect(conn).get_columns("unrecognised_messages")}
     assert columns == COLUMNS  # no conversation id, no sender, no time finer than the day of the purge
     stored = [r for r in rows(service) if r["question"] == "total_debt"]
-    assert stored and stored[0]["intent"] is None and stored[0]["week"] == stats.iso_week(date.today())
+    assert stored and stored[0]["intent"] is None and stored[0]["week"] == stats.iso_week(local_today())
     # creating a message leaves no audit entry (its exact time would sit next to the message)
     with engine(service).begin() as conn:
         details = " ".join(str(r[0]) for r in conn.execute(sqlalchemy.text("SELECT detail FROM audit_log")))
@@ -211,11 +212,11 @@ def test_the_purge_deletes_old_messages(staff):
     post(staff, new)
     with engine(staff).begin() as conn:
         conn.execute(sqlalchemy.text("UPDATE unrecognised_messages SET received_on = :d WHERE id = :i"),
-                     {"d": date.today() - timedelta(days=91), "i": old["id"]})
+                     {"d": local_today() - timedelta(days=91), "i": old["id"]})
     result = staff.cli("purge")
     assert result.returncode == 0 and "Niet begrepen berichten" in result.stdout
     left = {r["id"] for r in rows(staff)}
     assert old["id"] not in left and new["id"] in left
     shorter = staff.cli("purge", env={"HANDOFF_UNRECOGNISED_DAYS": "0"})
     assert shorter.returncode == 0
-    assert not any(str(r["received_on"]) < str(date.today()) for r in rows(staff))  # a date (PostgreSQL) or text
+    assert not any(str(r["received_on"]) < str(local_today()) for r in rows(staff))  # a date (PostgreSQL) or text

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from handoff import tickets
 from handoff.settings import Settings
+from handoff.tickets import local_today
 from tests.handoff_service.conftest import csrf_of, logged_in, machine_get, post_ticket, ticket_body
 
 
@@ -43,7 +44,7 @@ def test_overdue_tickets_come_first_and_are_marked_in_words(service):
     assert by_id[fresh["id"]]["overdue"] is False and by_id[fresh["id"]]["first_contact_at"] is None
     assert by_id[fresh["id"]]["outcome"] is None
     due = date.fromisoformat(by_id[fresh["id"]]["contact_due"])
-    assert tickets.working_days_between(date.today(), due) == 1  # urgent: one working day
+    assert tickets.working_days_between(local_today(), due) == 1  # urgent: one working day
 
     only = machine_get(service, "/api/tickets?overdue=1").json()["tickets"]
     assert old["id"] in [t["id"] for t in only] and all(t["overdue"] for t in only)
@@ -60,10 +61,10 @@ def test_overdue_tickets_come_first_and_are_marked_in_words(service):
     # the first contact ends "te laat"
     csrf = csrf_of(s, service)
     r = s.post(service.url + f"/inbox/tickets/{old['id']}/contact",
-               data={"first_contact_at": date.today().isoformat(), "csrf_token": csrf}, timeout=10)
+               data={"first_contact_at": local_today().isoformat(), "csrf_token": csrf}, timeout=10)
     assert r.status_code == 200 and "Opgeslagen." in r.text
     got = machine_get(service, f"/api/tickets/{old['id']}").json()
-    assert got["overdue"] is False and got["first_contact_at"] == date.today().isoformat()
+    assert got["overdue"] is False and got["first_contact_at"] == local_today().isoformat()
 
 
 def test_closing_needs_an_outcome_and_a_referral_names_the_partner(service):
@@ -81,7 +82,7 @@ def test_closing_needs_an_outcome_and_a_referral_names_the_partner(service):
     assert "Kies naar welke partner" in r.text
     r = s.post(base + "/close", data={"outcome": "bestaat_niet", "csrf_token": csrf}, timeout=10)
     assert "Kies eerst een uitkomst" in r.text
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (local_today() + timedelta(days=1)).isoformat()
     r = s.post(base + "/close", data={"outcome": "geen_hulp_nodig", "first_contact_at": tomorrow, "csrf_token": csrf},
                timeout=10)
     assert "niet in de toekomst" in r.text
@@ -89,7 +90,7 @@ def test_closing_needs_an_outcome_and_a_referral_names_the_partner(service):
     assert "Vul de datum van het eerste contact in" in r.text
     assert machine_get(service, f"/api/tickets/{body['id']}").json()["status"] == "nieuw"
 
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     r = s.post(base + "/close", data={"outcome": "doorverwezen", "partner": "over_rood", "first_contact_at": today,
                                       "csrf_token": csrf}, timeout=10)
     assert "Opgeslagen." in r.text and "Doorverwezen naar partner" in r.text and "Over Rood" in r.text

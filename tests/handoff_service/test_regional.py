@@ -7,6 +7,7 @@ import uuid
 import pytest
 import requests
 
+from handoff.tickets import local_today
 from tests.handoff_service.conftest import csrf_of, logged_in, post_ticket, ticket_body
 from tests.handoff_service.service import ADMIN, API_TOKEN, HandoffService
 
@@ -186,8 +187,8 @@ def test_figures_per_gemeente_and_together(region):
 
 
 def test_report_per_gemeente(region):
-    from datetime import date, timedelta
-    today = date.today()
+    from datetime import timedelta
+    today = local_today()
     start, end = (today - timedelta(days=7)).isoformat(), today.isoformat()
     mine = region.cli("report", "--from", start, "--to", end, "--gemeente", "buurdorp")
     assert mine.returncode == 0, mine.stderr

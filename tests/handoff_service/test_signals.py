@@ -9,12 +9,12 @@ import email.policy
 import re
 import time
 import uuid
-from datetime import date
 
 import pytest
 import requests
 import sqlalchemy
 
+from handoff.tickets import local_today
 from tests.handoff_service.conftest import API_TOKEN, post_ticket, ticket_body
 from tests.handoff_service.service import ADMIN
 
@@ -394,7 +394,7 @@ def test_the_statistics_count_each_route(service, staff):
     token = [line for line in made.stdout.splitlines() if line.startswith("zsp_")][0]
     references = [api_signal(service, token, signal_body()).json()["id"] for _ in range(6)]
     csrf = csrf_from(staff.get(service.url + "/inbox", timeout=10).text)
-    today = date.today().isoformat()
+    today = local_today().isoformat()
     for reference in references[:5]:
         r = staff.post(service.url + f"/api/tickets/{reference}/outcome", json={"first_contact_at": today},
                        headers={"X-CSRF-Token": csrf}, timeout=10)

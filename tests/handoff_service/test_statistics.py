@@ -14,6 +14,7 @@ import sqlalchemy
 
 from handoff import stats, tickets
 from handoff.db import Database
+from handoff.tickets import local_today
 from tests.handoff_service.conftest import logged_in, post_ticket, ticket_body
 from tests.handoff_service.service import API_TOKEN
 from tests.handoff_service.statistics_data import QUESTIONS, SETTINGS, add_record, add_ticket
@@ -28,7 +29,7 @@ TICKET_LINK = sqlalchemy.text("SELECT scan_record FROM tickets WHERE id = :i")
 
 
 def record_body(**overrides):
-    body = {"id": uuid.uuid4().hex, "week": stats.iso_week(date.today()), "channel": "socketio",
+    body = {"id": uuid.uuid4().hex, "week": stats.iso_week(local_today()), "channel": "socketio",
             "stopped_at": "klaar", "risk_level": "hoog", "urgent": False, "indications": ["schuldhulp"],
             "referrals": ["schuldhulpverlening"], "contact_asked": True}
     body.update(overrides)
@@ -129,7 +130,7 @@ def test_the_record_holds_no_personal_data_and_survives_erasure(service):
     s, _ = logged_in(service)
     csrf = s.get(service.url + "/inbox", timeout=10).text.split('name="csrf_token" value="')[1].split('"')[0]
     r = s.post(service.url + f"/api/tickets/{body['id']}/outcome", headers={"X-CSRF-Token": csrf}, timeout=10,
-               json={"outcome": "doorverwezen", "partner": "over_rood", "first_contact_at": date.today().isoformat()})
+               json={"outcome": "doorverwezen", "partner": "over_rood", "first_contact_at": local_today().isoformat()})
     assert r.status_code == 200
 
     engine = sqlalchemy.create_engine(service.database_url)
@@ -143,11 +144,11 @@ def test_the_record_holds_no_personal_data_and_survives_erasure(service):
         assert columns == RECORD_COLUMNS and traces == 0
         assert row["ticket"] and row["contact_asked"] and row["outcome"] == "doorverwezen"
         assert row["outcome_partner"] == "over_rood" and row["days_to_first_contact"] == 0 and row["contact_on_time"]
-        assert row["week"] == stats.iso_week(date.today())
+        assert row["week"] == stats.iso_week(local_today())
         assert link == record["id"]
         # every stored field: nothing of the person, the conversation, the ticket or the day
         personal = [conversation, "31687654321", "687654321", "Fenna", "Vrieswijk", "fenna@", "example.nl",
-                    "dinsdag", "kapsalon", body["id"], date.today().isoformat()]
+                    "dinsdag", "kapsalon", body["id"], local_today().isoformat()]
         for column, value in row.items():
             for secret in personal:
                 assert secret.lower() not in str(value).lower(), (column, secret)
@@ -253,7 +254,7 @@ def test_small_counts_are_suppressed_everywhere(db):
 
 def test_dashboard_tables_match_the_csv_export_and_the_report(service):
     engine_db = Database(service.database_url, "not-used-here")
-    monday = date.today() - timedelta(days=date.today().weekday(), weeks=1)
+    monday = local_today() - timedelta(days=local_today().weekday(), weeks=1)
     week = stats.iso_week(monday)
     for _ in range(8):
         add_record(engine_db, week, "klaar", "verhoogd", referrals=["over_rood"], contact_asked=True)
