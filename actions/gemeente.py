@@ -12,10 +12,11 @@ import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple
+from zoneinfo import ZoneInfo
 
 from actions.outcome.names import ANY_TICKET, INDICATIONS, SITUATIONS
 from zelfscan_runtime import region as region_file
@@ -99,6 +100,17 @@ class Period:
 
     def ended_before(self, on: date) -> bool:
         return self.valid_until is not None and self.valid_until < on
+
+
+DUTCH_TIME = ZoneInfo("Europe/Amsterdam")
+
+
+def dutch_today(now: Optional[datetime] = None) -> date:
+    """The calendar day in the Netherlands. The machines run on UTC, so between 23:00 and
+    24:00 UTC (22:00 in summer) date.today() is still yesterday there; the scan date, the
+    amounts valid today and "tot januari" follow the Dutch day, as the handoff service's
+    due dates do (handoff.tickets.local_today)."""
+    return (now or datetime.now(timezone.utc)).astimezone(DUTCH_TIME).date()
 
 
 def dutch_number(value: float) -> str:
@@ -459,7 +471,7 @@ def parse_config(data: Mapping[str, Any], today: Optional[date] = None) -> Gemee
         problems.append(f"'ondernemersloket.email' is not an e-mail address: '{email}'")
     if problems:
         raise GemeenteConfigError("Gemeente configuration: " + "; ".join(problems))
-    expired = config.expired_amounts(today or date.today())
+    expired = config.expired_amounts(today or dutch_today())
     if expired:
         _WARNED.update(expired)  # said here once; the scans need not say it again
         logger.warning(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import time
-from datetime import date
 from typing import Any, Dict, List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -14,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import scan_link, scan_record
-from actions.gemeente import GemeenteConfig, gemeente
+from actions.gemeente import GemeenteConfig, dutch_today, gemeente
 from actions.handoff_client import Refused
 from actions.handoff_client import client as handoff_client
 from actions.outcome import saved_result
@@ -35,7 +34,7 @@ def public_url() -> str:
 def outcome_of(tracker: Tracker, config: GemeenteConfig) -> Tuple[Dict[str, Any], Outcome]:
     """The scan's answers in this conversation and the outcome they give today."""
     answers = scan_answers(tracker)
-    return answers, build_outcome(answers, config, date.today(), distress=bool(tracker.get_slot(DISTRESS_SLOT)))
+    return answers, build_outcome(answers, config, dutch_today(), distress=bool(tracker.get_slot(DISTRESS_SLOT)))
 
 
 class ActionScanOutcome(Action):

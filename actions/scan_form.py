@@ -32,7 +32,7 @@ from actions.catalogue import (
     understood,
 )
 from actions.facts import fact_for, facts_in, noted
-from actions.gemeente import ADDRESS_SLOT, GEMEENTE_SLOT, activate, gemeente, is_known, region
+from actions.gemeente import ADDRESS_SLOT, GEMEENTE_SLOT, activate, dutch_today, gemeente, is_known, region
 from actions.parsing import UNKNOWN, contains_phrase, normalize
 from actions.texts import Speaker, buttons, render
 from actions.unrecognised import capture, unsure
@@ -56,7 +56,7 @@ def scan_answers(tracker: Tracker) -> Dict[str, Any]:
 
 
 def _today() -> date:
-    return date.today()
+    return dutch_today()
 
 
 def as_asked(q: Question) -> Question:

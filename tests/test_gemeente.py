@@ -5,11 +5,11 @@ from datetime import date, timedelta
 import pytest
 import yaml
 
-from actions.gemeente import AMOUNTS, DEFAULT_PATH, GemeenteConfigError, load_config, parse_config
+from actions.gemeente import AMOUNTS, DEFAULT_PATH, GemeenteConfigError, dutch_today, load_config, parse_config
 from actions.outcome.names import INDICATIONS
 
 RAW = yaml.safe_load(DEFAULT_PATH.read_text())
-TODAY = date.today()
+TODAY = dutch_today()
 
 
 def broken(mutate):
@@ -164,3 +164,18 @@ def test_every_list_item_that_is_not_a_mapping_is_named_with_what_it_must_hold()
     assert "'partners[0]' must be a mapping;" in message
     assert "'teams[0]' must be a mapping with id, name and handles" in message
     assert "'ticket_outcomes[0]' must be a mapping with id and label" in message
+
+
+def test_today_is_the_dutch_calendar_day():
+    """The machines run on UTC; the scan date and the amounts valid today follow the day in
+    the Netherlands, as the handoff service's due dates do."""
+    from datetime import datetime, timezone
+
+    from handoff.tickets import local_date
+
+    late_winter = datetime(2026, 11, 30, 23, 30, tzinfo=timezone.utc)
+    assert dutch_today(late_winter) == date(2026, 12, 1)
+    assert dutch_today(datetime(2026, 7, 1, 22, 30, tzinfo=timezone.utc)) == date(2026, 7, 2)
+    assert dutch_today(datetime(2026, 7, 1, 21, 30, tzinfo=timezone.utc)) == date(2026, 7, 1)
+    assert dutch_today(late_winter) == local_date(late_winter.replace(tzinfo=None))
+    assert dutch_today(datetime(2026, 12, 31, 23, 5, tzinfo=timezone.utc)) == date(2027, 1, 1)

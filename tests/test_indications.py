@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from actions.gemeente import Period, gemeente
+from actions.gemeente import Period, dutch_today, gemeente
 from actions.outcome.indications import (
     GEVESTIGD,
     HOURS_TO_CHECK_FROM,
@@ -24,7 +24,7 @@ from actions.outcome.scoring import score_answers
 from actions.parsing import UNKNOWN
 from tests.profiles import ACUTE, BV_GROWTH, HEALTHY, STARTER_FROM_BIJSTAND, STOPPING_AT_58, profile
 
-ON = date.today()
+ON = dutch_today()
 CONFIG = gemeente()
 RULE = {r.indication: r for r in RULES}
 AOW_YEARS, AOW_MONTHS = CONFIG.aow_age(ON)

@@ -3,7 +3,6 @@ it never holds, how long the link gets) and the outcome action that offers it.""
 import json
 import re
 from dataclasses import replace
-from datetime import date
 
 import pytest
 from rasa_sdk import Tracker
@@ -11,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.address import to_je
 from actions.catalogue import catalogue
-from actions.gemeente import gemeente
+from actions.gemeente import dutch_today, gemeente
 from actions.outcome.result import build_outcome
 from actions.outcome.saved_result import (
     MAX_LINK_CHARS,
@@ -31,7 +30,7 @@ from tests.helpers import make_tracker
 from tests.profiles import ACUTE, BV_GROWTH, HEALTHY, STARTER_FROM_BIJSTAND, STOPPING_AT_58, profile
 from zelfscan_channels.text import LIMITS, split_message
 
-ON = date.today()
+ON = dutch_today()
 CONFIG = gemeente()
 URL = "https://chat.voorbeeldstad.nl"
 PROFILES = {"healthy": HEALTHY, "acute": ACUTE, "starter": STARTER_FROM_BIJSTAND, "stopping_58": STOPPING_AT_58,

@@ -4,7 +4,6 @@ Each test fails when a second copy of a fact drifts from its home, or when a fil
 something (a situation, an intent, an outcome) that the file it refers to does not know."""
 import copy
 import re
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import yaml
 
 from actions.answer_rule import rule_data
 from actions.catalogue import catalogue
-from actions.gemeente import DEFAULT_PATH, GemeenteConfigError, gemeente, parse_config
+from actions.gemeente import DEFAULT_PATH, GemeenteConfigError, dutch_today, gemeente, parse_config
 from actions.outcome.indications import IOAZ_MIN_AGE
 from actions.outcome.names import SITUATIONS
 from actions.outcome.referrals import PRIORITY, situations
@@ -60,7 +59,7 @@ def test_the_referral_order_is_the_vocabulary_of_situations():
 
 @pytest.mark.parametrize("answers", [HEALTHY, ACUTE, STOPPING_AT_58])
 def test_the_outcome_emits_only_situations_of_the_vocabulary(answers):
-    outcome = build_outcome(answers, gemeente(), date.today())
+    outcome = build_outcome(answers, gemeente(), dutch_today())
     tags = situations(answers, outcome.score, outcome.indications, outcome.distress, outcome.schuldhulp_rule)
     assert tags and tags <= set(SITUATIONS)
 

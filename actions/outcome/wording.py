@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence
 
 from actions.catalogue import catalogue, describe_value
-from actions.gemeente import GemeenteConfig, Partner, dutch_number
+from actions.gemeente import GemeenteConfig, Partner, dutch_number, dutch_today
 from actions.outcome.indications import (
     BBZ_PREPARATION_MONTHS,
     BBZ_STOP_WITHIN_MONTHS,
@@ -156,7 +156,7 @@ def next_steps_message(ids: Sequence[str]) -> Optional[str]:
 def level_line(answers: Mapping[str, Any], outcome: Outcome, config: GemeenteConfig) -> str:
     """The level; green never says "redelijk" while the household income is below the norm."""
     level = outcome.score.level
-    on = outcome.on or date.today()
+    on = outcome.on or dutch_today()
     if level == "laag" and income_below_norm(answers, config, on):
         return LEVEL_LOW_INCOME
     return LEVEL_LINE[level]

@@ -7,12 +7,12 @@ import json
 import re
 import sqlite3
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import requests
 
-from actions.gemeente import gemeente
+from actions.gemeente import dutch_today, gemeente
 from actions.outcome.result import build_outcome
 from actions.outcome.saved_result import build_document as build_saved
 from actions.outcome.saved_result import decode, encode
@@ -128,9 +128,9 @@ def test_save_the_result_from_the_widget(web_stack, page):
     content = result.locator("#uitkomst")
     content.wait_for()
     text = content.inner_text()
-    assert f"Datum van de scan: {dutch_date(date.today())}" in text
+    assert f"Datum van de scan: {dutch_date(dutch_today())}" in text
     assert doc["m"] in text
-    outcome = build_outcome(PROFILE, gemeente(), date.today())
+    outcome = build_outcome(PROFILE, gemeente(), dutch_today())
     assert doc["l"] == outcome.score.level
     for w in doc["zw"]:
         assert w["r"] in text and w["a"] in text
@@ -186,7 +186,7 @@ def test_the_page_itself_carries_no_result_and_a_strict_policy(page_service):
 
 def test_a_broken_or_empty_link_gets_a_dutch_message(page_service, page):
     url = page_service.url + "/uitkomst"
-    good = encode(build_saved(HEALTHY, build_outcome(HEALTHY, gemeente(), date.today()), gemeente()))
+    good = encode(build_saved(HEALTHY, build_outcome(HEALTHY, gemeente(), dutch_today()), gemeente()))
     page.goto(url + "#" + good[:-30])
     error = page.get_by_role("alert").filter(has_text="Deze link is niet compleet of klopt niet.")
     error.wait_for()
@@ -198,9 +198,9 @@ def test_a_broken_or_empty_link_gets_a_dutch_message(page_service, page):
 
 def test_compare_with_an_earlier_result(page_service, page):
     config = gemeente()
-    earlier_day = date.today() - timedelta(days=60)
+    earlier_day = dutch_today() - timedelta(days=60)
     earlier = build_saved(PROFILE, build_outcome(PROFILE, config, earlier_day), config)
-    now = build_saved(HEALTHY, build_outcome(HEALTHY, config, date.today()), config)
+    now = build_saved(HEALTHY, build_outcome(HEALTHY, config, dutch_today()), config)
     assert now["s"] < earlier["s"]
     url = page_service.url + "/uitkomst"
     problems = csp_watch(page)
@@ -214,7 +214,7 @@ def test_compare_with_an_earlier_result(page_service, page):
     table = page.get_by_role("table", name="Eerdere en latere uitkomst naast elkaar")
     table.wait_for()
     headers = table.locator("thead th").all_inner_texts()
-    assert headers[1:] == [f"Scan van {dutch_date(earlier_day)}", f"Scan van {dutch_date(date.today())}"]
+    assert headers[1:] == [f"Scan van {dutch_date(earlier_day)}", f"Scan van {dutch_date(dutch_today())}"]
     assert page.get_by_text("Uw risico is nu lager dan bij de eerdere scan.").is_visible()
     rows = {r[0]: r[1:] for r in json.loads(page.evaluate(
         "JSON.stringify([...document.querySelectorAll('.uitkomst-tabel tbody tr')].map(tr => [...tr.children].map(c => c.textContent)))"))}
@@ -227,7 +227,7 @@ def test_the_page_speaks_as_the_gemeente_chose(page_service, page):
     from dataclasses import replace
 
     je = replace(gemeente(), address_form="je")
-    doc = build_saved(PROFILE, build_outcome(PROFILE, je, date.today()), je)
+    doc = build_saved(PROFILE, build_outcome(PROFILE, je, dutch_today()), je)
     page.goto(page_service.url + "/uitkomst#" + encode(doc))
     page.get_by_role("heading", name="Je uitkomst van de zelfscan").wait_for()
     text = page.locator("#uitkomst").inner_text()
