@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 import yaml
 
@@ -316,9 +316,9 @@ def interpret(question: Question, text: str, today: Optional[date] = None, place
         return _interpret_choice(question, text)
     if kind == "bool":
         named = _named_place(text, place) if question.asks_place and place else None
-        if named == "unclear":
-            return not_understood()
-        value = named if isinstance(named, bool) else parsing.parse_bool(text, question.yes_words)
+        if named is not None:
+            return named
+        value = parsing.parse_bool(text, question.yes_words)
         return understood(value) if value is not None else not_understood()
     return _interpret_number(question, text, today)
 
@@ -353,17 +353,17 @@ _LIVES_IN_RE = re.compile(r"(?<![a-z])(?:woon|wonen|woonachtig|ingeschreven|zit)
                           r"(?P<place>[a-z][a-z' -]*)")
 
 
-def _named_place(text: str, place: str) -> Union[bool, str, None]:
-    """True when the place someone says they live in is ``place``, False when it is
-    another; "unclear" with a negation ("ik woon niet in Amsterdam" says not where);
-    None when no place is named."""
+def _named_place(text: str, place: str) -> Optional[Interpretation]:
+    """Yes when the place someone says they live in is ``place``, no when it is another,
+    not understood with a negation ("ik woon niet in Amsterdam" says not where); None
+    when no place is named (then the yes/no words decide)."""
     norm = parsing.normalize(text)
     match = _LIVES_IN_RE.search(norm)
     if not match:
         return None
     if re.search(r"(?<![a-z])niet(?![a-z])", norm[:match.start("place")]):
-        return "unclear"
-    return match.group("place").strip().startswith(parsing.normalize(place))
+        return not_understood()
+    return understood(match.group("place").strip().startswith(parsing.normalize(place)))
 
 
 def check_range(question: Question, number: float) -> Interpretation:

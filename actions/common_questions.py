@@ -13,6 +13,7 @@ from typing import Optional
 
 from zelfscan_nlu.text import normalize
 
+_BBZ_RE = re.compile(r"(?<![a-z])bbz(?![a-z])")
 # most specific first: "moet ik de Bbz terugbetalen?" is about paying back
 _QUESTIONS = (
     ("repay", re.compile(r"terug ?(?:te )?betal|terugbetaal|terug ?geven|af ?lossen|is (?:het|dat|dit) een lening"
@@ -21,7 +22,7 @@ _QUESTIONS = (
                             r"|hoe hoog is (?:de|het|die|mijn) (?:uitkering|bbz|bedrag|bijstand|aanvulling)"
                             r"|hoeveel (?:is|bedraagt) (?:de|het|die) (?:bbz|bijstand|uitkering|aanvulling)")),
     ("ioaz", re.compile(r"(?<![a-z])ioaz(?![a-z])")),
-    ("bbz", re.compile(r"(?<![a-z])bbz(?![a-z])")),
+    ("bbz", _BBZ_RE),
 )
 # paying back a debt of one's own is no question about the Bbz ("moet ik de belasting terugbetalen?")
 _OTHER_DEBT_RE = re.compile(r"belasting|schuld|bank|lening bij|leverancier|huur|boete|toeslag|qredits|krediet")
@@ -33,5 +34,5 @@ def common_question(text: str) -> Optional[str]:
     norm = normalize(text or "")
     key = next((key for key, pattern in _QUESTIONS if pattern.search(norm)), None)
     if key == "repay" and (_OTHER_DEBT_RE.search(norm) or not _ABOUT_THE_HELP_RE.search(norm)):
-        return "bbz" if re.search(r"(?<![a-z])bbz(?![a-z])", norm) else None
+        return "bbz" if _BBZ_RE.search(norm) else None
     return key

@@ -288,16 +288,16 @@ def parse_amount(text: str, period: Optional[str] = None, add_up: bool = False) 
     ('3.000 bij de belasting en 2.000 bij leveranciers' -> 5000).
     """
     norm = _A_FEW_RE.sub("twee ", _MINUS_WORD_RE.sub("-", normalize(text)))
-    nums = numbers_counting(norm, numbers_in_text(norm), (None, "money"))
+    found = numbers_in_text(norm)
+    nums = numbers_counting(norm, found, (None, "money"))
     if not nums:
         if any(contains_phrase(norm, z) for z in _ZERO_AMOUNT):
             return 0.0
         return None
     value = _range_middle(norm, nums)
-    each = _EACH_RE.search(norm)
-    if value is None and add_up and each and len(nums) == 1:
+    if value is None and add_up and len(nums) == 1 and _EACH_RE.search(norm):
         # "3 schulden van elk 2000": the count times the amount
-        counts = [n for n in numbers_in_text(norm) if unit_of(norm, n) in ("creditors", "people")]
+        counts = numbers_counting(norm, found, ("creditors", "people"))
         if len(counts) == 1:
             value = counts[0][0] * nums[0][0]
     # the text that goes with the figure taken ("1200 per maand, 14000 per jaar": per maand)
@@ -322,10 +322,15 @@ def _said_with(norm: str, nums: Sequence[Tuple[float, int, int]], chosen: Tuple[
     """The words after ``chosen`` up to the next number, when the text names a period after
     more than one figure ("1200 per maand, 14000 per jaar"); else the whole text
     ("per jaar zo'n 14000")."""
-    tails = [norm[end:nums[i + 1][1] if i + 1 < len(nums) else len(norm)] for i, (_, _, end) in enumerate(nums)]
+    tails = _text_after_each(norm, nums)
     if sum(1 for tail in tails if _PERIOD_RE.search(tail)) < 2:
         return norm
     return tails[nums.index(chosen)]
+
+
+def _text_after_each(norm: str, nums: Sequence[Tuple[float, int, int]]) -> List[str]:
+    """For each number, the text after it up to the next number (or the end)."""
+    return [norm[end:(nums[i + 1][1] if i + 1 < len(nums) else len(norm))] for i, (_, _, end) in enumerate(nums)]
 
 
 _EACH_RE = re.compile(r"(?<![a-z])(?:elk|elke|ieder|iedere|per stuk|allebei|allemaal)(?![a-z])")
@@ -340,8 +345,7 @@ def _net_of_gross(norm: str, nums: Sequence[Tuple[float, int, int]]) -> Tuple[fl
     if len(nums) < 2 or not (_NET_RE.search(norm) and _GROSS_RE.search(norm)):
         return nums[0]
     before = [norm[(nums[i - 1][2] if i else 0):start] for i, (_, start, _) in enumerate(nums)]
-    after = [norm[end:(nums[i + 1][1] if i + 1 < len(nums) else len(norm))] for i, (_, _, end) in enumerate(nums)]
-    labels = before if (_NET_RE.search(before[0]) or _GROSS_RE.search(before[0])) else after
+    labels = before if (_NET_RE.search(before[0]) or _GROSS_RE.search(before[0])) else _text_after_each(norm, nums)
     return next((number for number, label in zip(nums, labels, strict=True) if _NET_RE.search(label)), nums[0])
 
 
@@ -558,7 +562,7 @@ _PER_DAY_RE = re.compile(r"per dag|elke dag|iedere dag|op een dag|dagelijks|per 
 # a number of hours this large is a year's (nobody works 250 hours in a week of 168)
 _YEAR_HOURS_FROM = 250
 _LONGEST_DAY = 14  # "4 dagen van 9 uur": hours this long or shorter are a day's hours
-_HOURS_RE = re.compile(r"\s*(?:uur|uren|u)(?![a-z])")
+_HOURS_RE = _UNIT_RES["hours"]
 _DAYS_RE = re.compile(r"\s*(?:dag|dagen|werkdagen)(?![a-z])")
 
 

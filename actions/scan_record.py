@@ -18,13 +18,11 @@ import hmac
 import os
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Mapping, Optional
-from zoneinfo import ZoneInfo
 
-from actions.gemeente import current_id, is_known, region
+from actions.gemeente import DUTCH_TIME, current_id, is_known, region
 
 SCAN_FORM = "scan_form"
 CHANNELS = ("rest", "socketio", "twilio", "telegram", "slack", "botframework")
-LOCAL = ZoneInfo("Europe/Amsterdam")
 
 
 def scan_started_at(events: Iterable[Mapping[str, Any]]) -> Optional[float]:
@@ -43,7 +41,7 @@ def record_id(conversation_id: str, started_at: float, key: Optional[str] = None
 
 
 def iso_week(timestamp: float) -> str:
-    year, week, _ = datetime.fromtimestamp(timestamp, LOCAL).isocalendar()
+    year, week, _ = datetime.fromtimestamp(timestamp, DUTCH_TIME).isocalendar()
     return f"{year}-W{week:02d}"
 
 

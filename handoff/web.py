@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, List, Optional, Tuple
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment
 from sanic.request import Request
@@ -23,11 +22,11 @@ from handoff import auth, gemeenten
 from handoff.db import Database
 from handoff.roles import can_review
 from handoff.settings import Settings
+from handoff.tickets import LOCAL_TIMEZONE
 
 SESSION_COOKIE = "zs_session"
 LOGIN_CSRF_COOKIE = "zs_login_csrf"
 DEVICE_COOKIE = "zs_device"
-LOCAL_TIMEZONE = ZoneInfo("Europe/Amsterdam")
 TICKET_ACTION_RE = re.compile(r"^(/inbox/tickets/[^/]+)/[^/]+$")
 FORM_PAGES = ("/inbox/wachtwoord",)  # pages whose form posts to the page itself
 
